@@ -1,0 +1,40 @@
+#pragma once
+// The project's own error codes: every failure inside I/O travels as a std::error_code of this
+// category, and its short name is the key under which the stats count it.
+#include <string_view>
+#include <system_error>
+
+namespace orbweaver {
+
+enum class errc {
+  bad_url = 1,          // the URL does not parse or has no host
+  unsupported_scheme,   // not http or https
+  dns_failed,           // the host name did not resolve
+  connect_failed,       // TCP connection refused or unreachable
+  tls_failed,           // TLS handshake or certificate verification failed
+  download_timeout,     // a phase of the download exceeded its timeout
+  connection_closed,    // the peer closed or reset the connection mid-exchange
+  protocol_error,       // malformed HTTP from the peer
+  body_too_large,       // the body exceeded DOWNLOAD_MAXSIZE
+  decode_failed,        // the content encoding (gzip, deflate) could not be decoded
+  offsite,              // the request's host is outside the spider's allowed domains
+  robots_blocked,       // robots.txt forbids the URL
+  http_error,           // a non-2xx response that the spider did not allow
+  depth_exceeded,       // DEPTH_LIMIT reached
+  dropped,              // a middleware or pipeline dropped it
+  cancelled,            // the crawl is shutting down
+  callback_failed,      // the spider's callback threw
+  component_failed,     // a middleware or pipeline threw
+};
+
+const std::error_category& error_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+// A short stable name for stats keys and log lines: "download_timeout", or for errors of other
+// categories "<category>:<value>".
+std::string error_name(std::error_code ec);
+
+}  // namespace orbweaver
+
+template <>
+struct std::is_error_code_enum<orbweaver::errc> : std::true_type {};

@@ -1,0 +1,46 @@
+#pragma once
+// Where a callback puts what it yields (Scrapy's `yield`): items and new requests. An output
+// belongs to one callback invocation; the engine takes its contents back on the reactor.
+#include <orbweaver/item.hpp>
+#include <orbweaver/request.hpp>
+#include <orbweaver/selector.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace orbweaver {
+
+class response;
+
+class output {
+ public:
+  explicit output(const response* source = nullptr) : source_(source) {}
+
+  void emit(item it) { items_.push_back(std::move(it)); }
+  void emit(request r) { requests_.push_back(std::move(r)); }
+
+  // Resolve href against the response being parsed and request it; links that cannot be
+  // requested (mailto:, javascript:, malformed) are skipped and counted.
+  void follow(std::string_view href, callback_fn cb = {});
+  template <class S>
+  void follow(std::string_view href, void (S::*cb)(const response&, output&)) {
+    follow(href, bind_callback(cb));
+  }
+  void follow_all(const selector_list& hrefs, callback_fn cb = {});
+  template <class S>
+  void follow_all(const selector_list& hrefs, void (S::*cb)(const response&, output&)) {
+    follow_all(hrefs, bind_callback(cb));
+  }
+
+  std::vector<item>& items() { return items_; }
+  std::vector<request>& requests() { return requests_; }
+  std::size_t unfollowable_links() const { return unfollowable_; }
+
+ private:
+  const response* source_;
+  std::vector<item> items_;
+  std::vector<request> requests_;
+  std::size_t unfollowable_ = 0;
+};
+
+}  // namespace orbweaver

@@ -1,0 +1,64 @@
+#pragma once
+// A request to download, and the callback that will receive its response.
+#include <orbweaver/headers.hpp>
+#include <orbweaver/item.hpp>
+
+#include <functional>
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+namespace orbweaver {
+
+class spider;
+class response;
+class output;
+struct request;
+
+// Why a request failed, as given to an errback.
+struct failure {
+  const request& req;
+  std::error_code error;
+  std::string message;                 // one human line: what failed and where
+  const response* resp = nullptr;      // set when the failure is an HTTP error response
+};
+
+// Callbacks run on the parse pool with the spider, a read-only response and an output sink.
+using callback_fn = std::function<void(spider&, const response&, output&)>;
+using errback_fn = std::function<void(spider&, const failure&, output&)>;
+
+template <class S>
+callback_fn bind_callback(void (S::*method)(const response&, output&)) {
+  static_assert(std::is_base_of_v<spider, S>, "a callback must be a member of a spider");
+  return [method](spider& s, const response& r, output& o) { (static_cast<S&>(s).*method)(r, o); };
+}
+
+template <class S>
+errback_fn bind_errback(void (S::*method)(const failure&, output&)) {
+  static_assert(std::is_base_of_v<spider, S>, "an errback must be a member of a spider");
+  return [method](spider& s, const failure& f, output& o) { (static_cast<S&>(s).*method)(f, o); };
+}
+
+struct request {
+  std::string url;
+  std::string method = "GET";
+  http_headers headers;
+  std::string body;
+  int priority = 0;           // higher is scheduled first
+  bool dont_filter = false;   // skip the duplicate filter
+  // Framework and middleware keys live here as in Scrapy: "depth", "download_timeout",
+  // "download_maxsize", "handle_httpstatus_list", "handle_httpstatus_all", "dont_redirect", ...
+  json::object meta;
+  json::object cb_kwargs;     // arguments for the callback, read back through response::req()
+  callback_fn callback;       // empty: the spider's parse()
+  errback_fn errback;         // empty: failures are only logged and counted
+
+  request() = default;
+  explicit request(std::string u) : url(std::move(u)) {}
+  request(std::string u, callback_fn cb) : url(std::move(u)), callback(std::move(cb)) {}
+  template <class S>
+  request(std::string u, void (S::*cb)(const response&, output&))
+      : url(std::move(u)), callback(bind_callback(cb)) {}
+};
+
+}  // namespace orbweaver

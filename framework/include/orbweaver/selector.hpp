@@ -1,0 +1,70 @@
+#pragma once
+// CSS selectors over an HTML document parsed by gumbo, in the manner of parsel:
+//   r.css("ul.tags li::text").getall()     text nodes
+//   r.css("a::attr(href)").get()           attribute values
+//   r.css("article.product").css("h1")    chaining
+// Supported: type, universal, .class, #id, [attr], [attr=v], ~=, |=, ^=, $=, *=, (i flag),
+// descendant, child (>), adjacent (+) and sibling (~) combinators, selector lists (a, b),
+// :first-child, :last-child, :nth-child(an+b), :not(simple), and the pseudo-elements ::text and
+// ::attr(name). An invalid selector throws selector_error.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace orbweaver {
+
+namespace html {
+class document;
+}
+
+struct selector_error : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+class selector_list;
+
+// One match: an element, or a string produced by ::text / ::attr().
+class selector {
+ public:
+  enum class kind { element, text, attribute };
+
+  selector(std::shared_ptr<const html::document> doc, const void* node);  // element
+  selector(std::shared_ptr<const html::document> doc, std::string value, kind k);
+
+  kind type() const { return kind_; }
+  selector_list css(std::string_view query) const;
+  // Outer HTML of an element; the value itself for text and attributes.
+  std::string get() const;
+  // Every descendant text of an element, concatenated (the value itself for text/attributes).
+  std::string text() const;
+  // Attribute of an element; nullopt when absent or not an element.
+  std::optional<std::string> attrib(std::string_view name) const;
+  std::string_view tag() const;  // element tag name, lower case; empty otherwise
+  // Regular expression over get(): each match's first group, or the whole match without groups.
+  std::vector<std::string> re(std::string_view pattern) const;
+  std::optional<std::string> re_first(std::string_view pattern) const;
+
+ private:
+  std::shared_ptr<const html::document> doc_;  // keeps the parsed tree alive
+  const void* node_ = nullptr;                 // GumboNode* for elements
+  std::string value_;
+  kind kind_ = kind::element;
+};
+
+class selector_list : public std::vector<selector> {
+ public:
+  using std::vector<selector>::vector;
+  selector_list css(std::string_view query) const;
+  // First match's get(), or the default when nothing matched.
+  std::string get(std::string_view default_value = {}) const;
+  std::optional<std::string> first() const;
+  std::vector<std::string> getall() const;
+  std::optional<std::string> attrib(std::string_view name) const;  // of the first element
+  std::vector<std::string> re(std::string_view pattern) const;
+  std::optional<std::string> re_first(std::string_view pattern) const;
+};
+
+}  // namespace orbweaver
