@@ -1,0 +1,262 @@
+#include "download/downloader.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+
+#include <orbweaver/url.hpp>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+
+namespace orbweaver {
+
+namespace asio = boost::asio;
+
+struct downloader::waiter {
+  explicit waiter(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer wake;  // cancelled to wake the waiting coroutine
+  bool granted = false;
+};
+
+struct downloader::slot_state {
+  slot_state(download::slot_policy policy, const asio::any_io_executor& ex) : logic(policy), delay_timer(ex) {}
+  download::slot logic;
+  std::deque<waiter*> queue;
+  asio::steady_timer delay_timer;
+  bool timer_armed = false;
+  bool idle() const { return logic.transferring() == 0 && queue.empty() && !timer_armed; }
+};
+
+namespace {
+
+// A number from request meta ("download_timeout", "download_maxsize"), if present and numeric.
+std::optional<double> meta_number(const request& r, std::string_view key) {
+  auto* v = r.meta.if_contains(key);
+  if (!v) return std::nullopt;
+  boost::system::error_code ec;
+  double d = v->to_number<double>(ec);
+  if (ec) return std::nullopt;
+  return d;
+}
+
+download::client_options client_options_from(const settings& s) {
+  download::client_options o;
+  o.ca_file = s.get_string("DOWNLOAD_CA_FILE");
+  o.verify_tls = s.get_bool("DOWNLOAD_VERIFY_TLS");
+  o.max_idle_per_host = static_cast<std::size_t>(
+      std::max<long long>(s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN"), s.get_int("CONCURRENT_REQUESTS_PER_IP")));
+  if (!s.get_bool("DNSCACHE_ENABLED")) o.dns_cache_ttl = std::chrono::seconds(0);
+  return o;
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+// A guard that keeps the downloader's busy count right whatever path a fetch leaves by.
+struct active_count {
+  explicit active_count(std::size_t& n) : n_(n) { ++n_; }
+  ~active_count() { --n_; }
+  std::size_t& n_;
+};
+
+}  // namespace
+
+downloader::downloader(asio::any_io_executor executor, crawler& c, component_list<downloader_middleware> middlewares)
+    : executor_(executor),
+      crawler_(c),
+      middlewares_(std::move(middlewares)),
+      client_(executor, client_options_from(c.config())) {
+  const auto& s = c.config();
+  domain_policy_.concurrency = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN")));
+  domain_policy_.delay = std::chrono::duration<double>(s.get_double("DOWNLOAD_DELAY"));
+  domain_policy_.randomize_delay = s.get_bool("RANDOMIZE_DOWNLOAD_DELAY");
+  per_ip_concurrency_ = static_cast<std::size_t>(std::max<long long>(0, s.get_int("CONCURRENT_REQUESTS_PER_IP")));
+  total_concurrency_ = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS")));
+  default_limits_.timeout = seconds_to_ms(s.get_double("DOWNLOAD_TIMEOUT"));
+  default_limits_.maxsize = static_cast<std::uint64_t>(std::max<long long>(0, s.get_int("DOWNLOAD_MAXSIZE")));
+  warnsize_ = static_cast<std::uint64_t>(std::max<long long>(0, s.get_int("DOWNLOAD_WARNSIZE")));
+  dns_timeout_ = seconds_to_ms(s.get_double("DNS_TIMEOUT"));
+}
+
+downloader::~downloader() = default;
+
+asio::awaitable<download_outcome> downloader::fetch(request& r) {
+  active_count busy(active_);
+  co_return co_await through_middlewares(r);
+}
+
+asio::awaitable<download_outcome> downloader::through_middlewares(request& r) {
+  auto& target = crawler_.target();
+  for (auto& mw : middlewares_) {
+    request_action action;
+    try {
+      action = co_await mw.instance->process_request(r, target);
+    } catch (const std::exception& e) {
+      action = make_error_code(errc::component_failed);
+      log::error("downloader", "{}.process_request raised: {}", mw.name, e.what());
+    }
+    if (auto* resp = std::get_if<response_ptr>(&action)) co_return co_await on_response(r, std::move(*resp));
+    if (auto* next = std::get_if<request>(&action)) co_return std::move(*next);
+    if (auto* ec = std::get_if<std::error_code>(&action))
+      co_return co_await on_exception(r, {*ec, fmt::format("{} refused the request", mw.name)});
+  }
+  auto outcome = co_await transfer(r);
+  if (auto* resp = std::get_if<response_ptr>(&outcome)) co_return co_await on_response(r, std::move(*resp));
+  co_return co_await on_exception(r, std::move(std::get<download_failure>(outcome)));
+}
+
+asio::awaitable<download_outcome> downloader::on_response(const request& r, response_ptr resp) {
+  auto& target = crawler_.target();
+  for (auto mw = middlewares_.rbegin(); mw != middlewares_.rend(); ++mw) {
+    response_action action;
+    try {
+      action = co_await mw->instance->process_response(r, resp, target);
+    } catch (const std::exception& e) {
+      co_return download_failure{errc::component_failed,
+                                 fmt::format("{}.process_response raised: {}", mw->name, e.what())};
+    }
+    if (auto* next = std::get_if<response_ptr>(&action)) {
+      resp = std::move(*next);
+      continue;
+    }
+    if (auto* again = std::get_if<request>(&action)) co_return std::move(*again);
+    auto ec = std::get<std::error_code>(action);
+    download_failure failure{ec, fmt::format("{} rejected the response ({})", mw->name, ec.message())};
+    count_failure(failure);
+    co_return failure;
+  }
+  co_return resp;
+}
+
+asio::awaitable<download_outcome> downloader::on_exception(const request& r, download_failure failure) {
+  count_failure(failure);
+  auto& target = crawler_.target();
+  for (auto mw = middlewares_.rbegin(); mw != middlewares_.rend(); ++mw) {
+    exception_action action;
+    try {
+      action = co_await mw->instance->process_exception(r, failure.error, target);
+    } catch (const std::exception& e) {
+      co_return download_failure{errc::component_failed,
+                                 fmt::format("{}.process_exception raised: {}", mw->name, e.what())};
+    }
+    if (auto* resp = std::get_if<response_ptr>(&action)) co_return co_await on_response(r, std::move(*resp));
+    if (auto* again = std::get_if<request>(&action)) co_return std::move(*again);
+  }
+  co_return failure;
+}
+
+void downloader::count_failure(const download_failure& f) {
+  auto& stats = crawler_.stats();
+  stats.inc("downloader/exception_count");
+  stats.inc("downloader/exception_type_count/" + error_name(f.error));
+}
+
+asio::awaitable<std::string> downloader::slot_key(const request& r) {
+  std::string host = url::host(r.url);
+  if (per_ip_concurrency_ == 0 || host.empty()) co_return host;
+  auto parsed = boost::urls::parse_uri(r.url);
+  std::string port = parsed && parsed->has_port() ? std::string(parsed->port())
+                     : parsed && parsed->scheme_id() == boost::urls::scheme::https ? "443"
+                                                                                    : "80";
+  auto ip = co_await client_.resolve_ip(host, port, dns_timeout_);
+  co_return ip.empty() ? host : ip;
+}
+
+asio::awaitable<bool> downloader::acquire(const std::string& key, slot_state& s) {
+  waiter w(executor_);
+  s.queue.push_back(&w);
+  process_queue(key);
+  if (!w.granted) {
+    boost::system::error_code ec;
+    co_await w.wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return w.granted;
+}
+
+void downloader::process_queue(const std::string& key) {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return;
+  slot_state& s = *it->second;
+  auto now = download::clock::now();
+  while (!s.queue.empty()) {
+    auto wait = s.logic.wait_before_start(now);
+    if (wait == download::clock::duration::max()) return;  // release() will call again
+    if (wait > download::clock::duration::zero()) {
+      if (!s.timer_armed) {
+        s.timer_armed = true;
+        s.delay_timer.expires_after(wait);
+        s.delay_timer.async_wait([this, key](boost::system::error_code ec) {
+          auto found = slots_.find(key);
+          if (found == slots_.end()) return;
+          found->second->timer_armed = false;
+          if (!ec) process_queue(key);
+        });
+      }
+      return;
+    }
+    waiter* w = s.queue.front();
+    s.queue.pop_front();
+    s.logic.start_transfer(now, rng_);
+    w->granted = true;
+    w->wake.cancel();
+  }
+}
+
+void downloader::release(const std::string& key) {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return;
+  it->second->logic.finish_transfer();
+  process_queue(key);
+  // A slot with a delay remembers when its next transfer may start, so only delay-free ones go.
+  if (it->second->idle() && !it->second->logic.has_delay()) slots_.erase(it);
+}
+
+void downloader::cancel_waiting() {
+  for (auto& [key, s] : slots_) {
+    for (waiter* w : s->queue) w->wake.cancel();
+    s->queue.clear();
+    s->delay_timer.cancel();
+  }
+  client_.close_all();
+}
+
+asio::awaitable<download_outcome> downloader::transfer(const request& r) {
+  std::string key = co_await slot_key(r);
+  auto& slot_ptr = slots_[key];
+  if (!slot_ptr) {
+    download::slot_policy policy = domain_policy_;
+    if (per_ip_concurrency_ > 0) policy.concurrency = per_ip_concurrency_;
+    slot_ptr = std::make_unique<slot_state>(policy, executor_);
+  }
+  if (!co_await acquire(key, *slot_ptr)) co_return download_failure{errc::cancelled, "crawl is shutting down"};
+
+  download::fetch_limits limits = default_limits_;
+  if (auto t = meta_number(r, "download_timeout"); t && *t > 0) limits.timeout = seconds_to_ms(*t);
+  if (auto m = meta_number(r, "download_maxsize"); m && *m >= 0) limits.maxsize = static_cast<std::uint64_t>(*m);
+
+  auto& stats = crawler_.stats();
+  stats.inc("downloader/request_count");
+  stats.inc("downloader/request_method_count/" + r.method);
+  std::uint64_t request_bytes = r.method.size() + r.url.size() + r.body.size() + 12;
+  for (const auto& [name, value] : r.headers) request_bytes += name.size() + value.size() + 4;
+  stats.inc("downloader/request_bytes", static_cast<std::int64_t>(request_bytes));
+
+  auto result = co_await client_.fetch(r, limits);
+  release(key);
+  if (result.error) co_return download_failure{result.error, std::move(result.detail)};
+
+  stats.inc("downloader/response_count");
+  stats.inc("downloader/response_status_count/" + std::to_string(result.status));
+  stats.inc("downloader/response_bytes", static_cast<std::int64_t>(result.wire_bytes));
+  std::uint64_t warnsize = default_limits_.maxsize && warnsize_ > default_limits_.maxsize ? 0 : warnsize_;
+  if (auto w = meta_number(r, "download_warnsize"); w && *w >= 0) warnsize = static_cast<std::uint64_t>(*w);
+  if (warnsize && result.body.size() > warnsize)
+    log::warning("downloader", "Received {} bytes from <{} {}>, above the warning size {}", result.body.size(),
+                 r.method, r.url, warnsize);
+  co_return std::make_shared<response>(r, r.url, result.status, std::move(result.headers), std::move(result.body));
+}
+
+}  // namespace orbweaver

@@ -1,0 +1,29 @@
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/log.hpp>
+
+#include "engine/engine.hpp"
+
+namespace orbweaver {
+
+crawler::crawler(std::unique_ptr<orbweaver::spider> s, orbweaver::settings base)
+    : settings_(std::move(base)), spider_(std::move(s)) {
+  spider_->init();
+  for (const auto& [name, value] : spider_->custom_settings) settings_.set(name, value, setting_priority::spider);
+  log::set_level(log::parse_level(settings_.get_string("LOG_LEVEL")));
+  if (const auto& file = settings_.get_string("LOG_FILE"); !file.empty()) log::set_file(file);
+}
+
+crawler::~crawler() = default;
+
+std::string crawler::run() {
+  engine_ = std::make_unique<engine>(*this);
+  return engine_->run();
+}
+
+void crawler::close(std::string reason) {
+  if (engine_) engine_->close(std::move(reason));
+}
+
+boost::asio::any_io_executor crawler::executor() const { return engine_->executor(); }
+
+}  // namespace orbweaver

@@ -1,0 +1,207 @@
+#include "engine/engine.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+
+#include <orbweaver/url.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <ctime>
+
+namespace orbweaver {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// Surfaces an exception that escaped a detached coroutine instead of losing it.
+void log_escaped(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log::error("engine", "Unexpected error: {}", ex.what());
+  }
+}
+
+}  // namespace
+
+engine::engine(crawler& c)
+    : crawler_(c),
+      signals_(context_),
+      drained_(context_, asio::steady_timer::time_point::max()),
+      stats_timer_(context_) {
+  // Pipelines open first: a feed that cannot be written stops the crawl before any request.
+  auto pipelines = build_pipelines(c);
+  auto spider_mws = build_spider_middlewares(c);
+  auto downloader_mws = build_downloader_middlewares(c);
+  scheduler_ = std::make_unique<scheduler>(std::make_unique<memory_priority_queue>(),
+                                           std::make_unique<memory_dupefilter>(), c.stats());
+  downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
+  scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));
+}
+
+engine::~engine() = default;
+
+std::string engine::run() {
+  start_time_ = std::chrono::steady_clock::now();
+  crawler_.stats().set("start_time", boost::json::string(utc_now()));
+  log::info("engine", "Spider opened: {}", crawler_.target().name);
+  wait_for_signals();
+  asio::co_spawn(context_, start(), log_escaped);
+  if (crawler_.config().get_double("LOGSTATS_INTERVAL") > 0)
+    asio::co_spawn(context_, log_stats_periodically(), log_escaped);
+  context_.run();
+  // Callbacks abandoned on the pool finish before the objects they reference are destroyed.
+  scraper_->join_pool();
+  return finish_reason_;
+}
+
+asio::awaitable<void> engine::start() {
+  std::vector<request> requests;
+  try {
+    requests = crawler_.target().start_requests();
+  } catch (const std::exception& e) {
+    log::error("engine", "start_requests() raised: {}", e.what());
+    crawler_.stats().inc("spider_exceptions/count");
+  }
+  requests = co_await scraper_->process_start_requests(std::move(requests));
+  schedule(std::move(requests));
+  started_ = true;
+  pump();
+}
+
+void engine::schedule(std::vector<request> requests) {
+  auto& stats = crawler_.stats();
+  for (auto& r : requests) {
+    auto normalized = url::normalize(r.url);
+    if (!normalized) {
+      stats.inc("scheduler/invalid_url");
+      log::warning("engine", "Ignoring request with an unusable URL: '{}'", r.url.substr(0, 200));
+      continue;
+    }
+    r.url = std::move(*normalized);
+    scheduler_->enqueue(std::move(r));
+  }
+}
+
+void engine::pump() {
+  while (!closing_ && scheduler_->has_pending() && !downloader_->needs_backout() && !scraper_->needs_backout()) {
+    auto r = scheduler_->next();
+    ++in_flight_;
+    asio::co_spawn(context_, handle(std::move(*r)), log_escaped);
+  }
+  check_idle();
+}
+
+asio::awaitable<void> engine::handle(request r) {
+  std::vector<request> follow_ups;
+  try {
+    auto outcome = co_await downloader_->fetch(r);
+    if (auto* resp = std::get_if<response_ptr>(&outcome)) {
+      log::debug("engine", "Crawled ({}) <{} {}>", (*resp)->status(), r.method, (*resp)->url());
+      follow_ups = co_await scraper_->process_response(std::move(*resp));
+    } else if (auto* again = std::get_if<request>(&outcome)) {
+      follow_ups.push_back(std::move(*again));
+    } else {
+      follow_ups = co_await scraper_->process_failure(r, std::get<download_failure>(outcome));
+    }
+  } catch (const std::exception& e) {
+    log::error("engine", "Error handling <{} {}>: {}", r.method, r.url, e.what());
+    crawler_.stats().inc("engine/unexpected_errors");
+  }
+  if (!abandoning_) schedule(std::move(follow_ups));
+  --in_flight_;
+  if (closing_ && in_flight_ == 0) drained_.cancel();
+  pump();
+}
+
+void engine::check_idle() {
+  if (started_ && !closing_ && in_flight_ == 0 && !scheduler_->has_pending()) close("finished");
+}
+
+void engine::close(std::string reason) {
+  if (closing_) return;
+  closing_ = true;
+  finish_reason_ = std::move(reason);
+  log::info("engine", "Closing spider ({})", finish_reason_);
+  asio::co_spawn(context_, finish(), log_escaped);
+}
+
+asio::awaitable<void> engine::finish() {
+  if (in_flight_ > 0) {
+    boost::system::error_code ec;
+    co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  stats_timer_.cancel();
+  downloader_->cancel_waiting();
+  co_await scraper_->close_pipelines();
+
+  auto& stats = crawler_.stats();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
+  stats.set("finish_time", boost::json::string(utc_now()));
+  stats.set("finish_reason", boost::json::string(finish_reason_));
+  stats.set("elapsed_time_seconds", elapsed);
+  stats.set("downloader/connections_opened", static_cast<std::int64_t>(downloader_->connections_opened()));
+  stats.set("scheduler/pending_at_close", static_cast<std::int64_t>(scheduler_->pending()));
+  if (crawler_.config().get_bool("STATS_DUMP")) log::info("engine", "Dumping orbweaver stats:\n{}", stats.dump());
+  log::info("engine", "Spider closed ({})", finish_reason_);
+  signals_.cancel();
+  // Nothing is in flight now; what may still wait (idle pooled sockets) is dropped with the loop.
+  context_.stop();
+}
+
+void engine::wait_for_signals() {
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    ++signals_received_;
+    if (signals_received_ == 1) {
+      log::info("engine", "Received {}, shutting down gracefully. Send again to force", strsignal(signo));
+      wait_for_signals();
+      close("shutdown");
+    } else {
+      log::info("engine", "Received {} twice, abandoning the requests in flight", strsignal(signo));
+      abandoning_ = true;
+      downloader_->cancel_waiting();
+    }
+  });
+}
+
+asio::awaitable<void> engine::log_stats_periodically() {
+  auto interval = std::chrono::duration<double>(crawler_.config().get_double("LOGSTATS_INTERVAL"));
+  auto& stats = crawler_.stats();
+  std::int64_t last_pages = 0, last_items = 0;
+  double per_minute = 60.0 / interval.count();
+  while (!closing_) {
+    stats_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval));
+    boost::system::error_code ec;
+    co_await stats_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || closing_) co_return;
+    auto pages = stats.get("downloader/response_count");
+    auto items = stats.get("item_scraped_count");
+    log::info("logstats", "Crawled {} pages (at {:.0f} pages/min), scraped {} items (at {:.0f} items/min)", pages,
+              static_cast<double>(pages - last_pages) * per_minute, items,
+              static_cast<double>(items - last_items) * per_minute);
+    last_pages = pages;
+    last_items = items;
+  }
+}
+
+}  // namespace orbweaver

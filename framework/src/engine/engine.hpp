@@ -1,0 +1,61 @@
+#pragma once
+// The engine coordinates: it feeds start requests to the scheduler, pulls requests while neither
+// downloader nor scraper asks it to back off, passes downloads to the scraper and new requests
+// back to the scheduler, and closes the crawl when nothing is pending or in flight.
+#include "download/downloader.hpp"
+#include "engine/scheduler.hpp"
+#include "engine/scraper.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace orbweaver {
+
+class crawler;
+
+class engine {
+ public:
+  // Builds scheduler, downloader, scraper and every middleware and pipeline; throws on bad
+  // configuration (settings_error) or a pipeline that cannot open.
+  explicit engine(crawler& c);
+  ~engine();
+
+  // Run the crawl on this thread until it closes; returns the finish reason.
+  std::string run();
+  // Stop scheduling and finish once the requests in flight are done.
+  void close(std::string reason);
+  boost::asio::any_io_executor executor() { return context_.get_executor(); }
+
+ private:
+  boost::asio::awaitable<void> start();
+  boost::asio::awaitable<void> handle(request r);
+  boost::asio::awaitable<void> finish();
+  boost::asio::awaitable<void> log_stats_periodically();
+  void schedule(std::vector<request> requests);
+  void pump();
+  void check_idle();
+  void wait_for_signals();
+
+  crawler& crawler_;
+  boost::asio::io_context context_{1};
+  std::unique_ptr<scheduler> scheduler_;
+  std::unique_ptr<downloader> downloader_;
+  std::unique_ptr<scraper> scraper_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drained_;    // woken when the last request in flight ends during close
+  boost::asio::steady_timer stats_timer_;
+  std::size_t in_flight_ = 0;
+  bool started_ = false;
+  bool closing_ = false;
+  bool abandoning_ = false;
+  int signals_received_ = 0;
+  std::string finish_reason_;
+  std::chrono::steady_clock::time_point start_time_;
+};
+
+}  // namespace orbweaver

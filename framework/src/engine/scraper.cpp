@@ -1,0 +1,228 @@
+#include "engine/scraper.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cxxabi.h>
+
+#include <thread>
+#include <typeinfo>
+
+namespace orbweaver {
+
+namespace asio = boost::asio;
+
+struct scraper::callback_result {
+  std::vector<request> requests;
+  std::vector<item> items;
+  std::size_t unfollowable_links = 0;
+  std::string exception_type;  // empty when the callback returned normally
+  std::string exception_message;
+};
+
+namespace {
+
+constexpr std::size_t min_response_size = 1024;  // a tiny response still occupies the scraper
+
+std::size_t pool_size(const settings& s) {
+  auto n = s.get_int("PARSE_THREADS");
+  if (n > 0) return static_cast<std::size_t>(n);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string demangled_type(const std::type_info& t) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(t.name(), nullptr, nullptr, &status);
+  std::string result = status == 0 && name ? name : t.name();
+  std::free(name);
+  return result;
+}
+
+// Keeps the scraper's byte count right whichever way processing leaves.
+struct held_bytes {
+  held_bytes(std::size_t& total, std::size_t n) : total_(total), n_(n) { total_ += n_; }
+  ~held_bytes() { total_ -= n_; }
+  std::size_t& total_;
+  std::size_t n_;
+};
+
+}  // namespace
+
+scraper::scraper(crawler& c, component_list<spider_middleware> spider_middlewares,
+                 component_list<item_pipeline> pipelines)
+    : crawler_(c),
+      spider_middlewares_(std::move(spider_middlewares)),
+      pipelines_(std::move(pipelines)),
+      pool_(pool_size(c.config())),
+      max_active_bytes_(static_cast<std::size_t>(std::max<long long>(1, c.config().get_int("SCRAPER_SLOT_MAX_ACTIVE_SIZE")))) {}
+
+scraper::~scraper() { join_pool(); }
+
+void scraper::join_pool() {
+  pool_.stop();
+  pool_.join();
+}
+
+asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<void(output&)> work,
+                                                               const response* source) {
+  // The callback runs on a pool thread; the co_await resumes on the reactor with its results.
+  co_return co_await asio::co_spawn(
+      pool_.get_executor(),
+      [work = std::move(work), source]() -> asio::awaitable<callback_result> {
+        callback_result result;
+        output out(source);
+        try {
+          work(out);
+        } catch (const std::exception& e) {
+          result.exception_type = demangled_type(typeid(e));
+          result.exception_message = e.what();
+        } catch (...) {
+          result.exception_type = "unknown";
+          result.exception_message = "a non-standard exception";
+        }
+        result.requests = std::move(out.requests());
+        result.items = std::move(out.items());
+        result.unfollowable_links = out.unfollowable_links();
+        co_return result;
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<request>> scraper::process_response(response_ptr resp) {
+  held_bytes hold(active_bytes_, std::max(resp->body().size(), min_response_size));
+  auto& target = crawler_.target();
+  for (auto& mw : spider_middlewares_) {
+    std::error_code refused;
+    try {
+      refused = co_await mw.instance->process_spider_input(*resp, target);
+    } catch (const std::exception& e) {
+      refused = errc::component_failed;
+      log::error("scraper", "{}.process_spider_input raised: {}", mw.name, e.what());
+    }
+    if (refused) {
+      std::string message = refused == errc::http_error
+                                ? fmt::format("Ignoring response <{} {}>: HTTP status code is not handled or not allowed",
+                                              resp->status(), resp->url())
+                                : fmt::format("{} refused <{} {}>: {}", mw.name, resp->status(), resp->url(),
+                                              refused.message());
+      if (!resp->req().errback) {
+        log::info("scraper", "{}", message);
+        co_return std::vector<request>{};
+      }
+      auto errback = resp->req().errback;
+      auto result = co_await run_on_pool(
+          [&target, errback, resp, refused, message](output& out) {
+            failure f{resp->req(), refused, message, resp.get()};
+            errback(target, f, out);
+          },
+          resp.get());
+      co_return co_await handle_output(resp.get(), std::move(result), resp->req());
+    }
+  }
+
+  auto callback = resp->req().callback;
+  auto result = co_await run_on_pool(
+      [&target, callback, resp](output& out) {
+        if (callback)
+          callback(target, *resp, out);
+        else
+          target.parse(*resp, out);
+      },
+      resp.get());
+  co_return co_await handle_output(resp.get(), std::move(result), resp->req());
+}
+
+asio::awaitable<std::vector<request>> scraper::process_failure(const request& r, const download_failure& f) {
+  auto& stats = crawler_.stats();
+  std::string message = fmt::format("Error downloading <{} {}>: {} ({})", r.method, r.url,
+                                    f.detail.empty() ? f.error.message() : f.detail, error_name(f.error));
+  if (!r.errback) {
+    if (f.error == errc::cancelled)
+      log::debug("scraper", "{}", message);
+    else
+      log::error("scraper", "{}", message);
+    stats.inc("log_count/failed_requests");
+    co_return std::vector<request>{};
+  }
+  auto& target = crawler_.target();
+  auto errback = r.errback;
+  auto result = co_await run_on_pool(
+      [&target, errback, &r, f, message](output& out) {
+        failure fail{r, f.error, message, nullptr};
+        errback(target, fail, out);
+      },
+      nullptr);
+  co_return co_await handle_output(nullptr, std::move(result), r);
+}
+
+asio::awaitable<std::vector<request>> scraper::process_start_requests(std::vector<request> requests) {
+  std::vector<item> no_items;
+  auto& target = crawler_.target();
+  for (auto mw = spider_middlewares_.rbegin(); mw != spider_middlewares_.rend(); ++mw) {
+    try {
+      co_await mw->instance->process_spider_output(nullptr, requests, no_items, target);
+    } catch (const std::exception& e) {
+      log::error("scraper", "{}.process_spider_output raised on start requests: {}", mw->name, e.what());
+    }
+  }
+  co_return requests;
+}
+
+asio::awaitable<std::vector<request>> scraper::handle_output(const response* source, callback_result result,
+                                                             const request& origin) {
+  auto& stats = crawler_.stats();
+  auto& target = crawler_.target();
+  if (result.unfollowable_links) stats.inc("spider/unfollowable_links", static_cast<std::int64_t>(result.unfollowable_links));
+  if (!result.exception_type.empty()) {
+    stats.inc("spider_exceptions/count");
+    stats.inc("spider_exceptions/" + result.exception_type);
+    log::error("scraper", "Spider error processing <{} {}>: {}: {}", origin.method, origin.url,
+               result.exception_type, result.exception_message);
+  }
+  for (auto mw = spider_middlewares_.rbegin(); mw != spider_middlewares_.rend(); ++mw) {
+    try {
+      co_await mw->instance->process_spider_output(source, result.requests, result.items, target);
+    } catch (const std::exception& e) {
+      log::error("scraper", "{}.process_spider_output raised: {}", mw->name, e.what());
+    }
+  }
+  for (auto& it : result.items) co_await process_item(std::move(it));
+  co_return std::move(result.requests);
+}
+
+asio::awaitable<void> scraper::process_item(item it) {
+  auto& stats = crawler_.stats();
+  auto& target = crawler_.target();
+  for (auto& p : pipelines_) {
+    try {
+      co_await p.instance->process_item(it, target);
+    } catch (const drop_item& d) {
+      stats.inc("item_dropped_count");
+      stats.inc(std::string("item_dropped_reasons_count/") + p.name);
+      log::warning("scraper", "Dropped: {} ({})", d.what(), p.name);
+      co_return;
+    } catch (const std::exception& e) {
+      stats.inc("item_error_count");
+      log::error("scraper", "Error processing item in {}: {}", p.name, e.what());
+      co_return;
+    }
+  }
+  stats.inc("item_scraped_count");
+}
+
+asio::awaitable<void> scraper::close_pipelines() {
+  auto& target = crawler_.target();
+  for (auto& p : pipelines_) {
+    try {
+      co_await p.instance->close(target);
+    } catch (const std::exception& e) {
+      log::error("scraper", "Error closing pipeline {}: {}", p.name, e.what());
+    }
+  }
+}
+
+}  // namespace orbweaver

@@ -1,0 +1,53 @@
+#pragma once
+// The scraper: runs spider middlewares, hands each response to the parse pool where the callback
+// runs (gumbo parsing included), takes the results back on the reactor, sends items through the
+// pipelines and returns the new requests to the engine. Its back-pressure is the bytes of the
+// responses it holds, as Scrapy's SCRAPER_SLOT_MAX_ACTIVE_SIZE.
+#include "download/downloader.hpp"
+#include "engine/components.hpp"
+
+#include <orbweaver/pipeline.hpp>
+#include <orbweaver/response.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <vector>
+
+namespace orbweaver {
+
+class crawler;
+
+class scraper {
+ public:
+  scraper(crawler& c, component_list<spider_middleware> spider_middlewares, component_list<item_pipeline> pipelines);
+  ~scraper();
+
+  // A downloaded response: spider input hooks, then callback or errback, then output hooks.
+  boost::asio::awaitable<std::vector<request>> process_response(response_ptr resp);
+  // A failed download: the errback if the request has one, else one log line.
+  boost::asio::awaitable<std::vector<request>> process_failure(const request& r, const download_failure& f);
+  // Start requests pass the output hooks too (with no source response).
+  boost::asio::awaitable<std::vector<request>> process_start_requests(std::vector<request> requests);
+
+  bool needs_backout() const { return active_bytes_ > max_active_bytes_; }
+  std::size_t active_bytes() const { return active_bytes_; }
+  boost::asio::awaitable<void> close_pipelines();
+  // Wait for callbacks still running on the pool (after the reactor stopped).
+  void join_pool();
+
+ private:
+  struct callback_result;
+  boost::asio::awaitable<callback_result> run_on_pool(std::function<void(output&)> work, const response* source);
+  boost::asio::awaitable<std::vector<request>> handle_output(const response* source, callback_result result,
+                                                             const request& origin);
+  boost::asio::awaitable<void> process_item(item it);
+
+  crawler& crawler_;
+  component_list<spider_middleware> spider_middlewares_;
+  component_list<item_pipeline> pipelines_;
+  boost::asio::thread_pool pool_;
+  std::size_t active_bytes_ = 0;
+  std::size_t max_active_bytes_;
+};
+
+}  // namespace orbweaver
