@@ -1,0 +1,50 @@
+#include "downloader/http_compression.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/log.hpp>
+
+#include "download/decompress.hpp"
+
+namespace orbweaver::middlewares {
+
+bool http_compression_middleware::open(crawler& c) {
+  stats_ = &c.stats();
+  maxsize_ = static_cast<std::uint64_t>(std::max<long long>(0, c.config().get_int("DOWNLOAD_MAXSIZE")));
+  return c.config().get_bool("COMPRESSION_ENABLED");
+}
+
+awaitable<request_action> http_compression_middleware::process_request(request& r, spider&) {
+  r.headers.set_default("Accept-Encoding", "gzip, deflate");
+  co_return pass;
+}
+
+awaitable<response_action> http_compression_middleware::process_response(const request& r, response_ptr resp,
+                                                                          spider&) {
+  auto encoding = resp->headers().get("Content-Encoding");
+  if (!encoding || r.method == "HEAD" || !download::supported_encoding(*encoding)) co_return resp;
+
+  std::uint64_t limit = maxsize_;
+  if (auto* m = r.meta.if_contains("download_maxsize"); m && m->is_number()) {
+    boost::system::error_code ec;
+    auto v = m->to_number<double>(ec);
+    if (!ec && v >= 0) limit = static_cast<std::uint64_t>(v);
+  }
+  auto decoded = download::decode_body(*encoding, resp->body(), limit);
+  if (decoded.error) {
+    log::warning("compression", "Could not decode {} body of <{} {}>: {}", *encoding, r.method, resp->url(),
+                 decoded.error.message());
+    co_return decoded.error;
+  }
+  stats_->inc("httpcompression/response_count");
+  stats_->inc("httpcompression/response_bytes", static_cast<std::int64_t>(decoded.body.size()));
+
+  http_headers headers;
+  for (const auto& [name, value] : resp->headers())
+    if (!iequals(name, "Content-Encoding") && !iequals(name, "Content-Length")) headers.add(name, value);
+  co_return std::make_shared<response>(resp->req(), resp->url(), resp->status(), std::move(headers),
+                                       std::move(decoded.body));
+}
+
+ORBWEAVER_DOWNLOADER_MIDDLEWARE(http_compression_middleware, "http_compression", 590);
+
+}  // namespace orbweaver::middlewares

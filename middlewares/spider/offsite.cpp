@@ -1,0 +1,51 @@
+#include "spider/offsite.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/log.hpp>
+#include <orbweaver/url.hpp>
+
+#include <algorithm>
+
+namespace orbweaver::middlewares {
+
+bool host_allowed(std::string_view host, const std::vector<std::string>& domains) {
+  return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
+    return host == d || (host.size() > d.size() && host.ends_with(d) && host[host.size() - d.size() - 1] == '.');
+  });
+}
+
+bool offsite_middleware::open(crawler& c) {
+  stats_ = &c.stats();
+  for (const auto& entry : c.target().allowed_domains) {
+    // Scrapy's rule: an allowed domain is a bare host name; URLs and ports are mistakes.
+    if (entry.find("://") != std::string::npos || entry.find(':') != std::string::npos) {
+      log::warning("offsite", "allowed_domains accepts only domains, not URLs or ports; ignoring '{}'", entry);
+      continue;
+    }
+    std::string d = entry;
+    std::transform(d.begin(), d.end(), d.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    domains_.push_back(std::move(d));
+  }
+  return c.config().get_bool("OFFSITE_ENABLED") && !domains_.empty();
+}
+
+awaitable<void> offsite_middleware::process_spider_output(const response* source, std::vector<request>& requests,
+                                                          std::vector<item>&, spider&) {
+  if (!source) co_return;
+  std::erase_if(requests, [&](const request& r) {
+    if (r.dont_filter) return false;
+    std::string host = url::host(r.url);
+    if (host_allowed(host, domains_)) return false;
+    stats_->inc("offsite/filtered");
+    if (reported_hosts_.insert(host).second) {
+      stats_->inc("offsite/domains");
+      log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", host, r.method, r.url);
+    }
+    return true;
+  });
+  co_return;
+}
+
+ORBWEAVER_SPIDER_MIDDLEWARE(offsite_middleware, "offsite", 500);
+
+}  // namespace orbweaver::middlewares
