@@ -1,0 +1,311 @@
+// Whole crawls through engine, downloader, middlewares and scraper against the in-process server.
+#include "test_server.hpp"
+
+#include <orbweaver/orbweaver.hpp>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+using namespace orbweaver;
+using namespace orbweaver::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+class probe_spider : public spider {
+ public:
+  probe_spider() { name = "probe"; }
+  std::function<void(const response&, output&)> on_parse;
+  std::atomic<int> parsed{0};
+  std::mutex mutex;
+  std::vector<std::string> seen_urls;  // guarded by mutex: callbacks run concurrently
+
+  void parse(const response& r, output& out) override {
+    ++parsed;
+    {
+      std::lock_guard lock(mutex);
+      seen_urls.push_back(r.url());
+    }
+    if (on_parse) on_parse(r, out);
+  }
+};
+
+struct crawl_result {
+  std::string reason;
+  stats_collector stats;
+};
+
+crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides = {}) {
+  settings config;
+  config.set("LOG_LEVEL", "WARNING", setting_priority::command_line);
+  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
+  config.set("STATS_DUMP", "false", setting_priority::command_line);
+  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
+  crawler c(std::move(s), std::move(config));
+  crawl_result result;
+  result.reason = c.run();
+  result.stats = c.stats();
+  return result;
+}
+
+std::string gzip(std::string_view text) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(text.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  zs.avail_in = static_cast<uInt>(text.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// A page with links to /page/0 .. /page/(n-1).
+test_reply index_of(int n, std::string_view prefix = "/page/") {
+  std::string body = "<html><body>";
+  for (int i = 0; i < n; ++i) body += fmt::format("<a href=\"{}{}\">p{}</a>", prefix, i, i);
+  body += "</body></html>";
+  return {.body = body};
+}
+
+}  // namespace
+
+TEST(Crawl, FollowsLinksOnceAndReusesConnections) {
+  test_server server;
+  server.route("/", [](const test_request&) { return index_of(30); });
+  for (int i = 0; i < 30; ++i)
+    server.route("/page/" + std::to_string(i), [](const test_request&) {
+      // Every page links back to the index and to its neighbours: duplicates everywhere.
+      return test_reply{.body = "<a href='/'>home</a><a href='/page/1'>1</a><a href='/page/2#x'>2</a>"};
+    });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  spy->start_urls = {server.url("/")};
+  spy->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s));
+
+  EXPECT_EQ(result.reason, "finished");
+  EXPECT_EQ(spy->parsed, 31);
+  std::set<std::string> unique(spy->seen_urls.begin(), spy->seen_urls.end());
+  EXPECT_EQ(unique.size(), 31u);
+  EXPECT_EQ(server.requests_served(), 31u);
+  EXPECT_GT(result.stats.get("dupefilter/filtered"), 30);
+  // Keep-alive: at most one connection per concurrent transfer, never one per request.
+  EXPECT_LE(server.connections_accepted(), 8u);
+}
+
+TEST(Crawl, NeverExceedsGlobalAndPerHostConcurrency) {
+  test_server server;
+  // Two host names for the same server make two download slots.
+  server.route("/", [&](const test_request&) {
+    std::string body;
+    for (int i = 0; i < 20; ++i)
+      body += fmt::format("<a href='{}'>a</a><a href='{}'>b</a>", server.url("/slow/" + std::to_string(i)),
+                          server.url("/slow/" + std::to_string(i), "localhost"));
+    return test_reply{.body = body};
+  });
+  for (int i = 0; i < 20; ++i)
+    server.route("/slow/" + std::to_string(i), [](const test_request&) { return test_reply{.body = "ok", .delay = 60ms}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  spy->start_urls = {server.url("/")};
+  spy->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s), {{"CONCURRENT_REQUESTS", "3"}, {"CONCURRENT_REQUESTS_PER_DOMAIN", "2"}});
+
+  EXPECT_EQ(spy->parsed, 41);
+  EXPECT_LE(server.peak_concurrency(), 3u);
+  EXPECT_EQ(server.peak_concurrency(), 3u) << "the global limit should be reached with two busy hosts";
+  EXPECT_LE(server.peak_concurrency("127.0.0.1"), 2u);
+  EXPECT_LE(server.peak_concurrency("localhost"), 2u);
+  EXPECT_EQ(server.peak_concurrency("localhost"), 2u);
+}
+
+TEST(Crawl, HonoursDownloadDelay) {
+  test_server server;
+  server.route("/", [](const test_request&) { return index_of(4); });
+  for (int i = 0; i < 4; ++i) server.route("/page/" + std::to_string(i), [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  s->start_urls = {server.url("/")};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  run_crawl(std::move(s), {{"DOWNLOAD_DELAY", "0.2"}, {"RANDOMIZE_DOWNLOAD_DELAY", "false"}});
+
+  std::vector<std::chrono::steady_clock::time_point> times = server.arrivals("/");
+  for (int i = 0; i < 4; ++i) {
+    auto t = server.arrivals("/page/" + std::to_string(i));
+    times.insert(times.end(), t.begin(), t.end());
+  }
+  ASSERT_EQ(times.size(), 5u);
+  std::sort(times.begin(), times.end());
+  for (std::size_t i = 1; i < times.size(); ++i)
+    EXPECT_GE(times[i] - times[i - 1], 190ms) << "requests " << i - 1 << " and " << i << " came too close";
+}
+
+TEST(Crawl, TimeoutIsCountedAndCrawlFinishes) {
+  test_server server;
+  server.route("/", [](const test_request&) { return test_reply{.body = "<a href='/stall'>s</a><a href='/ok'>o</a>"}; });
+  server.route("/stall", [](const test_request&) { return test_reply{.body = "late", .delay = 5s}; });
+  server.route("/ok", [](const test_request&) { return test_reply{.body = "fine"}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_crawl(std::move(s), {{"DOWNLOAD_TIMEOUT", "0.5"}});
+
+  EXPECT_EQ(result.reason, "finished");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+  EXPECT_EQ(spy->parsed, 2);
+  EXPECT_EQ(result.stats.get("downloader/exception_type_count/download_timeout"), 1);
+}
+
+TEST(Crawl, DecodesGzipBodies) {
+  test_server server;
+  server.route("/", [](const test_request& req) {
+    test_reply reply{.body = gzip("<html><h1 class=t>Compressed &amp; fine</h1></html>")};
+    reply.headers.set("Content-Encoding", "gzip");
+    EXPECT_NE(req.headers.get("Accept-Encoding").value_or("").find("gzip"), std::string_view::npos);
+    return reply;
+  });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  std::string title;
+  s->start_urls = {server.url("/")};
+  s->on_parse = [&](const response& r, output&) { title = r.css("h1.t::text").get(); };
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(spy->parsed, 1);
+  EXPECT_EQ(title, "Compressed & fine");
+  EXPECT_EQ(result.stats.get("httpcompression/response_count"), 1);
+}
+
+TEST(Crawl, ErrorStatusesDoNotReachTheCallback) {
+  test_server server;
+  server.route("/", [](const test_request&) { return test_reply{.body = "<a href='/missing'>m</a><a href='/ok'>o</a>"}; });
+  server.route("/ok", [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(spy->parsed, 2);
+  EXPECT_EQ(std::count(spy->seen_urls.begin(), spy->seen_urls.end(), server.url("/missing")), 0);
+  EXPECT_EQ(result.stats.get("downloader/response_status_count/404"), 1);
+  EXPECT_EQ(result.stats.get("httperror/response_ignored_status_count/404"), 1);
+}
+
+TEST(Crawl, ErrbackReceivesHttpErrors) {
+  test_server server;
+  server.route("/", [](const test_request&) { return test_reply{.status = 503, .body = "busy"}; });
+  class errback_spider : public spider {
+   public:
+    std::atomic<int> failures{0};
+    std::atomic<int> status{0};
+    std::vector<request> start_requests() override {
+      request r(start_urls.front());
+      r.errback = bind_errback(&errback_spider::on_error);
+      return {r};
+    }
+    void on_error(const failure& f, output&) {
+      ++failures;
+      if (f.error == errc::http_error && f.resp) status = f.resp->status();
+    }
+  };
+  auto s = std::make_unique<errback_spider>();
+  auto* spy = s.get();
+  s->name = "errback";
+  s->start_urls = {server.url("/")};
+  run_crawl(std::move(s));
+  EXPECT_EQ(spy->failures, 1);
+  EXPECT_EQ(spy->status, 503);
+}
+
+TEST(Crawl, OffsiteLinksAreNotRequested) {
+  test_server server;
+  server.route("/", [&](const test_request&) {
+    return test_reply{.body = fmt::format("<a href='http://offsite.invalid/x'>x</a><a href='{}'>other host</a>"
+                                          "<a href='/in'>in</a>",
+                                          server.url("/elsewhere", "localhost"))};
+  });
+  server.route("/in", [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->allowed_domains = {"127.0.0.1"};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(spy->parsed, 2);
+  EXPECT_EQ(server.requests_served(), 2u);
+  EXPECT_EQ(result.stats.get("offsite/filtered"), 2);
+  EXPECT_EQ(result.stats.get("offsite/domains"), 2);
+}
+
+TEST(Crawl, ThrowingCallbackIsCountedAndCrawlGoesOn) {
+  test_server server;
+  server.route("/", [](const test_request&) { return index_of(5); });
+  for (int i = 0; i < 5; ++i) server.route("/page/" + std::to_string(i), [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->on_parse = [](const response& r, output& out) {
+    out.follow_all(r.css("a::attr(href)"));
+    if (r.url().ends_with("/page/3")) throw std::runtime_error("parse failed on purpose");
+    out.emit(item{{"url", r.url()}});
+  };
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(spy->parsed, 6);
+  EXPECT_EQ(result.stats.get("spider_exceptions/count"), 1);
+  EXPECT_EQ(result.stats.get("spider_exceptions/std::runtime_error"), 1);
+  EXPECT_EQ(result.stats.get("item_scraped_count"), 5);
+}
+
+TEST(Crawl, HttpsVerifiesWithTheTestCa) {
+  test_certificates certs;
+  test_server server({.tls = &certs});
+  server.route("/", [](const test_request&) { return test_reply{.body = "<p>secure</p>"}; });
+
+  auto trusting = std::make_unique<probe_spider>();
+  auto* ok = trusting.get();
+  trusting->start_urls = {server.url("/")};
+  auto good = run_crawl(std::move(trusting), {{"DOWNLOAD_CA_FILE", certs.ca_file}});
+  EXPECT_EQ(ok->parsed, 1);
+  EXPECT_EQ(good.stats.get("downloader/response_status_count/200"), 1);
+
+  auto untrusting = std::make_unique<probe_spider>();
+  auto* refused = untrusting.get();
+  untrusting->start_urls = {server.url("/")};
+  auto bad = run_crawl(std::move(untrusting));
+  EXPECT_EQ(refused->parsed, 0);
+  EXPECT_EQ(bad.stats.get("downloader/exception_type_count/tls_failed"), 1);
+}
+
+TEST(Crawl, BadStartUrlsAreCountedNotFatal) {
+  test_server server;
+  server.route("/", [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {"not a url", "mailto:x@y.z", "http://127.0.0.1:99999/", server.url("/")};
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(result.reason, "finished");
+  EXPECT_EQ(spy->parsed, 1);
+  EXPECT_EQ(result.stats.get("scheduler/invalid_url"), 3);
+}
+
+TEST(Crawl, DepthLimitStopsFollowing) {
+  test_server server;
+  // A chain: /d/0 -> /d/1 -> ... -> /d/9
+  for (int i = 0; i < 10; ++i)
+    server.route("/d/" + std::to_string(i),
+                 [i](const test_request&) { return test_reply{.body = fmt::format("<a href='/d/{}'>n</a>", i + 1)}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/d/0")};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s), {{"DEPTH_LIMIT", "3"}});
+  EXPECT_EQ(spy->parsed, 4);  // depths 0..3
+  EXPECT_EQ(result.stats.get("request_depth_max"), 3);
+}

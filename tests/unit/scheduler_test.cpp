@@ -1,0 +1,68 @@
+#include "engine/fingerprint.hpp"
+#include "engine/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace orbweaver;
+
+namespace {
+
+scheduler make_scheduler(stats_collector& stats) {
+  return scheduler(std::make_unique<memory_priority_queue>(), std::make_unique<memory_dupefilter>(), stats);
+}
+
+request at(std::string u, int priority = 0) {
+  request r(std::move(u));
+  r.priority = priority;
+  return r;
+}
+
+}  // namespace
+
+TEST(Scheduler, HigherPriorityFirstThenFifo) {
+  stats_collector stats;
+  auto s = make_scheduler(stats);
+  s.enqueue(at("http://a/1", 0));
+  s.enqueue(at("http://a/2", 5));
+  s.enqueue(at("http://a/3", 0));
+  s.enqueue(at("http://a/4", -3));
+  s.enqueue(at("http://a/5", 5));
+  std::vector<std::string> order;
+  while (auto r = s.next()) order.push_back(r->url);
+  EXPECT_EQ(order, (std::vector<std::string>{"http://a/2", "http://a/5", "http://a/1", "http://a/3", "http://a/4"}));
+  EXPECT_FALSE(s.has_pending());
+}
+
+TEST(Scheduler, DropsDuplicatesUnlessDontFilter) {
+  stats_collector stats;
+  auto s = make_scheduler(stats);
+  EXPECT_TRUE(s.enqueue(at("http://a/x?b=1&a=2")));
+  EXPECT_FALSE(s.enqueue(at("http://A:80/x?a=2&b=1#frag")));
+  auto again = at("http://a/x?b=1&a=2");
+  again.dont_filter = true;
+  EXPECT_TRUE(s.enqueue(again));
+  EXPECT_EQ(s.pending(), 2u);
+  EXPECT_EQ(stats.get("dupefilter/filtered"), 1);
+  EXPECT_EQ(stats.get("scheduler/enqueued"), 2);
+}
+
+TEST(Fingerprint, MethodAndBodyCount) {
+  request get("http://example.com/form");
+  request post("http://example.com/form");
+  post.method = "POST";
+  request post_body = post;
+  post_body.body = "q=1";
+  EXPECT_NE(request_fingerprint(get), request_fingerprint(post));
+  EXPECT_NE(request_fingerprint(post), request_fingerprint(post_body));
+  request lower("http://example.com/form");
+  lower.method = "get";
+  EXPECT_EQ(request_fingerprint(get), request_fingerprint(lower));
+  EXPECT_EQ(to_hex(request_fingerprint(get)).size(), 40u);
+}
+
+TEST(Fingerprint, IgnoresFragmentQueryOrderAndDefaultPort) {
+  EXPECT_EQ(request_fingerprint(request("http://example.com/p?b=2&a=1")),
+            request_fingerprint(request("http://EXAMPLE.com:80/p?a=1&b=2#x")));
+  EXPECT_NE(request_fingerprint(request("http://example.com/p")),
+            request_fingerprint(request("https://example.com/p")));
+}
