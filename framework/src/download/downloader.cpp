@@ -100,8 +100,10 @@ asio::awaitable<download_outcome> downloader::through_middlewares(request& r) {
     }
     if (auto* resp = std::get_if<response_ptr>(&action)) co_return co_await on_response(r, std::move(*resp));
     if (auto* next = std::get_if<request>(&action)) co_return std::move(*next);
-    if (auto* ec = std::get_if<std::error_code>(&action))
-      co_return co_await on_exception(r, {*ec, fmt::format("{} refused the request", mw.name)});
+    if (auto* ec = std::get_if<std::error_code>(&action)) {
+      download_failure refused{*ec, fmt::format("{} refused the request", mw.name)};
+      co_return co_await on_exception(r, std::move(refused));
+    }
   }
   auto outcome = co_await transfer(r);
   if (auto* resp = std::get_if<response_ptr>(&outcome)) co_return co_await on_response(r, std::move(*resp));

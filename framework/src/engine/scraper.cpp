@@ -70,26 +70,26 @@ void scraper::join_pool() {
 asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<void(output&)> work,
                                                                const response* source) {
   // The callback runs on a pool thread; the co_await resumes on the reactor with its results.
-  co_return co_await asio::co_spawn(
-      pool_.get_executor(),
-      [work = std::move(work), source]() -> asio::awaitable<callback_result> {
-        callback_result result;
-        output out(source);
-        try {
-          work(out);
-        } catch (const std::exception& e) {
-          result.exception_type = demangled_type(typeid(e));
-          result.exception_message = e.what();
-        } catch (...) {
-          result.exception_type = "unknown";
-          result.exception_message = "a non-standard exception";
-        }
-        result.requests = std::move(out.requests());
-        result.items = std::move(out.items());
-        result.unfollowable_links = out.unfollowable_links();
-        co_return result;
-      },
-      asio::use_awaitable);
+  // Lambdas are named locals, never temporaries inside a co_await expression: GCC 12 destroys
+  // such temporaries twice (their captured response_ptr would be released early).
+  auto task = [work = std::move(work), source]() -> asio::awaitable<callback_result> {
+    callback_result result;
+    output out(source);
+    try {
+      work(out);
+    } catch (const std::exception& e) {
+      result.exception_type = demangled_type(typeid(e));
+      result.exception_message = e.what();
+    } catch (...) {
+      result.exception_type = "unknown";
+      result.exception_message = "a non-standard exception";
+    }
+    result.requests = std::move(out.requests());
+    result.items = std::move(out.items());
+    result.unfollowable_links = out.unfollowable_links();
+    co_return result;
+  };
+  co_return co_await asio::co_spawn(pool_.get_executor(), std::move(task), asio::use_awaitable);
 }
 
 asio::awaitable<std::vector<request>> scraper::process_response(response_ptr resp) {
@@ -113,26 +113,23 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
         log::info("scraper", "{}", message);
         co_return std::vector<request>{};
       }
-      auto errback = resp->req().errback;
-      auto result = co_await run_on_pool(
-          [&target, errback, resp, refused, message](output& out) {
-            failure f{resp->req(), refused, message, resp.get()};
-            errback(target, f, out);
-          },
-          resp.get());
+      std::function<void(output&)> work = [&target, errback = resp->req().errback, resp, refused,
+                                            message](output& out) {
+        failure f{resp->req(), refused, message, resp.get()};
+        errback(target, f, out);
+      };
+      auto result = co_await run_on_pool(std::move(work), resp.get());
       co_return co_await handle_output(resp.get(), std::move(result), resp->req());
     }
   }
 
-  auto callback = resp->req().callback;
-  auto result = co_await run_on_pool(
-      [&target, callback, resp](output& out) {
-        if (callback)
-          callback(target, *resp, out);
-        else
-          target.parse(*resp, out);
-      },
-      resp.get());
+  std::function<void(output&)> work = [&target, resp](output& out) {
+    if (const auto& callback = resp->req().callback)
+      callback(target, *resp, out);
+    else
+      target.parse(*resp, out);
+  };
+  auto result = co_await run_on_pool(std::move(work), resp.get());
   co_return co_await handle_output(resp.get(), std::move(result), resp->req());
 }
 
@@ -149,13 +146,11 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
     co_return std::vector<request>{};
   }
   auto& target = crawler_.target();
-  auto errback = r.errback;
-  auto result = co_await run_on_pool(
-      [&target, errback, &r, f, message](output& out) {
-        failure fail{r, f.error, message, nullptr};
-        errback(target, fail, out);
-      },
-      nullptr);
+  std::function<void(output&)> work = [&target, &r, f, message](output& out) {
+    failure fail{r, f.error, message, nullptr};
+    r.errback(target, fail, out);
+  };
+  auto result = co_await run_on_pool(std::move(work), nullptr);
   co_return co_await handle_output(nullptr, std::move(result), r);
 }
 
