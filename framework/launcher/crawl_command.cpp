@@ -1,0 +1,167 @@
+// orbweaver crawl NAME: every option is checked, and the settings built, before the spider is
+// created; a mistake exits with status 2 without a single request made.
+#include "command_line.hpp"
+#include "commands.hpp"
+
+#include "feed_export.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/log.hpp>
+#include <orbweaver/settings.hpp>
+#include <orbweaver/spider.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <exception>
+#include <map>
+
+namespace orbweaver::launcher {
+namespace {
+
+constexpr std::string_view crawl_help =
+    "Usage\n"
+    "=====\n"
+    "  orbweaver crawl [options] <spider>\n"
+    "\n"
+    "Run a spider\n"
+    "\n"
+    "Options\n"
+    "=======\n"
+    "  -h, --help            show this help message and exit\n"
+    "  -a NAME=VALUE         set spider argument (may be repeated)\n"
+    "  -o FILE, --output FILE\n"
+    "                        append scraped items to the end of FILE (may be\n"
+    "                        repeated); the format follows the extension:\n"
+    "                        .jsonl or .jl (JSON lines), .json, .csv\n"
+    "  -O FILE, --overwrite-output FILE\n"
+    "                        dump scraped items into FILE, overwriting any existing\n"
+    "                        file (may be repeated; not with -o)\n"
+    "  -s NAME=VALUE, --set NAME=VALUE\n"
+    "                        set/override setting (may be repeated); \"orbweaver\n"
+    "                        settings\" lists them all\n"
+    "  -L LEVEL, --loglevel LEVEL\n"
+    "                        log level: DEBUG, INFO (default), WARNING, ERROR or\n"
+    "                        CRITICAL\n"
+    "  --logfile FILE        append the log to FILE instead of standard error\n"
+    "\n"
+    "Exit status: 0 when the crawl ran to its end, 1 when it could not start (a\n"
+    "pipeline or middleware failed to open), 2 for a mistake in the command line\n";
+
+constexpr std::array crawl_options{
+    option_spec{'a', "", true},
+    option_spec{'o', "output", true},
+    option_spec{'O', "overwrite-output", true},
+    option_spec{'s', "set", true},
+    option_spec{'L', "loglevel", true},
+    option_spec{'\0', "logfile", true},
+};
+// parse_args reports which spec matched by address.
+constexpr const option_spec* spider_arg = &crawl_options[0];
+constexpr const option_spec* output = &crawl_options[1];
+constexpr const option_spec* overwrite_output = &crawl_options[2];
+constexpr const option_spec* set_setting = &crawl_options[3];
+constexpr const option_spec* log_level = &crawl_options[4];
+constexpr const option_spec* log_file = &crawl_options[5];
+
+struct crawl_plan {
+  std::string spider_name;
+  std::map<std::string, std::string> spider_args;
+  settings config;
+};
+
+// Settings from -s first, then the dedicated options, which are more specific: "-o" replaces a
+// FEEDS given with -s, as in Scrapy.
+crawl_plan plan_crawl(const parsed_args& parsed) {
+  crawl_plan plan;
+  if (parsed.positionals.empty()) throw usage_error("missing spider name");
+  if (parsed.positionals.size() > 1) throw usage_error(fmt::format("unexpected argument: {}", parsed.positionals[1]));
+  plan.spider_name = parsed.positionals[0];
+
+  std::vector<std::string> feeds;
+  bool appending = false, overwriting = false;
+  for (const auto& [spec, value] : parsed.options) {
+    if (spec == spider_arg) {
+      auto equals = value.find('=');
+      if (equals == std::string::npos || equals == 0)
+        throw usage_error(fmt::format("invalid -a value: '{}' (expected NAME=VALUE)", value));
+      plan.spider_args[value.substr(0, equals)] = value.substr(equals + 1);
+    } else if (spec == set_setting) {
+      try {
+        plan.config.set_from_arg(value, setting_priority::command_line);
+      } catch (const settings_error& e) {
+        throw usage_error(e.what());
+      }
+    } else if (spec == output || spec == overwrite_output) {
+      (spec == output ? appending : overwriting) = true;
+      if (!pipelines::feed_format_for(value))
+        throw usage_error(fmt::format("cannot export to '{}': unknown format; name the file .jsonl, .jl, .json or .csv", value));
+      // FEEDS is a comma-separated list.
+      if (value.find(',') != std::string::npos)
+        throw usage_error(fmt::format("cannot export to '{}': a feed path cannot contain a comma", value));
+      feeds.push_back(value);
+    }
+  }
+  if (appending && overwriting) throw usage_error("use only one of -o/--output and -O/--overwrite-output");
+
+  auto set = [&](std::string_view name, const std::string& value) {
+    try {
+      plan.config.set(name, value, setting_priority::command_line);
+    } catch (const settings_error& e) {
+      throw usage_error(e.what());
+    }
+  };
+  if (!feeds.empty()) {
+    std::string joined;
+    for (const auto& feed : feeds) joined += (joined.empty() ? "" : ",") + feed;
+    set("FEEDS", joined);
+    set("FEED_OVERWRITE", overwriting ? "true" : "false");
+  }
+  for (const auto& [spec, value] : parsed.options) {
+    if (spec == log_level) set("LOG_LEVEL", value);
+    if (spec == log_file) set("LOG_FILE", value);
+  }
+  try {
+    log::parse_level(plan.config.get_string("LOG_LEVEL"));
+  } catch (const settings_error& e) {
+    throw usage_error(e.what());
+  }
+  return plan;
+}
+
+}  // namespace
+
+int crawl_command(std::span<const std::string> args) {
+  auto parsed = parse_args(args, crawl_options);
+  if (parsed.help) {
+    fmt::print("{}", crawl_help);
+    return 0;
+  }
+  crawl_plan plan = plan_crawl(parsed);
+
+  auto target = create_spider(plan.spider_name);
+  if (!target) {
+    auto known = spider_names();
+    std::string list;
+    for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+    throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; no spiders are compiled in", plan.spider_name)
+                                    : fmt::format("unknown spider '{}'; known spiders: {}", plan.spider_name, list));
+  }
+  target->args = std::move(plan.spider_args);
+
+  try {
+    // The crawler applies the spider's custom_settings, then LOG_LEVEL and LOG_FILE.
+    crawler c(std::move(target), std::move(plan.config));
+    c.run();
+    return 0;
+  } catch (const settings_error& e) {
+    // From the spider's custom_settings, or a component reading a setting it did not expect.
+    fmt::print(stderr, "orbweaver crawl: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "orbweaver crawl: error: the crawl could not start: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace orbweaver::launcher

@@ -1,0 +1,94 @@
+// The one place every setting is declared: name, type, default and one line of documentation.
+// Names and defaults follow Scrapy's default_settings.py wherever Scrapy has the setting; where we
+// differ, the doc line says so. docs/settings.md is generated from this table
+// (`orbweaver settings > docs/settings.md`) and a unit test checks it is up to date.
+#include <orbweaver/settings.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace orbweaver {
+namespace {
+
+using enum setting_type;
+
+constexpr std::array table{
+    // Identity
+    setting_decl{"BOT_NAME", string, "orbweaver", "Name of the bot this project implements (Scrapy's project name)."},
+    setting_decl{"USER_AGENT", string, "orbweaver/0.1 (+https://github.com/orbweaver)", "User-Agent header sent with every request that does not set its own."},
+    setting_decl{"DEFAULT_REQUEST_HEADERS", dict,
+                 R"({"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "Accept-Language": "en"})",
+                 "Headers added to every request that does not set them, as a JSON object: -s 'DEFAULT_REQUEST_HEADERS={\"Accept-Language\": \"fr\"}'."},
+
+    // Concurrency and politeness
+    setting_decl{"CONCURRENT_REQUESTS", integer, "16", "Maximum number of requests downloading at once, over all hosts."},
+    setting_decl{"CONCURRENT_REQUESTS_PER_DOMAIN", integer, "8", "Maximum number of requests downloading at once to one host name."},
+    setting_decl{"CONCURRENT_REQUESTS_PER_IP", integer, "0", "When above 0, slots are per IP address with this limit, and CONCURRENT_REQUESTS_PER_DOMAIN is ignored."},
+    setting_decl{"DOWNLOAD_DELAY", number, "0", "Seconds to wait between two requests to the same slot (host or IP)."},
+    setting_decl{"RANDOMIZE_DOWNLOAD_DELAY", boolean, "true", "Wait a random 0.5 to 1.5 times DOWNLOAD_DELAY instead of the exact delay."},
+
+    // Downloader
+    setting_decl{"DOWNLOAD_TIMEOUT", number, "180", "Seconds each phase of a download (resolve, connect, TLS, write, read) may take; request meta \"download_timeout\" overrides."},
+    setting_decl{"DOWNLOAD_MAXSIZE", integer, "1073741824", "Largest response body in bytes, before and after decompression; larger downloads fail (0 = no limit)."},
+    setting_decl{"DOWNLOAD_WARNSIZE", integer, "33554432", "Response body size in bytes above which a warning is logged (0 = never)."},
+    setting_decl{"DOWNLOAD_CA_FILE", string, "", "PEM file of extra certificate authorities to trust beside the system store."},
+    setting_decl{"DOWNLOAD_VERIFY_TLS", boolean, "true", "Verify TLS certificates and host names (Scrapy does not verify by default; we do)."},
+    setting_decl{"DNSCACHE_ENABLED", boolean, "true", "Cache DNS lookups in memory so each host is resolved once."},
+    setting_decl{"DNS_TIMEOUT", number, "60", "Seconds a DNS lookup may take."},
+    setting_decl{"COMPRESSION_ENABLED", boolean, "true", "Send Accept-Encoding: gzip, deflate and decode compressed responses."},
+
+    // Scheduler and duplicate filter
+    setting_decl{"SCHEDULER_QUEUE", string, "memory", "Where pending requests wait: \"memory\" (an in-memory priority queue)."},
+    setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every request dropped as a duplicate, not only the first."},
+
+    // Spider middlewares: depth, offsite, HTTP errors
+    setting_decl{"DEPTH_LIMIT", integer, "0", "Maximum depth of links followed from the start requests (0 = no limit)."},
+    setting_decl{"DEPTH_PRIORITY", integer, "0", "A request's priority is lowered by depth times this: positive crawls breadth-first, negative depth-first."},
+    setting_decl{"DEPTH_STATS_VERBOSE", boolean, "false", "Count requests per depth in the stats (request_depth_count/N)."},
+    setting_decl{"OFFSITE_ENABLED", boolean, "true", "Drop requests to hosts outside the spider's allowed_domains."},
+    setting_decl{"HTTPERROR_ALLOWED_CODES", list, "", "Non-2xx status codes passed to the callback anyway, comma-separated (e.g. 404,410)."},
+    setting_decl{"HTTPERROR_ALLOW_ALL", boolean, "false", "Pass every response to the callback, whatever its status."},
+
+    // Scraper
+    setting_decl{"PARSE_THREADS", integer, "0", "Threads running parse callbacks (0 = one per CPU core)."},
+    setting_decl{"SCRAPER_SLOT_MAX_ACTIVE_SIZE", integer, "5000000", "Bytes of responses waiting for or in callbacks above which the engine stops taking new requests."},
+    setting_decl{"CONCURRENT_ITEMS", integer, "100", "Maximum number of items going through the pipelines at once."},
+
+    // Components, as "name=priority,name=off"
+    setting_decl{"DOWNLOADER_MIDDLEWARES", priorities, "", "Move or disable downloader middlewares: name=priority, or name=off."},
+    setting_decl{"SPIDER_MIDDLEWARES", priorities, "", "Move or disable spider middlewares: name=priority, or name=off."},
+    setting_decl{"ITEM_PIPELINES", priorities, "", "Move or disable item pipelines: name=priority, or name=off."},
+
+    // Feed exports
+    setting_decl{"FEEDS", list, "", "Files to write items to, comma-separated; the format follows the extension: .jsonl/.jl (JSON lines), .json, .csv."},
+    setting_decl{"FEED_OVERWRITE", boolean, "false", "Truncate feed files at the start of the crawl instead of appending (-O on the command line)."},
+    setting_decl{"FEED_EXPORT_ENCODING", string, "utf-8", "\"utf-8\" writes text as is; \"ascii\" escapes non-ASCII as \\uXXXX in JSON feeds (CSV feeds refuse it)."},
+    setting_decl{"FEED_EXPORT_FIELDS", list, "", "Fields to export and their order, comma-separated (empty: the keys of the first item; CSV only keeps those)."},
+
+    // Embedded store
+    setting_decl{"STORE_URI", string, "", "Database to store items in: sqlite:PATH or sqlite:///ABSOLUTE/PATH (empty = off)."},
+    setting_decl{"SQLITE_BATCH_SIZE", integer, "500", "Items written per SQLite transaction; the last batch is committed when the spider closes."},
+
+    // Closing the spider
+    setting_decl{"CLOSESPIDER_TIMEOUT", number, "0", "Close the spider after this many seconds (0 = never)."},
+    setting_decl{"CLOSESPIDER_ITEMCOUNT", integer, "0", "Close the spider after this many items have been scraped (0 = never)."},
+    setting_decl{"CLOSESPIDER_PAGECOUNT", integer, "0", "Close the spider after this many responses have been downloaded (0 = never)."},
+    setting_decl{"CLOSESPIDER_ERRORCOUNT", integer, "0", "Close the spider after this many errors (0 = never)."},
+
+    // Logging and stats
+    setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},
+    setting_decl{"LOG_FILE", string, "", "File the log is appended to (empty: standard error)."},
+    setting_decl{"LOGSTATS_INTERVAL", number, "60", "Seconds between log lines reporting pages and items per minute (0 = off)."},
+    setting_decl{"STATS_DUMP", boolean, "true", "Log the crawl statistics when the spider closes."},
+};
+
+}  // namespace
+
+std::span<const setting_decl> setting_declarations() { return table; }
+
+const setting_decl* find_setting(std::string_view name) {
+  auto found = std::ranges::find(table, name, &setting_decl::name);
+  return found == table.end() ? nullptr : &*found;
+}
+
+}  // namespace orbweaver

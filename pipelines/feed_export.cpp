@@ -1,0 +1,315 @@
+#include "feed_export.hpp"
+
+#include "item_json.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/log.hpp>
+#include <orbweaver/pipeline.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <stdexcept>
+
+namespace orbweaver::pipelines {
+namespace {
+
+// Large enough that a write call moves many items at once, small enough to bound memory per feed.
+constexpr std::size_t buffer_limit = 64 * 1024;
+
+std::string lowercase(std::string_view text) {
+  std::string lowered;
+  for (char c : text) lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lowered;
+}
+
+bool needs_csv_quotes(std::string_view cell) { return cell.find_first_of(",\"\r\n") != std::string_view::npos; }
+
+void append_csv_cell(std::string& out, std::string_view cell) {
+  if (!needs_csv_quotes(cell)) {
+    out += cell;
+    return;
+  }
+  out += '"';
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Strings as they are, everything else (numbers, booleans, arrays, objects) as JSON; null is empty.
+std::string csv_cell_text(const json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_null()) return {};
+  std::string text;
+  append_json(text, v);
+  return text;
+}
+
+// The first record of an existing CSV file: its header, whose columns an append must keep.
+std::vector<std::string> read_csv_header(const std::string& path) {
+  std::vector<std::string> fields;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return fields;
+  std::string field;
+  bool quoted = false;
+  bool had_quote = false;
+  for (int c; (c = std::fgetc(file)) != EOF;) {
+    if (quoted) {
+      if (c == '"') {
+        int next = std::fgetc(file);
+        if (next == '"') {
+          field += '"';
+          continue;
+        }
+        quoted = false;
+        if (next == EOF) break;
+        c = next;
+      } else {
+        field += static_cast<char>(c);
+        continue;
+      }
+    }
+    if (c == '"' && field.empty() && !had_quote) {
+      quoted = had_quote = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(field));
+      field.clear();
+      had_quote = false;
+    } else if (c == '\n') {
+      break;
+    } else if (c != '\r') {
+      field += static_cast<char>(c);
+    }
+  }
+  fields.push_back(std::move(field));
+  std::fclose(file);
+  return fields;
+}
+
+}  // namespace
+
+std::optional<feed_format> feed_format_for(std::string_view path) {
+  auto extension = lowercase(std::filesystem::path(path).extension().string());
+  if (extension == ".jsonl" || extension == ".jl") return feed_format::json_lines;
+  if (extension == ".json") return feed_format::json;
+  if (extension == ".csv") return feed_format::csv;
+  return std::nullopt;
+}
+
+std::string_view format_name(feed_format format) {
+  switch (format) {
+    case feed_format::json_lines: return "jsonlines";
+    case feed_format::json: return "json";
+    case feed_format::csv: return "csv";
+  }
+  return "unknown";
+}
+
+feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
+  const std::string& path = options_.path;
+  if (options_.format == feed_format::csv && options_.ascii_only)
+    throw std::runtime_error(fmt::format(
+        "feed '{}': CSV has no escape for non-ASCII text, so only JSON feeds can be written as ascii", path));
+
+  std::error_code ec;
+  auto directory = std::filesystem::path(path).parent_path();
+  if (!directory.empty() && !std::filesystem::create_directories(directory, ec) && ec)
+    throw std::runtime_error(
+        fmt::format("cannot create directory '{}' for feed '{}': {}", directory.string(), path, ec.message()));
+
+  auto existing_size = std::filesystem::file_size(path, ec);
+  bool appending_to_content = !options_.overwrite && !ec && existing_size > 0;
+  if (appending_to_content && options_.format == feed_format::json)
+    throw std::runtime_error(fmt::format(
+        "feed '{}' already has content and a JSON array cannot be appended to; overwrite it (-O) or "
+        "use a .jsonl feed",
+        path));
+  if (appending_to_content && options_.format == feed_format::csv) {
+    if (options_.fields.empty()) options_.fields = read_csv_header(path);
+    csv_header_pending_ = false;
+  }
+
+  file_ = std::fopen(path.c_str(), options_.overwrite ? "wb" : "ab");
+  if (!file_)
+    throw std::runtime_error(fmt::format("cannot open feed '{}' for writing: {}", path, std::strerror(errno)));
+  if (options_.format == feed_format::json) buffer_ = "[";
+}
+
+feed_writer::~feed_writer() {
+  if (!file_) return;
+  try {
+    close();
+  } catch (const std::exception&) {
+    // Destruction during unwinding: the failure was (or will be) reported by whoever unwinds.
+  }
+}
+
+void feed_writer::write(const item& it) {
+  if (!file_) throw std::runtime_error(fmt::format("feed '{}' is closed", options_.path));
+  switch (options_.format) {
+    case feed_format::json_lines:
+    case feed_format::json: {
+      if (options_.format == feed_format::json) buffer_ += items_written_ == 0 ? "\n" : ",\n";
+      if (options_.fields.empty()) {
+        append_json(buffer_, it, options_.ascii_only);
+      } else {
+        json::object selected;
+        for (const auto& field : options_.fields)
+          if (auto* v = it.if_contains(field)) selected[field] = *v;
+        append_json(buffer_, selected, options_.ascii_only);
+      }
+      if (options_.format == feed_format::json_lines) buffer_ += '\n';
+      break;
+    }
+    case feed_format::csv:
+      if (options_.fields.empty())
+        for (const auto& entry : it) options_.fields.emplace_back(entry.key());
+      if (csv_header_pending_) append_csv_header();
+      append_csv_row(it);
+      break;
+  }
+  ++items_written_;
+  if (buffer_.size() >= buffer_limit) flush_buffer();
+}
+
+void feed_writer::append_csv_header() {
+  for (std::size_t i = 0; i < options_.fields.size(); ++i) {
+    if (i) buffer_ += ',';
+    append_csv_cell(buffer_, options_.fields[i]);
+  }
+  buffer_ += "\r\n";
+  csv_header_pending_ = false;
+}
+
+void feed_writer::append_csv_row(const item& it) {
+  for (std::size_t i = 0; i < options_.fields.size(); ++i) {
+    if (i) buffer_ += ',';
+    if (auto* v = it.if_contains(options_.fields[i])) append_csv_cell(buffer_, csv_cell_text(*v));
+  }
+  buffer_ += "\r\n";
+}
+
+void feed_writer::flush_buffer() {
+  if (buffer_.empty()) return;
+  std::size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  if (written != buffer_.size()) {
+    int error = errno;
+    buffer_.erase(0, written);
+    throw std::runtime_error(fmt::format("writing feed '{}': {}", options_.path, std::strerror(error)));
+  }
+  buffer_.clear();
+}
+
+void feed_writer::close() {
+  if (!file_) return;
+  if (options_.format == feed_format::json) buffer_ += "\n]\n";
+  try {
+    flush_buffer();
+  } catch (...) {
+    close_file();
+    throw;
+  }
+  close_file();
+}
+
+void feed_writer::close_file() {
+  std::FILE* file = std::exchange(file_, nullptr);
+  if (std::fclose(file) != 0)
+    throw std::runtime_error(fmt::format("closing feed '{}': {}", options_.path, std::strerror(errno)));
+}
+
+namespace {
+
+bool ascii_only_encoding(const std::string& encoding) {
+  auto lowered = lowercase(encoding);
+  if (lowered == "utf-8" || lowered == "utf8") return false;
+  if (lowered == "ascii" || lowered == "us-ascii") return true;
+  throw std::runtime_error(
+      fmt::format("FEED_EXPORT_ENCODING '{}' is not supported (use utf-8 or ascii)", encoding));
+}
+
+class feed_export_pipeline : public item_pipeline {
+ public:
+  bool open(crawler& c) override {
+    const settings& config = c.config();
+    auto paths = config.get_list("FEEDS");
+    if (paths.empty()) return false;
+    stats_ = &c.stats();
+
+    // Every path is checked before any file is touched, so a bad entry truncates nothing.
+    std::vector<feed_options> all_options;
+    std::set<std::string> seen;
+    bool ascii_only = ascii_only_encoding(config.get_string("FEED_EXPORT_ENCODING"));
+    for (auto& path : paths) {
+      auto format = feed_format_for(path);
+      if (!format)
+        throw std::runtime_error(
+            fmt::format("feed '{}': unknown format; name the file .jsonl, .jl, .json or .csv", path));
+      if (!seen.insert(path).second) throw std::runtime_error(fmt::format("feed '{}' is listed twice in FEEDS", path));
+      all_options.push_back({path, *format, config.get_bool("FEED_OVERWRITE"), config.get_list("FEED_EXPORT_FIELDS"),
+                             ascii_only && *format != feed_format::csv});
+    }
+    for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
+    return true;
+  }
+
+  boost::asio::awaitable<void> process_item(item& it, spider&) override {
+    for (auto& feed : feeds_) {
+      if (feed.failed) continue;
+      try {
+        feed.writer->write(it);
+      } catch (const std::exception& e) {
+        // One message per feed: the feed stops, the crawl and the other feeds go on.
+        log::error("feedexport", "{}; no more items go to this feed", e.what());
+        feed.failed = true;
+      }
+    }
+    co_return;
+  }
+
+  boost::asio::awaitable<void> close(spider&) override {
+    for (auto& feed : feeds_) {
+      auto format = format_name(feed.writer->options().format);
+      const auto& path = feed.writer->options().path;
+      try {
+        feed.writer->close();
+      } catch (const std::exception& e) {
+        if (!feed.failed) log::error("feedexport", "{}", e.what());
+        feed.failed = true;
+      }
+      stats_->inc(fmt::format("feedexport/item_count/{}", format), static_cast<std::int64_t>(feed.writer->items_written()));
+      if (feed.failed) {
+        stats_->inc(fmt::format("feedexport/failed_count/{}", format));
+        log::error("feedexport", "Error storing {} feed ({} items) in: {}", format, feed.writer->items_written(), path);
+      } else {
+        stats_->inc(fmt::format("feedexport/success_count/{}", format));
+        log::info("feedexport", "Stored {} feed ({} items) in: {}", format, feed.writer->items_written(), path);
+      }
+    }
+    co_return;
+  }
+
+ private:
+  struct feed {
+    std::unique_ptr<feed_writer> writer;
+    bool failed = false;
+  };
+  std::vector<feed> feeds_;
+  stats_collector* stats_ = nullptr;
+};
+
+}  // namespace
+
+// After user pipelines (Scrapy's conventional range is 0-1000): items are exported as they leave
+// the last of them, as Scrapy's feed exporter sees them on item_scraped.
+ORBWEAVER_PIPELINE(feed_export_pipeline, "feed_export", 1100);
+
+}  // namespace orbweaver::pipelines

@@ -1,0 +1,67 @@
+#pragma once
+// Feed exports: every path in FEEDS gets a feed_writer, its format chosen by the extension.
+// The writer has no crawler dependency (it is tested on its own); the pipeline reads the settings,
+// feeds each item to every writer and reports to the stats.
+//
+// Formats: .jsonl/.jl one JSON object per line; .json one JSON array, written incrementally and
+// closed at the end of the crawl, whatever the reason; .csv RFC 4180 with a header row.
+// Stats per format: feedexport/success_count/<format>, feedexport/failed_count/<format> (feeds)
+// and feedexport/item_count/<format> (items written).
+#include <orbweaver/item.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace orbweaver::pipelines {
+
+enum class feed_format { json_lines, json, csv };
+
+// By extension, case-insensitive; nullopt for an extension we do not export.
+std::optional<feed_format> feed_format_for(std::string_view path);
+// "jsonlines", "json", "csv" (Scrapy's format names, used in stats keys and log lines).
+std::string_view format_name(feed_format format);
+
+struct feed_options {
+  std::string path{};
+  feed_format format = feed_format::json_lines;
+  bool overwrite = false;           // truncate instead of appending
+  std::vector<std::string> fields{};  // export these, in this order (empty: the first item's keys for CSV)
+  bool ascii_only = false;          // escape non-ASCII as \uXXXX (JSON formats only)
+};
+
+class feed_writer {
+ public:
+  // Opens (creating missing parent directories) or throws std::runtime_error saying why not.
+  // Appending to a non-empty .json file is refused, as the result would not be JSON; appending to
+  // a non-empty .csv file keeps its existing header row and columns.
+  explicit feed_writer(feed_options options);
+  ~feed_writer();  // closes, if close() was not called, without throwing
+  feed_writer(const feed_writer&) = delete;
+  feed_writer& operator=(const feed_writer&) = delete;
+
+  // Buffered; throws std::runtime_error when the file cannot be written.
+  void write(const item& it);
+  // Writes the buffer and the format's trailer, then closes; throws std::runtime_error on failure.
+  void close();
+
+  const feed_options& options() const { return options_; }
+  std::uint64_t items_written() const { return items_written_; }
+
+ private:
+  void append_csv_header();
+  void append_csv_row(const item& it);
+  void flush_buffer();
+  void close_file();
+
+  feed_options options_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  std::uint64_t items_written_ = 0;
+  bool csv_header_pending_ = true;
+};
+
+}  // namespace orbweaver::pipelines

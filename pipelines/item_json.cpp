@@ -1,0 +1,108 @@
+#include "item_json.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace orbweaver::pipelines {
+namespace {
+
+void append_escape(std::string& out, std::uint32_t code_unit) { out += fmt::format("\\u{:04x}", code_unit); }
+
+// Decodes one UTF-8 sequence at text[i], advancing i; malformed input yields U+FFFD.
+std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  std::size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  std::uint32_t code_point = length == 4 ? lead & 0x07u : length == 3 ? lead & 0x0fu : lead & 0x1fu;
+  if (length == 1 || lead >= 0xf8 || i + length > text.size()) {
+    ++i;
+    return 0xfffd;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) {
+      i += k;
+      return 0xfffd;
+    }
+    code_point = (code_point << 6) | (byte(i + k) & 0x3fu);
+  }
+  i += length;
+  return code_point;
+}
+
+void append_string(std::string& out, std::string_view text, bool ascii_only) {
+  out += '"';
+  for (std::size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80 && ascii_only) {
+      std::uint32_t code_point = next_code_point(text, i);
+      if (code_point > 0xffff) {
+        code_point -= 0x10000;
+        append_escape(out, 0xd800 + (code_point >> 10));
+        append_escape(out, 0xdc00 + (code_point & 0x3ff));
+      } else {
+        append_escape(out, code_point);
+      }
+      continue;
+    }
+    ++i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20)
+          append_escape(out, c);
+        else
+          out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+void append_json(std::string& out, const boost::json::value& v, bool ascii_only) {
+  switch (v.kind()) {
+    case boost::json::kind::null: out += "null"; break;
+    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::int64: out += fmt::format("{}", v.get_int64()); break;
+    case boost::json::kind::uint64: out += fmt::format("{}", v.get_uint64()); break;
+    case boost::json::kind::double_:
+      out += std::isfinite(v.get_double()) ? fmt::format("{}", v.get_double()) : "null";
+      break;
+    case boost::json::kind::string: append_string(out, v.get_string(), ascii_only); break;
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& element : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, element, ascii_only);
+      }
+      out += ']';
+      break;
+    }
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, element] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        append_string(out, key, ascii_only);
+        out += ':';
+        append_json(out, element, ascii_only);
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace orbweaver::pipelines

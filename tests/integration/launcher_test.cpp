@@ -1,0 +1,229 @@
+// The `orbweaver` executable as a user runs it: exit statuses, messages, and a crawl from the
+// command line into feeds and the SQLite store, against a loopback server.
+#include "test_server.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using orbweaver::testing::test_reply;
+using orbweaver::testing::test_request;
+using orbweaver::testing::test_server;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct run_result {
+  int status = -1;
+  std::string out, err;
+};
+
+class LauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "orbweaver-launcher-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    // The build puts the tool beside the tests' directory: build/orbweaver, build/tests/integration_tests.
+    binary_ = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "orbweaver";
+    ASSERT_TRUE(fs::exists(binary_)) << binary_ << " is missing: build the orbweaver target";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  run_result run(std::vector<std::string> args) {
+    args.insert(args.begin(), binary_.string());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto out_path = dir_ / "stdout", err_path = dir_ / "stderr";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
+    pid_t pid = 0;
+    run_result result;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+      int wait_status = 0;
+      waitpid(pid, &wait_status, 0);
+      result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
+    return result;
+  }
+
+  // One listing page linking to one book page, in the markup the books spider reads.
+  void serve_bookshop(test_server& server) {
+    auto html = [](std::string body) {
+      return [body](const test_request&) {
+        test_reply reply{.body = body};
+        reply.headers.set("Content-Type", "text/html; charset=utf-8");
+        return reply;
+      };
+    };
+    server.route("/", html(R"(<html><body><article class="product_pod"><h3><a href="/book.html">x</a></h3>
+      </article></body></html>)"));
+    server.route("/book.html", html(R"(<html><body>
+      <ul class="breadcrumb"><li><a href="/">Home</a></li><li><a href="/">Poetry, verse</a></li></ul>
+      <article class="book"><h1>Café «東京», "quoted"</h1><p class="price">£12.50</p>
+      <p class="availability">In stock</p><div class="rating" data-stars="4"></div></article>
+      </body></html>)"));
+  }
+
+  fs::path dir_;
+  fs::path binary_;
+};
+
+TEST_F(LauncherTest, HelpAndInformationCommands) {
+  auto help = run({"-h"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("Available commands:"), std::string::npos);
+  EXPECT_NE(help.out.find("crawl"), std::string::npos);
+
+  auto crawl_help = run({"crawl", "--help"});
+  EXPECT_EQ(crawl_help.status, 0);
+  EXPECT_NE(crawl_help.out.find("orbweaver crawl [options] <spider>"), std::string::npos);
+  EXPECT_NE(crawl_help.out.find("-O FILE, --overwrite-output FILE"), std::string::npos);
+
+  auto version = run({"version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.out, "orbweaver " ORBWEAVER_VERSION "\n");
+  EXPECT_NE(run({"version", "-v"}).out.find("SQLite    : "), std::string::npos);
+
+  auto list = run({"list"});
+  EXPECT_EQ(list.status, 0);
+  EXPECT_NE(list.out.find("books\n"), std::string::npos);
+}
+
+TEST_F(LauncherTest, SettingsCommandIsTheSettingsReference) {
+  auto settings = run({"settings"});
+  EXPECT_EQ(settings.status, 0);
+  EXPECT_EQ(settings.out, read_file(fs::path(ORBWEAVER_SOURCE_DIR) / "docs" / "settings.md"))
+      << "regenerate it: orbweaver settings > docs/settings.md";
+}
+
+TEST_F(LauncherTest, MistakesExitTwoBeforeAnyRequest) {
+  test_server server;
+  serve_bookshop(server);
+  const std::string url_arg = "url=" + server.url("/");
+  struct mistake {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<mistake> mistakes{
+      {{}, "Usage:"},
+      {{"fetch"}, "Unknown command: fetch"},
+      {{"crawl"}, "missing spider name"},
+      {{"crawl", "no-such-spider"}, "unknown spider 'no-such-spider'; known spiders: "},
+      {{"crawl", "books", "-x"}, "no such option: -x"},
+      {{"crawl", "books", "-a", url_arg, "-s", "CONCURENT_REQUESTS=2"},
+       "unknown setting 'CONCURENT_REQUESTS' (did you mean 'CONCURRENT_REQUESTS'?)"},
+      {{"crawl", "books", "-a", url_arg, "-s", "CONCURRENT_REQUESTS=two"},
+       "invalid value 'two' for setting 'CONCURRENT_REQUESTS': expected an integer"},
+      {{"crawl", "books", "-a", url_arg, "-s", "DEPTH_LIMIT"}, "expected KEY=VALUE, got 'DEPTH_LIMIT'"},
+      {{"crawl", "books", "-a", url_arg, "-o", "items.xml"}, "cannot export to 'items.xml': unknown format"},
+      {{"crawl", "books", "-a", url_arg, "-o", "a.jsonl", "-O", "b.jsonl"}, "use only one of -o/--output and -O"},
+      {{"crawl", "books", "-a", url_arg, "-L", "LOUD"}, "unknown log level 'LOUD'"},
+      {{"crawl", "books", "-a", url_arg, "-o"}, "option -o/--output requires a value"},
+      {{"crawl", "books", "-a", "url"}, "invalid -a value: 'url' (expected NAME=VALUE)"},
+  };
+  for (const auto& m : mistakes) {
+    auto result = run(m.args);
+    std::string command_line;
+    for (const auto& a : m.args) command_line += " " + a;
+    EXPECT_EQ(result.status, 2) << command_line;
+    EXPECT_NE(result.err.find(m.message), std::string::npos) << command_line << "\n" << result.err;
+  }
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
+TEST_F(LauncherTest, CrawlThatCannotStartExitsOne) {
+  test_server server;
+  serve_bookshop(server);
+  std::ofstream(dir_ / "blocker") << "not a directory";
+  auto unwritable = run({"crawl", "books", "-a", "url=" + server.url("/"), "-o", "blocker/items.jsonl"});
+  EXPECT_EQ(unwritable.status, 1);
+  EXPECT_NE(unwritable.err.find("blocker/items.jsonl"), std::string::npos) << unwritable.err;
+
+  std::ofstream(dir_ / "old.json") << "[{\"a\": 1}]\n";
+  auto json_append = run({"crawl", "books", "-a", "url=" + server.url("/"), "-o", "old.json"});
+  EXPECT_EQ(json_append.status, 1);
+  EXPECT_NE(json_append.err.find("overwrite it (-O)"), std::string::npos) << json_append.err;
+  EXPECT_EQ(read_file(dir_ / "old.json"), "[{\"a\": 1}]\n") << "a refused feed is left untouched";
+
+  auto bad_store = run({"crawl", "books", "-a", "url=" + server.url("/"), "-s", "STORE_URI=mysql://db/items"});
+  EXPECT_EQ(bad_store.status, 1);
+  EXPECT_NE(bad_store.err.find("STORE_URI 'mysql://db/items' is not supported"), std::string::npos) << bad_store.err;
+
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
+TEST_F(LauncherTest, CrawlWritesFeedsAndStore) {
+  test_server server;
+  serve_bookshop(server);
+  auto result = run({"crawl", "books", "-a", "url=" + server.url("/"), "-O", "out/items.jsonl", "-O", "out/items.json",
+                     "-O", "out/items.csv", "--set=STORE_URI=sqlite:out/items.db", "-L", "INFO", "--logfile",
+                     "crawl.log"});
+  ASSERT_EQ(result.status, 0) << result.err << read_file(dir_ / "crawl.log");
+  EXPECT_EQ(result.err, "") << "the log goes to --logfile";
+  auto log = read_file(dir_ / "crawl.log");
+  EXPECT_NE(log.find("[feedexport] INFO: Stored jsonlines feed (1 items) in: out/items.jsonl"), std::string::npos) << log;
+  EXPECT_NE(log.find("feedexport/success_count/csv: 1"), std::string::npos) << log;
+  EXPECT_NE(log.find("store/items_written: 1"), std::string::npos) << log;
+
+  const std::string title = "Café «東京», \"quoted\"";
+  auto line = boost::json::parse(read_file(dir_ / "out/items.jsonl")).as_object();
+  EXPECT_EQ(line.at("title").as_string(), title);
+  EXPECT_EQ(line.at("category").as_string(), "Poetry, verse");
+  auto array = boost::json::parse(read_file(dir_ / "out/items.json")).as_array();
+  ASSERT_EQ(array.size(), 1u);
+  EXPECT_EQ(array[0].as_object(), line);
+  auto csv = read_file(dir_ / "out/items.csv");
+  EXPECT_TRUE(csv.starts_with("title,price,availability,rating,url,category\r\n")) << csv;
+  EXPECT_NE(csv.find("\"Café «東京», \"\"quoted\"\"\",12.5,In stock,4,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"Poetry, verse\"\r\n"), std::string::npos) << csv;
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "out/items.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT spider, json_extract(data, '$.title') FROM items", -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "books");
+  EXPECT_EQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)), title);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+
+  // -o appends to a JSON lines feed.
+  auto again = run({"crawl", "books", "-a", "url=" + server.url("/"), "-o", "out/items.jsonl", "-L", "ERROR"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  std::istringstream lines(read_file(dir_ / "out/items.jsonl"));
+  int count = 0;
+  for (std::string l; std::getline(lines, l);) ++count;
+  EXPECT_EQ(count, 2);
+}
+
+}  // namespace

@@ -1,0 +1,207 @@
+#include "feed_export.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace orbweaver::pipelines {
+namespace {
+
+class FeedExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "orbweaver-feed-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string contents(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  static std::vector<std::string> lines(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::vector<std::string> result;
+    for (std::string line; std::getline(in, line);) result.push_back(line);
+    return result;
+  }
+  static void write_all(feed_options options, const std::vector<item>& items) {
+    feed_writer writer(std::move(options));
+    for (const auto& it : items) writer.write(it);
+    writer.close();
+  }
+
+  std::filesystem::path dir_;
+};
+
+// Non-ASCII text (two-, three- and four-byte UTF-8), quotes, commas, newlines and nesting.
+const std::vector<item> sample_items{
+    {{"title", "Café «Ünïcode» 東京 🕷"}, {"price", 12.5}, {"tags", json::array{"a", "b"}}},
+    {{"title", "He said \"hi\", then\nleft"}, {"price", 3}, {"tags", json::array{}}},
+    {{"title", "plain"}, {"price", nullptr}, {"stock", true}},
+};
+
+TEST_F(FeedExportTest, FormatByExtension) {
+  EXPECT_EQ(feed_format_for("out/items.jsonl"), feed_format::json_lines);
+  EXPECT_EQ(feed_format_for("items.JL"), feed_format::json_lines);
+  EXPECT_EQ(feed_format_for("items.json"), feed_format::json);
+  EXPECT_EQ(feed_format_for("items.Csv"), feed_format::csv);
+  EXPECT_EQ(feed_format_for("items.xml"), std::nullopt);
+  EXPECT_EQ(feed_format_for("items"), std::nullopt);
+  EXPECT_EQ(format_name(feed_format::json_lines), "jsonlines");
+}
+
+TEST_F(FeedExportTest, JsonLinesRoundTripKeepsUtf8) {
+  auto file = path("items.jsonl");
+  write_all({file, feed_format::json_lines}, sample_items);
+  auto written = lines(file);
+  ASSERT_EQ(written.size(), sample_items.size());
+  for (std::size_t i = 0; i < written.size(); ++i) EXPECT_EQ(json::parse(written[i]).as_object(), sample_items[i]);
+  auto text = contents(file);
+  EXPECT_NE(text.find("Café «Ünïcode» 東京 🕷"), std::string::npos) << "non-ASCII must stay UTF-8";
+  EXPECT_NE(text.find("\"price\":12.5"), std::string::npos) << "numbers in their plain form";
+}
+
+TEST_F(FeedExportTest, JsonArrayIsValidJson) {
+  auto file = path("items.json");
+  write_all({file, feed_format::json}, sample_items);
+  auto parsed = json::parse(contents(file)).as_array();
+  ASSERT_EQ(parsed.size(), sample_items.size());
+  for (std::size_t i = 0; i < parsed.size(); ++i) EXPECT_EQ(parsed[i].as_object(), sample_items[i]);
+}
+
+TEST_F(FeedExportTest, EmptyJsonArray) {
+  auto file = path("empty.json");
+  write_all({file, feed_format::json}, {});
+  EXPECT_EQ(json::parse(contents(file)), json::array{});
+}
+
+TEST_F(FeedExportTest, DestroyedWithoutCloseStillLeavesValidJson) {
+  auto file = path("interrupted.json");
+  {
+    feed_writer writer({file, feed_format::json});
+    writer.write(sample_items[0]);
+  }
+  EXPECT_EQ(json::parse(contents(file)).as_array().size(), 1u);
+}
+
+TEST_F(FeedExportTest, LargeFeedsAreFlushedInChunks) {
+  auto file = path("many.jsonl");
+  std::vector<item> items;
+  for (int i = 0; i < 5000; ++i) items.push_back({{"n", i}, {"text", std::string(50, 'z')}});
+  feed_writer writer({file, feed_format::json_lines});
+  for (const auto& it : items) writer.write(it);
+  EXPECT_GT(std::filesystem::file_size(file), 0u) << "the buffer is written before close";
+  writer.close();
+  EXPECT_EQ(writer.items_written(), 5000u);
+  auto written = lines(file);
+  ASSERT_EQ(written.size(), 5000u);
+  EXPECT_EQ(json::parse(written[4999]).at("n"), 4999);
+}
+
+TEST_F(FeedExportTest, AsciiEscapesNonAscii) {
+  auto file = path("ascii.jsonl");
+  write_all({.path = file, .format = feed_format::json_lines, .ascii_only = true}, {sample_items[0]});
+  auto text = contents(file);
+  for (unsigned char c : text) ASSERT_LT(c, 0x80) << text;
+  EXPECT_NE(text.find("Caf\\u00e9"), std::string::npos);
+  EXPECT_NE(text.find("\\ud83d\\udd77"), std::string::npos) << "a surrogate pair above U+FFFF";
+  EXPECT_EQ(json::parse(lines(file).at(0)).as_object(), sample_items[0]);
+}
+
+TEST_F(FeedExportTest, FieldsSelectAndOrderJson) {
+  auto file = path("fields.jsonl");
+  write_all({.path = file, .format = feed_format::json_lines, .fields = {"price", "title", "missing"}}, {sample_items[0]});
+  EXPECT_EQ(lines(file).at(0), R"({"price":12.5,"title":"Café «Ünïcode» 東京 🕷"})");
+}
+
+TEST_F(FeedExportTest, CsvQuotesAndSerialises) {
+  auto file = path("items.csv");
+  write_all({file, feed_format::csv}, sample_items);
+  // Columns from the first item; "stock" of the third item is not one of them.
+  EXPECT_EQ(contents(file),
+            "title,price,tags\r\n"
+            "Café «Ünïcode» 東京 🕷,12.5,\"[\"\"a\"\",\"\"b\"\"]\"\r\n"
+            "\"He said \"\"hi\"\", then\nleft\",3,[]\r\n"
+            "plain,,\r\n");
+}
+
+TEST_F(FeedExportTest, CsvWithConfiguredFields) {
+  auto file = path("fields.csv");
+  write_all({.path = file, .format = feed_format::csv, .fields = {"stock", "title"}}, {sample_items[0], sample_items[2]});
+  EXPECT_EQ(contents(file),
+            "stock,title\r\n"
+            ",Café «Ünïcode» 東京 🕷\r\n"
+            "true,plain\r\n");
+}
+
+TEST_F(FeedExportTest, CsvRefusesAscii) {
+  EXPECT_THROW(feed_writer({.path = path("a.csv"), .format = feed_format::csv, .ascii_only = true}), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(path("a.csv")));
+}
+
+TEST_F(FeedExportTest, AppendAndOverwrite) {
+  auto file = path("items.jsonl");
+  write_all({file, feed_format::json_lines}, {sample_items[0]});
+  write_all({file, feed_format::json_lines}, {sample_items[1]});
+  EXPECT_EQ(lines(file).size(), 2u);
+  write_all({.path = file, .format = feed_format::json_lines, .overwrite = true}, {sample_items[2]});
+  ASSERT_EQ(lines(file).size(), 1u);
+  EXPECT_EQ(json::parse(lines(file)[0]).as_object(), sample_items[2]);
+}
+
+TEST_F(FeedExportTest, AppendingToCsvKeepsItsHeader) {
+  auto file = path("items.csv");
+  write_all({.path = file, .format = feed_format::csv, .fields = {"title", "price"}}, {sample_items[2]});
+  // The second run's items have other keys first; the file's columns still rule.
+  write_all({file, feed_format::csv}, {{{"price", 1}, {"title", "x,y"}, {"extra", 0}}});
+  EXPECT_EQ(contents(file),
+            "title,price\r\n"
+            "plain,\r\n"
+            "\"x,y\",1\r\n");
+}
+
+TEST_F(FeedExportTest, AppendingToJsonArrayIsRefused) {
+  auto file = path("items.json");
+  write_all({file, feed_format::json}, {sample_items[0]});
+  try {
+    feed_writer writer({file, feed_format::json});
+    FAIL() << "appending to a JSON array was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file), std::string::npos);
+  }
+  write_all({.path = file, .format = feed_format::json, .overwrite = true}, {sample_items[1]});
+  EXPECT_EQ(json::parse(contents(file)).as_array().size(), 1u);
+}
+
+TEST_F(FeedExportTest, CreatesParentDirectories) {
+  auto file = path("out/2026/items.jsonl");
+  write_all({file, feed_format::json_lines}, {sample_items[0]});
+  EXPECT_EQ(lines(file).size(), 1u);
+}
+
+TEST_F(FeedExportTest, UnwritablePathThrowsWithThePath) {
+  // Through a regular file: fails even for root, unlike a permission check.
+  std::ofstream(path("blocker")) << "x";
+  auto file = path("blocker/items.jsonl");
+  try {
+    feed_writer writer({file, feed_format::json_lines});
+    FAIL() << "opened a feed under a regular file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace orbweaver::pipelines

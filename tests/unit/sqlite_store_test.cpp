@@ -1,0 +1,163 @@
+#include "sqlite_store.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace orbweaver::pipelines {
+namespace {
+
+// Reads back through the C API, as any other tool would.
+class reader {
+ public:
+  explicit reader(const std::string& path) { EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK); }
+  ~reader() { sqlite3_close(db_); }
+  std::vector<std::vector<std::string>> query(const std::string& sql) {
+    std::vector<std::vector<std::string>> rows;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db_);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+        auto* text = sqlite3_column_text(stmt, i);
+        row.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(stmt);
+    return rows;
+  }
+  std::string scalar(const std::string& sql) { return query(sql).at(0).at(0); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "orbweaver-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    db_path_ = (dir_ / "items.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  std::string db_path_;
+};
+
+TEST(SqliteStoreUri, Paths) {
+  EXPECT_EQ(sqlite_path_from_uri("sqlite:items.db"), "items.db");
+  EXPECT_EQ(sqlite_path_from_uri("sqlite:data/items.db"), "data/items.db");
+  EXPECT_EQ(sqlite_path_from_uri("sqlite:/var/items.db"), "/var/items.db");
+  EXPECT_EQ(sqlite_path_from_uri("sqlite:///var/items.db"), "/var/items.db");
+  EXPECT_THROW(sqlite_path_from_uri("sqlite:"), std::runtime_error);
+  EXPECT_THROW(sqlite_path_from_uri("sqlite://host/items.db"), std::runtime_error);
+  EXPECT_THROW(sqlite_path_from_uri("postgres://localhost/items"), std::runtime_error);
+  EXPECT_THROW(sqlite_path_from_uri("items.db"), std::runtime_error);
+}
+
+TEST_F(SqliteStoreTest, ItemsAreQueryableWithJsonExtract) {
+  sqlite_item_store store(db_path_, 500);
+  store.write("books", {{"title", "Café 東京 🕷"}, {"price", 12.5}, {"tags", json::array{"a", "b"}}});
+  store.write("books", {{"title", "He said \"hi\""}, {"price", 3}});
+  store.write("films", {{"title", "x"}});
+  store.close();
+  EXPECT_EQ(store.items_written(), 3u);
+
+  reader db(db_path_);
+  EXPECT_EQ(db.scalar("PRAGMA journal_mode"), "wal");
+  auto rows = db.query(
+      "SELECT id, spider, json_extract(data, '$.title'), json_extract(data, '$.price'), "
+      "json_extract(data, '$.tags[1]') FROM items ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"1", "books", "Café 東京 🕷", "12.5", "b"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"2", "books", "He said \"hi\"", "3", "NULL"}));
+  EXPECT_EQ(rows[2][1], "films");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM items WHERE spider = 'books'"), "2");
+  // The stored JSON round-trips.
+  EXPECT_EQ(json::parse(db.scalar("SELECT data FROM items WHERE id = 2")),
+            (json::object{{"title", "He said \"hi\""}, {"price", 3}}));
+  auto scraped_at = db.scalar("SELECT scraped_at FROM items WHERE id = 1");
+  EXPECT_TRUE(std::regex_match(scraped_at, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"))) << scraped_at;
+  EXPECT_NE(db.scalar("SELECT datetime(scraped_at) FROM items WHERE id = 1"), "NULL");
+}
+
+TEST_F(SqliteStoreTest, CommitsInBatchesAndAtClose) {
+  sqlite_item_store store(db_path_, 2);
+  reader db(db_path_);
+  store.write("s", {{"n", 1}});
+  EXPECT_EQ(store.items_written(), 0u);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM items"), "0") << "the batch is not committed yet";
+  store.write("s", {{"n", 2}});
+  EXPECT_EQ(store.items_written(), 2u);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM items"), "2") << "a full batch is committed and visible";
+  store.write("s", {{"n", 3}});
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM items"), "2");
+  store.close();
+  EXPECT_EQ(store.items_written(), 3u);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM items"), "3") << "the last partial batch is committed at close";
+}
+
+TEST_F(SqliteStoreTest, DestructorCommitsPending) {
+  {
+    sqlite_item_store store(db_path_, 100);
+    store.write("s", {{"n", 1}});
+  }
+  EXPECT_EQ(reader(db_path_).scalar("SELECT count(*) FROM items"), "1");
+}
+
+TEST_F(SqliteStoreTest, ReopeningAppends) {
+  for (int run = 0; run < 2; ++run) {
+    sqlite_item_store store(db_path_, 10);
+    store.write("s", {{"run", run}});
+    store.close();
+  }
+  EXPECT_EQ(reader(db_path_).scalar(
+                "SELECT group_concat(run) FROM (SELECT json_extract(data, '$.run') AS run FROM items ORDER BY id)"), "0,1");
+}
+
+TEST_F(SqliteStoreTest, CreatesParentDirectories) {
+  auto nested = (dir_ / "a/b/items.db").string();
+  sqlite_item_store store(nested, 10);
+  store.write("s", {{"n", 1}});
+  store.close();
+  EXPECT_EQ(reader(nested).scalar("SELECT count(*) FROM items"), "1");
+}
+
+TEST_F(SqliteStoreTest, ForeignItemsTableIsRefused) {
+  {
+    reader db(db_path_);
+    db.query("CREATE TABLE items (name TEXT)");
+  }
+  EXPECT_THROW(sqlite_item_store(db_path_, 10), std::runtime_error);
+}
+
+TEST_F(SqliteStoreTest, BadBatchSizeAndUnwritablePath) {
+  EXPECT_THROW(sqlite_item_store(db_path_, 0), std::runtime_error);
+  std::ofstream((dir_ / "blocker").string()) << "x";
+  try {
+    sqlite_item_store store((dir_ / "blocker/items.db").string(), 10);
+    FAIL() << "opened a store under a regular file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("blocker/items.db"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SqliteStoreTest, WriteAfterCloseThrows) {
+  sqlite_item_store store(db_path_, 10);
+  store.close();
+  EXPECT_THROW(store.write("s", {{"n", 1}}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace orbweaver::pipelines
