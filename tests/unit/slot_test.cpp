@@ -35,6 +35,7 @@ TEST(Slot, RandomisedDelayStaysWithinHalfToOneAndAHalf) {
   bool saw_short = false, saw_long = false;
   for (int i = 0; i < 200; ++i) {
     s.start_transfer(now, rng);
+    s.finish_transfer();
     auto wait = s.wait_before_start(now);
     EXPECT_GE(wait, std::chrono::duration_cast<clock::duration>(500ms));
     EXPECT_LE(wait, std::chrono::duration_cast<clock::duration>(1500ms));

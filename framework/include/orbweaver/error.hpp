@@ -25,6 +25,8 @@ enum class errc {
   cancelled,            // the crawl is shutting down
   callback_failed,      // the spider's callback threw
   component_failed,     // a middleware or pipeline threw
+  redirect_loop,        // a redirect led back to a URL of its own chain
+  too_many_redirects,   // REDIRECT_MAX_TIMES reached
 };
 
 const std::error_category& error_category() noexcept;

@@ -25,6 +25,8 @@ constexpr std::string_view short_name(errc e) {
     case errc::cancelled: return "cancelled";
     case errc::callback_failed: return "callback_failed";
     case errc::component_failed: return "component_failed";
+    case errc::redirect_loop: return "redirect_loop";
+    case errc::too_many_redirects: return "too_many_redirects";
   }
   return "unknown";
 }
@@ -52,6 +54,8 @@ class orbweaver_category final : public std::error_category {
       case errc::cancelled: return "cancelled";
       case errc::callback_failed: return "spider callback raised an exception";
       case errc::component_failed: return "a middleware or pipeline raised an exception";
+      case errc::redirect_loop: return "redirect loop";
+      case errc::too_many_redirects: return "too many redirects";
     }
     return "unknown orbweaver error";
   }

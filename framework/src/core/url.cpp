@@ -95,7 +95,7 @@ std::optional<std::string> finish(urls::url& u) {
   u.remove_fragment();
   u.normalize_scheme();
   u.normalize_authority();
-  if (u.encoded_path().empty()) u.set_encoded_path("/");
+  if (u.encoded_path().empty()) u.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
   return std::string(u.buffer());
 }
 
@@ -138,7 +138,7 @@ std::string canonicalize(std::string_view absolute) {
         (scheme == urls::scheme::https && port == 443))
       u.remove_port();
   }
-  if (u.encoded_path().empty()) u.set_encoded_path("/");
+  if (u.encoded_path().empty()) u.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
   if (u.has_query()) {
     std::vector<std::tuple<std::string, std::string, bool>> params;
     for (auto p : u.encoded_params()) params.emplace_back(std::string(p.key), std::string(p.value), p.has_value);

@@ -1,7 +1,9 @@
 // The one place every setting is declared: name, type, default and one line of documentation.
 // Names and defaults follow Scrapy's default_settings.py wherever Scrapy has the setting; where we
-// differ, the doc line says so. docs/settings.md is generated from this table
-// (`orbweaver settings > docs/settings.md`) and a unit test checks it is up to date.
+// differ, the doc line says so. Only settings that some component reads are declared: a setting
+// accepted but ignored would mislead its user (add one here with the code that reads it).
+// docs/settings.md is generated from this table (`orbweaver settings > docs/settings.md`) and a
+// unit test checks it is up to date.
 #include <orbweaver/settings.hpp>
 
 #include <algorithm>
@@ -35,11 +37,10 @@ constexpr std::array table{
     setting_decl{"DOWNLOAD_VERIFY_TLS", boolean, "true", "Verify TLS certificates and host names (Scrapy does not verify by default; we do)."},
     setting_decl{"DNSCACHE_ENABLED", boolean, "true", "Cache DNS lookups in memory so each host is resolved once."},
     setting_decl{"DNS_TIMEOUT", number, "60", "Seconds a DNS lookup may take."},
+    setting_decl{"REDIRECT_ENABLED", boolean, "true", "Follow 301, 302, 303, 307 and 308 redirects."},
+    setting_decl{"REDIRECT_MAX_TIMES", integer, "20", "Maximum number of redirects followed for one request."},
+    setting_decl{"REDIRECT_PRIORITY_ADJUST", integer, "2", "Added to the priority of a redirected request."},
     setting_decl{"COMPRESSION_ENABLED", boolean, "true", "Send Accept-Encoding: gzip, deflate and decode compressed responses."},
-
-    // Scheduler and duplicate filter
-    setting_decl{"SCHEDULER_QUEUE", string, "memory", "Where pending requests wait: \"memory\" (an in-memory priority queue)."},
-    setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every request dropped as a duplicate, not only the first."},
 
     // Spider middlewares: depth, offsite, HTTP errors
     setting_decl{"DEPTH_LIMIT", integer, "0", "Maximum depth of links followed from the start requests (0 = no limit)."},
@@ -52,7 +53,6 @@ constexpr std::array table{
     // Scraper
     setting_decl{"PARSE_THREADS", integer, "0", "Threads running parse callbacks (0 = one per CPU core)."},
     setting_decl{"SCRAPER_SLOT_MAX_ACTIVE_SIZE", integer, "5000000", "Bytes of responses waiting for or in callbacks above which the engine stops taking new requests."},
-    setting_decl{"CONCURRENT_ITEMS", integer, "100", "Maximum number of items going through the pipelines at once."},
 
     // Components, as "name=priority,name=off"
     setting_decl{"DOWNLOADER_MIDDLEWARES", priorities, "", "Move or disable downloader middlewares: name=priority, or name=off."},
@@ -68,12 +68,6 @@ constexpr std::array table{
     // Embedded store
     setting_decl{"STORE_URI", string, "", "Database to store items in: sqlite:PATH or sqlite:///ABSOLUTE/PATH (empty = off)."},
     setting_decl{"SQLITE_BATCH_SIZE", integer, "500", "Items written per SQLite transaction; the last batch is committed when the spider closes."},
-
-    // Closing the spider
-    setting_decl{"CLOSESPIDER_TIMEOUT", number, "0", "Close the spider after this many seconds (0 = never)."},
-    setting_decl{"CLOSESPIDER_ITEMCOUNT", integer, "0", "Close the spider after this many items have been scraped (0 = never)."},
-    setting_decl{"CLOSESPIDER_PAGECOUNT", integer, "0", "Close the spider after this many responses have been downloaded (0 = never)."},
-    setting_decl{"CLOSESPIDER_ERRORCOUNT", integer, "0", "Close the spider after this many errors (0 = never)."},
 
     // Logging and stats
     setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},

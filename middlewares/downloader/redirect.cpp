@@ -1,0 +1,98 @@
+#include "downloader/redirect.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+#include <orbweaver/url.hpp>
+
+namespace orbweaver::middlewares {
+namespace {
+
+bool is_redirect_status(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool meta_flag(const json::object& meta, std::string_view key) {
+  auto* v = meta.if_contains(key);
+  return v && v->is_bool() && v->get_bool();
+}
+
+bool status_handled_by_spider(const json::object& meta, int status) {
+  if (meta_flag(meta, "handle_httpstatus_all")) return true;
+  if (auto* list = meta.if_contains("handle_httpstatus_list"); list && list->is_array())
+    for (const auto& v : list->get_array())
+      if (v.is_int64() && v.get_int64() == status) return true;
+  return false;
+}
+
+std::string scheme_and_host(const std::string& u) {
+  return u.substr(0, u.find(':')) + "://" + url::host(u);
+}
+
+}  // namespace
+
+std::optional<request> redirect_request(const request& original, const response& resp) {
+  if (!is_redirect_status(resp.status())) return std::nullopt;
+  auto location = resp.headers().get("Location");
+  if (!location) return std::nullopt;
+  auto target = url::join(original.url, *location);
+  if (!target) return std::nullopt;
+
+  request next = original;
+  next.url = std::move(*target);
+  bool becomes_get = (resp.status() == 303 && original.method != "HEAD") ||
+                     ((resp.status() == 301 || resp.status() == 302) && original.method == "POST");
+  if (becomes_get) {
+    next.method = "GET";
+    next.body.clear();
+    next.headers.remove("Content-Type");
+    next.headers.remove("Content-Length");
+  }
+  // Credentials and cookies meant for one origin must not follow the request to another.
+  if (scheme_and_host(original.url) != scheme_and_host(next.url)) {
+    next.headers.remove("Authorization");
+    next.headers.remove("Cookie");
+  }
+  return next;
+}
+
+bool redirect_middleware::open(crawler& c) {
+  stats_ = &c.stats();
+  max_times_ = c.config().get_int("REDIRECT_MAX_TIMES");
+  priority_adjust_ = static_cast<int>(c.config().get_int("REDIRECT_PRIORITY_ADJUST"));
+  return c.config().get_bool("REDIRECT_ENABLED");
+}
+
+awaitable<response_action> redirect_middleware::process_response(const request& r, response_ptr resp, spider&) {
+  if (meta_flag(r.meta, "dont_redirect") || status_handled_by_spider(r.meta, resp->status())) co_return resp;
+  auto next = redirect_request(r, *resp);
+  if (!next) co_return resp;
+
+  json::array chain;
+  if (auto* urls = r.meta.if_contains("redirect_urls"); urls && urls->is_array()) chain = urls->get_array();
+  chain.emplace_back(r.url);
+  for (const auto& seen : chain) {
+    if (seen.is_string() && seen.get_string() == next->url) {
+      stats_->inc("redirect/loop_count");
+      log::warning("redirect", "Redirect loop: <{} {}> leads back to {}", r.method, r.url, next->url);
+      co_return make_error_code(errc::redirect_loop);
+    }
+  }
+  auto times = static_cast<long long>(chain.size());
+  if (times > max_times_) {
+    stats_->inc("redirect/max_reached");
+    log::warning("redirect", "Discarding <{} {}>: max redirections ({}) reached", r.method, r.url, max_times_);
+    co_return make_error_code(errc::too_many_redirects);
+  }
+  next->meta["redirect_times"] = times;
+  next->meta["redirect_urls"] = std::move(chain);
+  next->priority = r.priority + priority_adjust_;
+  stats_->inc("redirect/count");
+  log::debug("redirect", "Redirecting ({}) to <{} {}> from <{} {}>", resp->status(), next->method, next->url,
+             r.method, r.url);
+  co_return std::move(*next);
+}
+
+ORBWEAVER_DOWNLOADER_MIDDLEWARE(redirect_middleware, "redirect", 600);
+
+}  // namespace orbweaver::middlewares
