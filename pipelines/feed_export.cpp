@@ -244,7 +244,8 @@ class feed_export_pipeline : public item_pipeline {
     if (paths.empty()) return false;
     stats_ = &c.stats();
 
-    // Every path is checked before any file is touched, so a bad entry truncates nothing.
+    // Formats, names and encoding are checked for every path before any file is opened, so such a
+    // mistake truncates nothing.
     std::vector<feed_options> all_options;
     std::set<std::string> seen;
     bool ascii_only = ascii_only_encoding(config.get_string("FEED_EXPORT_ENCODING"));
@@ -254,8 +255,11 @@ class feed_export_pipeline : public item_pipeline {
         throw std::runtime_error(
             fmt::format("feed '{}': unknown format; name the file .jsonl, .jl, .json or .csv", path));
       if (!seen.insert(path).second) throw std::runtime_error(fmt::format("feed '{}' is listed twice in FEEDS", path));
+      if (ascii_only && *format == feed_format::csv)
+        throw std::runtime_error(fmt::format(
+            "feed '{}': FEED_EXPORT_ENCODING is ascii, and CSV has no escape for non-ASCII text", path));
       all_options.push_back({path, *format, config.get_bool("FEED_OVERWRITE"), config.get_list("FEED_EXPORT_FIELDS"),
-                             ascii_only && *format != feed_format::csv});
+                             ascii_only});
     }
     for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     return true;

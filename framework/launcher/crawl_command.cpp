@@ -10,6 +10,7 @@
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <array>
@@ -129,6 +130,16 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
   return plan;
 }
 
+// As Scrapy opens a crawl: the bot, then every setting that differs from its default, so a log
+// says how the crawl was configured.
+void log_configuration(const settings& config) {
+  log::info("launcher", "orbweaver {} started (bot: {})", ORBWEAVER_VERSION, config.get_string("BOT_NAME"));
+  boost::json::object overridden;
+  for (const auto& decl : setting_declarations())
+    if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
+  if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
+}
+
 }  // namespace
 
 int crawl_command(std::span<const std::string> args) {
@@ -152,6 +163,7 @@ int crawl_command(std::span<const std::string> args) {
   try {
     // The crawler applies the spider's custom_settings, then LOG_LEVEL and LOG_FILE.
     crawler c(std::move(target), std::move(plan.config));
+    log_configuration(c.config());
     c.run();
     return 0;
   } catch (const settings_error& e) {

@@ -189,6 +189,11 @@ TEST_F(LauncherTest, CrawlWritesFeedsAndStore) {
   ASSERT_EQ(result.status, 0) << result.err << read_file(dir_ / "crawl.log");
   EXPECT_EQ(result.err, "") << "the log goes to --logfile";
   auto log = read_file(dir_ / "crawl.log");
+  EXPECT_NE(log.find("[launcher] INFO: orbweaver " ORBWEAVER_VERSION " started (bot: orbweaver)"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"(Overridden settings: {"FEEDS":"out/items.jsonl,out/items.json,out/items.csv",)"
+                     R"("FEED_OVERWRITE":"true","STORE_URI":"sqlite:out/items.db","LOG_FILE":"crawl.log"})"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("[feedexport] INFO: Stored jsonlines feed (1 items) in: out/items.jsonl"), std::string::npos) << log;
   EXPECT_NE(log.find("feedexport/success_count/csv: 1"), std::string::npos) << log;
   EXPECT_NE(log.find("store/items_written: 1"), std::string::npos) << log;

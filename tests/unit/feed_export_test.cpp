@@ -1,5 +1,11 @@
 #include "feed_export.hpp"
 
+#include "engine/components.hpp"
+
+#include <orbweaver/crawler.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -201,6 +207,87 @@ TEST_F(FeedExportTest, UnwritablePathThrowsWithThePath) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
   }
+}
+
+// The pipeline as the engine builds it: registered as "feed_export" and configured by settings.
+class FeedExportPipelineTest : public FeedExportTest {
+ protected:
+  // The opened pipelines of a crawler with these settings; the crawl itself never runs.
+  void open(const std::vector<std::pair<std::string, std::string>>& values) {
+    settings config;
+    for (const auto& [name, value] : values) config.set(name, value, setting_priority::command_line);
+    crawl_ = std::make_unique<crawler>(std::make_unique<spider>(), std::move(config));
+    pipelines_ = build_pipelines(*crawl_);
+  }
+  item_pipeline* feed_export() {
+    for (auto& p : pipelines_)
+      if (p.name == "feed_export") return p.instance.get();
+    return nullptr;
+  }
+  static void run(boost::asio::awaitable<void> task) {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, std::move(task), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    io.run();
+  }
+
+  std::unique_ptr<crawler> crawl_;
+  component_list<item_pipeline> pipelines_;
+};
+
+TEST_F(FeedExportPipelineTest, StaysOutWithoutFeeds) {
+  open({});
+  EXPECT_EQ(feed_export(), nullptr);
+}
+
+TEST_F(FeedExportPipelineTest, WritesEveryFeedAndCounts) {
+  open({{"FEEDS", path("a.jsonl") + "," + path("b.csv")}});
+  auto* pipeline = feed_export();
+  ASSERT_NE(pipeline, nullptr);
+  for (auto it : sample_items) run(pipeline->process_item(it, crawl_->target()));
+  run(pipeline->close(crawl_->target()));
+  EXPECT_EQ(lines(path("a.jsonl")).size(), sample_items.size());
+  EXPECT_TRUE(contents(path("b.csv")).starts_with("title,price,tags\r\n"));
+  EXPECT_EQ(crawl_->stats().get("feedexport/item_count/jsonlines"), 3);
+  EXPECT_EQ(crawl_->stats().get("feedexport/item_count/csv"), 3);
+  EXPECT_EQ(crawl_->stats().get("feedexport/success_count/jsonlines"), 1);
+  EXPECT_EQ(crawl_->stats().get("feedexport/success_count/csv"), 1);
+  EXPECT_EQ(crawl_->stats().get("feedexport/failed_count/csv"), 0);
+}
+
+TEST_F(FeedExportPipelineTest, OverwriteSetting) {
+  std::ofstream(path("a.jsonl")) << "{\"old\":1}\n";
+  open({{"FEEDS", path("a.jsonl")}, {"FEED_OVERWRITE", "true"}});
+  item it = sample_items[2];
+  run(feed_export()->process_item(it, crawl_->target()));
+  run(feed_export()->close(crawl_->target()));
+  ASSERT_EQ(lines(path("a.jsonl")).size(), 1u);
+  EXPECT_EQ(json::parse(lines(path("a.jsonl"))[0]).as_object(), sample_items[2]);
+}
+
+TEST_F(FeedExportPipelineTest, MistakesRefusedBeforeAnyFileIsOpened) {
+  const std::vector<std::vector<std::pair<std::string, std::string>>> mistakes{
+      {{"FEEDS", path("a.jsonl") + "," + path("b.xml")}},
+      {{"FEEDS", path("a.jsonl") + "," + path("a.jsonl")}},
+      {{"FEEDS", path("a.jsonl") + "," + path("b.csv")}, {"FEED_EXPORT_ENCODING", "ascii"}},
+      {{"FEEDS", path("a.jsonl")}, {"FEED_EXPORT_ENCODING", "latin-1"}},
+  };
+  for (const auto& values : mistakes) {
+    SCOPED_TRACE(values.back().second);
+    EXPECT_THROW(open(values), std::runtime_error);
+    EXPECT_FALSE(std::filesystem::exists(path("a.jsonl")));
+  }
+}
+
+TEST_F(FeedExportPipelineTest, AsciiEncodingEscapesJsonFeeds) {
+  open({{"FEEDS", path("a.json")}, {"FEED_EXPORT_ENCODING", "ASCII"}});
+  item it = sample_items[0];
+  run(feed_export()->process_item(it, crawl_->target()));
+  run(feed_export()->close(crawl_->target()));
+  auto text = contents(path("a.json"));
+  EXPECT_NE(text.find("Caf\\u00e9"), std::string::npos) << text;
+  EXPECT_EQ(json::parse(text).as_array().at(0).as_object(), sample_items[0]);
 }
 
 }  // namespace

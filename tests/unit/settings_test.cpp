@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -37,7 +38,6 @@ TEST(Settings, DefaultsFollowScrapy) {
   EXPECT_EQ(s.get_int("DOWNLOAD_WARNSIZE"), 33554432);
   EXPECT_EQ(s.get_int("SCRAPER_SLOT_MAX_ACTIVE_SIZE"), 5000000);
   EXPECT_EQ(s.get_string("LOG_LEVEL"), "INFO");
-  EXPECT_EQ(s.get_string("SCHEDULER_QUEUE"), "memory");
   EXPECT_EQ(s.get_int("SQLITE_BATCH_SIZE"), 500);
   EXPECT_TRUE(s.get_list("FEEDS").empty());
   EXPECT_TRUE(s.get_list("HTTPERROR_ALLOWED_CODES").empty());
@@ -191,6 +191,33 @@ TEST(Settings, MarkdownReferenceListsEverySetting) {
     EXPECT_NE(markdown.find(fmt::format("| `{}` |", decl.name)), std::string::npos) << decl.name;
   EXPECT_NE(markdown.find("| `CONCURRENT_REQUESTS` | integer | `16` |"), std::string::npos);
   EXPECT_NE(markdown.find("| `FEEDS` | list | *(empty)* |"), std::string::npos);
+}
+
+// The table and the code that reads it agree: a name read but not declared would throw in the
+// middle of a crawl, and a name declared but never read would be accepted and silently ignored.
+TEST(Settings, TableMatchesTheNamesTheCodeReads) {
+  auto root = std::filesystem::path(__FILE__).parent_path() / "../..";
+  std::regex getter(R"re(\b(?:get_bool|get_int|get_double|get_string|get_list|get_dict|get_priorities)\("([A-Z0-9_]+)")re");
+  std::regex quoted_name(R"re("([A-Z][A-Z0-9_]+)")re");
+  std::set<std::string> read, quoted;
+  for (auto top : {"framework/src", "framework/launcher", "middlewares", "pipelines", "spiders"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root / top)) {
+      auto extension = entry.path().extension();
+      if (extension != ".cpp" && extension != ".hpp") continue;
+      if (entry.path().filename() == "setting_table.cpp") continue;
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      auto source = text.str();
+      for (std::sregex_iterator m(source.begin(), source.end(), getter), end; m != end; ++m) read.insert((*m)[1]);
+      for (std::sregex_iterator m(source.begin(), source.end(), quoted_name), end; m != end; ++m)
+        quoted.insert((*m)[1]);
+    }
+  }
+  EXPECT_GT(read.size(), 20u) << "the scan found the sources";
+  for (const auto& name : read) EXPECT_NE(find_setting(name), nullptr) << name << " is read but not declared";
+  for (const auto& decl : setting_declarations())
+    EXPECT_TRUE(quoted.contains(std::string(decl.name))) << decl.name << " is declared but nothing reads it";
 }
 
 TEST(Settings, DocsFileIsUpToDate) {

@@ -1,5 +1,11 @@
 #include "sqlite_store.hpp"
 
+#include "engine/components.hpp"
+
+#include <orbweaver/crawler.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -157,6 +163,55 @@ TEST_F(SqliteStoreTest, WriteAfterCloseThrows) {
   sqlite_item_store store(db_path_, 10);
   store.close();
   EXPECT_THROW(store.write("s", {{"n", 1}}), std::runtime_error);
+}
+
+// The pipeline as the engine builds it: registered as "sqlite_store" and configured by settings.
+class SqliteStorePipelineTest : public SqliteStoreTest {
+ protected:
+  item_pipeline* open(const std::vector<std::pair<std::string, std::string>>& values) {
+    settings config;
+    for (const auto& [name, value] : values) config.set(name, value, setting_priority::command_line);
+    auto books = std::make_unique<spider>();
+    books->name = "books";
+    crawl_ = std::make_unique<crawler>(std::move(books), std::move(config));
+    pipelines_ = build_pipelines(*crawl_);
+    for (auto& p : pipelines_)
+      if (p.name == "sqlite_store") return p.instance.get();
+    return nullptr;
+  }
+  static void run(boost::asio::awaitable<void> task) {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, std::move(task), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    io.run();
+  }
+
+  std::unique_ptr<crawler> crawl_;
+  component_list<item_pipeline> pipelines_;
+};
+
+TEST_F(SqliteStorePipelineTest, StaysOutWithoutStoreUri) { EXPECT_EQ(open({}), nullptr); }
+
+TEST_F(SqliteStorePipelineTest, StoresItemsAndCountsThem) {
+  auto* store = open({{"STORE_URI", "sqlite://" + db_path_}, {"SQLITE_BATCH_SIZE", "2"}});
+  ASSERT_NE(store, nullptr);
+  for (int n = 1; n <= 3; ++n) {
+    item it{{"n", n}};
+    run(store->process_item(it, crawl_->target()));
+  }
+  EXPECT_EQ(crawl_->stats().get("store/items_written"), 2) << "one full batch committed so far";
+  run(store->close(crawl_->target()));
+  EXPECT_EQ(crawl_->stats().get("store/items_written"), 3);
+  reader db(db_path_);
+  EXPECT_EQ(db.scalar("SELECT group_concat(spider || ':' || json_extract(data, '$.n')) FROM items"),
+            "books:1,books:2,books:3");
+}
+
+TEST_F(SqliteStorePipelineTest, BadConfigurationStopsTheCrawlBeforeItStarts) {
+  EXPECT_THROW(open({{"STORE_URI", "postgres://localhost/items"}}), std::runtime_error);
+  EXPECT_THROW(open({{"STORE_URI", "sqlite:" + db_path_}, {"SQLITE_BATCH_SIZE", "0"}}), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(db_path_));
 }
 
 }  // namespace
