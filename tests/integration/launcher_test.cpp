@@ -44,8 +44,7 @@ class LauncherTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "orbweaver-launcher-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    // The build puts the tool beside the tests' directory: build/orbweaver, build/tests/integration_tests.
-    binary_ = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "orbweaver";
+    binary_ = ORBWEAVER_BINARY;  // the build's own path to the target (tests/CMakeLists.txt)
     ASSERT_TRUE(fs::exists(binary_)) << binary_ << " is missing: build the orbweaver target";
   }
   void TearDown() override { fs::remove_all(dir_); }
