@@ -56,7 +56,8 @@ class http_client {
   boost::asio::awaitable<std::string> resolve_ip(std::string host, std::string port,
                                                  std::chrono::milliseconds timeout);
 
-  // Close every pooled connection (shutdown).
+  // Close every pooled connection and abort the transfers in progress: their fetch() completes
+  // promptly with errc::cancelled (the engine abandoning a crawl on a second SIGINT).
   void close_all();
 
   std::uint64_t connections_opened() const;
