@@ -29,7 +29,8 @@ class response {
   request& req() { return request_; }
   const json::object& meta() const { return request_.meta; }
 
-  // Charset from Content-Type, else from <meta charset> / http-equiv, else UTF-8.
+  // Charset from a byte-order mark, else Content-Type, else <meta charset> / http-equiv (or an
+  // XML declaration), else UTF-8: the order browsers and w3lib use.
   const std::string& encoding() const;
   // The body as UTF-8 (transcoded when the charset is another one; invalid bytes replaced).
   std::string_view text() const;

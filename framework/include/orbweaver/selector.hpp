@@ -5,8 +5,9 @@
 //   r.css("article.product").css("h1")    chaining
 // Supported: type, universal, .class, #id, [attr], [attr=v], ~=, |=, ^=, $=, *=, (i flag),
 // descendant, child (>), adjacent (+) and sibling (~) combinators, selector lists (a, b),
-// :first-child, :last-child, :nth-child(an+b), :not(simple), and the pseudo-elements ::text and
-// ::attr(name). An invalid selector throws selector_error.
+// :first-child, :last-child, :only-child, :nth-child(an+b), :nth-last-child, the *-of-type forms,
+// :empty, :not(simple), and the pseudo-elements ::text and ::attr(name). An invalid selector
+// throws selector_error.
 #include <memory>
 #include <optional>
 #include <stdexcept>

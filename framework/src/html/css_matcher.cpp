@@ -1,0 +1,226 @@
+#include "html/css_matcher.hpp"
+
+#include "html/dom.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace orbweaver::html {
+
+namespace {
+
+bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+bool same_text(std::string_view a, std::string_view b, bool ignore_case) {
+  if (a.size() != b.size()) return false;
+  if (!ignore_case) return a == b;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+bool contains_text(std::string_view haystack, std::string_view needle, bool ignore_case) {
+  if (!ignore_case) return haystack.find(needle) != std::string_view::npos;
+  for (std::size_t start = 0; start + needle.size() <= haystack.size(); ++start)
+    if (same_text(haystack.substr(start, needle.size()), needle, true)) return true;
+  return false;
+}
+
+bool attribute_matches(const GumboElement& element, const css::attribute_test& test) {
+  const GumboAttribute* attribute = find_attribute(element, test.name);
+  if (!attribute) return false;
+  const std::string_view value = attribute->value;
+  const std::string_view wanted = test.value;
+  const bool ignore_case = test.ignore_case;
+  switch (test.op) {
+    case css::attribute_operator::exists:
+      return true;
+    case css::attribute_operator::equals:
+      return same_text(value, wanted, ignore_case);
+    case css::attribute_operator::includes:
+      for (std::size_t i = 0; i < value.size();) {
+        while (i < value.size() && is_whitespace(value[i])) ++i;
+        std::size_t end = i;
+        while (end < value.size() && !is_whitespace(value[end])) ++end;
+        if (end > i && same_text(value.substr(i, end - i), wanted, ignore_case)) return true;
+        i = end;
+      }
+      return false;
+    case css::attribute_operator::dash_match:
+      return same_text(value, wanted, ignore_case) ||
+             (value.size() > wanted.size() && value[wanted.size()] == '-' &&
+              same_text(value.substr(0, wanted.size()), wanted, ignore_case));
+    case css::attribute_operator::prefix:
+      return !wanted.empty() && value.size() >= wanted.size() &&
+             same_text(value.substr(0, wanted.size()), wanted, ignore_case);
+    case css::attribute_operator::suffix:
+      return !wanted.empty() && value.size() >= wanted.size() &&
+             same_text(value.substr(value.size() - wanted.size()), wanted, ignore_case);
+    case css::attribute_operator::substring:
+      return !wanted.empty() && contains_text(value, wanted, ignore_case);
+  }
+  return false;
+}
+
+bool same_type(const GumboElement& a, const GumboElement& b) {
+  if (a.tag != b.tag || a.tag_namespace != b.tag_namespace) return false;
+  return a.tag != GUMBO_TAG_UNKNOWN || same_text(source_tag_name(a), source_tag_name(b), true);
+}
+
+// 1-based position among element siblings (of the same type when asked), from either end.
+int position_of(const GumboNode* node, const css::position_test& test) {
+  const GumboNode* parent = node->parent;
+  if (!parent) return 1;
+  const GumboVector& siblings = *child_nodes(parent);
+  const unsigned index = static_cast<unsigned>(node->index_within_parent);
+  const unsigned begin = test.from_end ? index + 1 : 0;
+  const unsigned end = test.from_end ? siblings.length : index;
+  int position = 1;
+  for (unsigned i = begin; i < end; ++i) {
+    const GumboNode* sibling = child_at(siblings, i);
+    if (is_element(sibling) && (!test.of_type || same_type(sibling->v.element, node->v.element))) ++position;
+  }
+  return position;
+}
+
+// :empty as in Selectors 3: no element and no text children, whitespace included; comments allowed.
+bool has_no_content(const GumboNode* node) {
+  const GumboVector& children = node->v.element.children;
+  for (unsigned i = 0; i < children.length; ++i) {
+    const GumboNode* child = child_at(children, i);
+    if (is_element(child) || is_text(child)) return false;
+  }
+  return true;
+}
+
+// What the walk knows about one open element (or the document, or the scope's outside).
+struct level {
+  std::uint64_t own = 0;               // state bits the element itself matched
+  std::uint64_t inherited = 0;         // own bits of it and its ancestors inside the scope
+  std::uint64_t previous_sibling = 0;  // own bits of the element child visited last
+  std::uint64_t earlier_siblings = 0;  // own bits of every element child visited so far
+  bool wants_text = false;             // a ::text alternative matched: emit its text children
+};
+
+}  // namespace
+
+bool matches(const css::compound& compound, const GumboNode* node) {
+  const GumboElement& element = node->v.element;
+  if (compound.tag != GUMBO_TAG_LAST) {
+    if (element.tag != compound.tag) return false;
+    if (compound.tag == GUMBO_TAG_UNKNOWN && !equals_lowered(source_tag_name(element), compound.tag_name))
+      return false;
+  }
+  for (const auto& test : compound.attributes)
+    if (!attribute_matches(element, test)) return false;
+  for (const auto& test : compound.positions)
+    if (!test.matches(position_of(node, test))) return false;
+  if (compound.must_be_empty && !has_no_content(node)) return false;
+  for (const auto& negated : compound.negations)
+    if (matches(negated, node)) return false;
+  return true;
+}
+
+// One pass over the scope in document order. Each element records, as bits, which compound
+// selectors with a combinator to their right it matches "so far" (the whole selector prefix
+// ending at that compound). An element then matches compound k when it matches k itself and the
+// bit of compound k-1 is set where the combinator looks: on an ancestor (inherited), the parent,
+// the previous element sibling or any earlier one. Every element is tested once per compound,
+// so the cost is linear in the tree whatever the selector's shape or the depth.
+selector_list select(const std::shared_ptr<const document>& doc, const GumboNode* scope,
+                     const css::selector_group& group) {
+  selector_list results;
+  std::vector<level> levels;
+  levels.reserve(32);
+  levels.emplace_back();  // outside the scope: nothing matched there
+  std::vector<const css::complex_selector*> attribute_matches_here;
+  bool in_scope = true;
+
+  auto enter = [&](const GumboNode* node) {
+    if (is_text(node)) {
+      if (levels.back().wants_text) results.emplace_back(nullptr, std::string(node->v.text.text), selector::kind::text);
+      return false;
+    }
+    if (node->type == GUMBO_NODE_DOCUMENT) {
+      levels.emplace_back();
+      return true;
+    }
+    if (!is_element(node)) return false;
+
+    const level& parent = levels.back();
+    level current;
+    bool element_matched = false;
+    attribute_matches_here.clear();
+    for (const auto& alternative : group.alternatives) {
+      const std::size_t last = alternative.compounds.size() - 1;
+      for (std::size_t k = 0; k <= last; ++k) {
+        if (k == 0 && !in_scope) continue;  // the first step starts inside the scope
+        if (k > 0) {
+          std::uint64_t context = 0;
+          switch (alternative.combinators[k - 1]) {
+            case css::combinator::descendant:
+              context = parent.inherited;
+              break;
+            case css::combinator::child:
+              context = parent.own;
+              break;
+            case css::combinator::adjacent:
+              context = parent.previous_sibling;
+              break;
+            case css::combinator::sibling:
+              context = parent.earlier_siblings;
+              break;
+          }
+          if (!(context & (std::uint64_t{1} << alternative.compounds[k - 1].state_bit))) continue;
+        }
+        if (!matches(alternative.compounds[k], node)) continue;
+        if (k < last) {
+          current.own |= std::uint64_t{1} << alternative.compounds[k].state_bit;
+        } else if (alternative.pseudo == css::pseudo_element::none) {
+          element_matched = true;
+        } else if (alternative.pseudo == css::pseudo_element::text) {
+          current.wants_text = true;
+        } else {
+          attribute_matches_here.push_back(&alternative);
+        }
+      }
+    }
+
+    if (element_matched) results.emplace_back(doc, node);
+    for (std::size_t i = 0; i < attribute_matches_here.size(); ++i) {
+      const std::string& name = attribute_matches_here[i]->pseudo_attribute;
+      bool repeated = false;
+      for (std::size_t j = 0; j < i; ++j) repeated = repeated || attribute_matches_here[j]->pseudo_attribute == name;
+      if (repeated) continue;
+      if (const GumboAttribute* attribute = find_attribute(node->v.element, name))
+        results.emplace_back(nullptr, std::string(attribute->value), selector::kind::attribute);
+    }
+    current.inherited = parent.inherited | current.own;
+    levels.push_back(current);
+    return true;
+  };
+
+  auto leave = [&](const GumboNode* node) {
+    const level finished = levels.back();
+    levels.pop_back();
+    if (node->type != GUMBO_NODE_DOCUMENT) {
+      levels.back().previous_sibling = finished.own;
+      levels.back().earlier_siblings |= finished.own;
+    }
+  };
+
+  walk(scope, enter, leave);
+  // As in parsel, "h1 + p" from an <h1> finds the <p> after it: sibling combinators may leave the
+  // scope. Only the scope's later siblings (and what is inside them) can be reached that way, and
+  // only while the scope or a sibling matched a step that has a combinator to its right.
+  if (group.has_sibling_combinator && scope->parent && is_element(scope)) {
+    in_scope = false;
+    const GumboVector& siblings = *child_nodes(scope->parent);
+    for (unsigned i = static_cast<unsigned>(scope->index_within_parent) + 1;
+         i < siblings.length && levels.back().earlier_siblings != 0; ++i)
+      walk(child_at(siblings, i), enter, leave);
+  }
+  return results;
+}
+
+}  // namespace orbweaver::html

@@ -1,0 +1,25 @@
+#pragma once
+// Runs compiled selectors over gumbo's tree.
+#include "html/css_parser.hpp"
+
+#include <orbweaver/selector.hpp>
+
+#include <gumbo.h>
+
+#include <memory>
+
+namespace orbweaver::html {
+
+class document;
+
+// Whether an element matches one compound selector (no combinators).
+bool matches(const css::compound& compound, const GumboNode* element);
+
+// Every match of the group, in document order and without duplicates, with parsel's meaning of
+// a query run on an element: the selector's first step matches the scope element or something
+// inside it (from a <li>, "li" finds the <li> itself and "ul li" finds nothing); later steps
+// follow the combinators, so "li + li" finds the next <li> even though it lies outside.
+selector_list select(const std::shared_ptr<const document>& doc, const GumboNode* scope,
+                     const css::selector_group& group);
+
+}  // namespace orbweaver::html

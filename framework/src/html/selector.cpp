@@ -1,0 +1,153 @@
+#include <orbweaver/selector.hpp>
+
+#include "html/compiled_cache.hpp"
+#include "html/css_matcher.hpp"
+#include "html/css_parser.hpp"
+#include "html/document.hpp"
+#include "html/dom.hpp"
+#include "html/serialize.hpp"
+
+#include <boost/regex.hpp>
+
+#include <fmt/format.h>
+
+namespace orbweaver {
+
+namespace {
+
+const GumboNode* as_node(const void* node) { return static_cast<const GumboNode*>(node); }
+
+std::shared_ptr<const boost::regex> compiled_regex(std::string_view pattern) {
+  static html::compiled_cache<boost::regex> cache(256);
+  return cache.get(pattern, [](std::string_view text) {
+    try {
+      return boost::regex(text.begin(), text.end());
+    } catch (const boost::regex_error& e) {
+      throw selector_error(fmt::format("invalid regular expression '{}': {}", text, e.what()));
+    }
+  });
+}
+
+// parsel's rule: a match's first group when the expression has groups, else the whole match.
+std::string extracted(const boost::smatch& match) { return match.size() > 1 ? match[1].str() : match[0].str(); }
+
+std::vector<std::string> all_matches(const std::string& subject, std::string_view pattern) {
+  const auto regex = compiled_regex(pattern);
+  std::vector<std::string> results;
+  for (boost::sregex_iterator it(subject.begin(), subject.end(), *regex), end; it != end; ++it)
+    results.push_back(extracted(*it));
+  return results;
+}
+
+std::optional<std::string> first_match(const std::string& subject, std::string_view pattern) {
+  const auto regex = compiled_regex(pattern);
+  boost::smatch match;
+  if (!boost::regex_search(subject, match, *regex)) return std::nullopt;
+  return extracted(match);
+}
+
+}  // namespace
+
+selector::selector(std::shared_ptr<const html::document> doc, const void* node)
+    : doc_(std::move(doc)), node_(node), kind_(kind::element) {
+  // gumbo names only the tags it knows; keep the lower-cased name of any other for tag().
+  const GumboElement& element = as_node(node)->v.element;
+  if (element.tag == GUMBO_TAG_UNKNOWN) {
+    value_ = html::source_tag_name(element);
+    for (char& c : value_) c = html::ascii_lower(c);
+  }
+}
+
+selector::selector(std::shared_ptr<const html::document> doc, std::string value, kind k)
+    : doc_(std::move(doc)), value_(std::move(value)), kind_(k) {}
+
+selector_list selector::css(std::string_view query) const {
+  const auto group = html::css::parse_cached(query);
+  if (kind_ != kind::element) return {};
+  return html::select(doc_, as_node(node_), *group);
+}
+
+std::string selector::get() const {
+  if (kind_ != kind::element) return value_;
+  std::string html;
+  html::append_outer_html(html, as_node(node_));
+  return html;
+}
+
+std::string selector::text() const {
+  if (kind_ != kind::element) return value_;
+  std::string text;
+  html::append_text_content(text, as_node(node_));
+  return text;
+}
+
+std::optional<std::string> selector::attrib(std::string_view name) const {
+  if (kind_ != kind::element) return std::nullopt;
+  std::string lowered(name);
+  for (char& c : lowered) c = html::ascii_lower(c);
+  if (const GumboAttribute* attribute = html::find_attribute(as_node(node_)->v.element, lowered))
+    return std::string(attribute->value);
+  return std::nullopt;
+}
+
+std::string_view selector::tag() const {
+  if (kind_ != kind::element) return {};
+  const GumboTag tag = as_node(node_)->v.element.tag;
+  return tag == GUMBO_TAG_UNKNOWN ? std::string_view(value_) : gumbo_normalized_tagname(tag);
+}
+
+std::vector<std::string> selector::re(std::string_view pattern) const { return all_matches(get(), pattern); }
+
+std::optional<std::string> selector::re_first(std::string_view pattern) const {
+  return first_match(get(), pattern);
+}
+
+// parsel's SelectorList.css: each element's matches in turn (nested elements may repeat some).
+selector_list selector_list::css(std::string_view query) const {
+  html::css::parse_cached(query);  // an invalid query throws even when the list is empty
+  selector_list results;
+  for (const auto& item : *this) {
+    if (item.type() != selector::kind::element) continue;
+    selector_list found = item.css(query);
+    results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return results;
+}
+
+std::string selector_list::get(std::string_view default_value) const {
+  return empty() ? std::string(default_value) : front().get();
+}
+
+std::optional<std::string> selector_list::first() const {
+  if (empty()) return std::nullopt;
+  return front().get();
+}
+
+std::vector<std::string> selector_list::getall() const {
+  std::vector<std::string> values;
+  values.reserve(size());
+  for (const auto& item : *this) values.push_back(item.get());
+  return values;
+}
+
+std::optional<std::string> selector_list::attrib(std::string_view name) const {
+  if (empty()) return std::nullopt;
+  return front().attrib(name);
+}
+
+std::vector<std::string> selector_list::re(std::string_view pattern) const {
+  std::vector<std::string> results;
+  for (const auto& item : *this) {
+    auto found = item.re(pattern);
+    results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return results;
+}
+
+std::optional<std::string> selector_list::re_first(std::string_view pattern) const {
+  for (const auto& item : *this)
+    if (auto found = item.re_first(pattern)) return found;
+  return std::nullopt;
+}
+
+}  // namespace orbweaver
