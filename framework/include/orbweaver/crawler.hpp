@@ -1,11 +1,13 @@
 #pragma once
 // A crawler runs one spider with its settings to the end. Middlewares and pipelines receive it in
 // open() to read settings and reach the stats.
+#include <orbweaver/response.hpp>
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 #include <orbweaver/stats.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <string>
@@ -13,6 +15,13 @@
 namespace orbweaver {
 
 class engine;
+
+// What crawler::download gives back: a response, or the error that ended the download.
+struct download_result {
+  response_ptr resp;
+  std::error_code error;
+  std::string detail;
+};
 
 class crawler {
  public:
@@ -27,6 +36,11 @@ class crawler {
 
   // Ends the crawl with a reason; callable from the reactor thread (middlewares, pipelines).
   void close(std::string reason);
+
+  // Download a request outside the scheduler (no duplicate filter, no callback) through the
+  // downloader middlewares and slots, following up to 5 redirects: for middlewares that need a
+  // resource before a request may go (robots.txt). Reactor thread only.
+  boost::asio::awaitable<download_result> download(request r);
 
   const orbweaver::settings& config() const { return settings_; }
   stats_collector& stats() { return stats_; }

@@ -27,6 +27,7 @@ enum class errc {
   component_failed,     // a middleware or pipeline threw
   redirect_loop,        // a redirect led back to a URL of its own chain
   too_many_redirects,   // REDIRECT_MAX_TIMES reached
+  url_too_long,         // the URL exceeds URLLENGTH_LIMIT
 };
 
 const std::error_category& error_category() noexcept;

@@ -27,6 +27,7 @@ constexpr std::string_view short_name(errc e) {
     case errc::component_failed: return "component_failed";
     case errc::redirect_loop: return "redirect_loop";
     case errc::too_many_redirects: return "too_many_redirects";
+    case errc::url_too_long: return "url_too_long";
   }
   return "unknown";
 }
@@ -56,6 +57,7 @@ class orbweaver_category final : public std::error_category {
       case errc::component_failed: return "a middleware or pipeline raised an exception";
       case errc::redirect_loop: return "redirect loop";
       case errc::too_many_redirects: return "too many redirects";
+      case errc::url_too_long: return "URL longer than URLLENGTH_LIMIT";
     }
     return "unknown orbweaver error";
   }

@@ -24,6 +24,8 @@ void crawler::close(std::string reason) {
   if (engine_) engine_->close(std::move(reason));
 }
 
+boost::asio::awaitable<download_result> crawler::download(request r) { return engine_->download(std::move(r)); }
+
 boost::asio::any_io_executor crawler::executor() const { return engine_->executor(); }
 
 }  // namespace orbweaver

@@ -131,6 +131,18 @@ asio::awaitable<void> engine::handle(request r) {
   pump();
 }
 
+asio::awaitable<download_result> engine::download(request r) {
+  constexpr int max_redirects = 5;  // RFC 9309 asks robots.txt fetchers to follow at least five
+  for (int hop = 0; hop <= max_redirects; ++hop) {
+    auto outcome = co_await downloader_->fetch(r);
+    if (auto* resp = std::get_if<response_ptr>(&outcome)) co_return download_result{std::move(*resp), {}, {}};
+    if (auto* failed = std::get_if<download_failure>(&outcome))
+      co_return download_result{nullptr, failed->error, failed->detail};
+    r = std::move(std::get<request>(outcome));
+  }
+  co_return download_result{nullptr, make_error_code(errc::too_many_redirects), "more than 5 redirects"};
+}
+
 void engine::check_idle() {
   if (started_ && !closing_ && in_flight_ == 0 && !scheduler_->has_pending()) close("finished");
 }

@@ -6,6 +6,8 @@
 #include "engine/scheduler.hpp"
 #include "engine/scraper.hpp"
 
+#include <orbweaver/crawler.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +31,8 @@ class engine {
   std::string run();
   // Stop scheduling and finish once the requests in flight are done.
   void close(std::string reason);
+  // See crawler::download.
+  boost::asio::awaitable<download_result> download(request r);
   boost::asio::any_io_executor executor() { return context_.get_executor(); }
 
  private:
