@@ -79,6 +79,17 @@ downloader::downloader(asio::any_io_executor executor, crawler& c, component_lis
   default_limits_.maxsize = static_cast<std::uint64_t>(std::max<long long>(0, s.get_int("DOWNLOAD_MAXSIZE")));
   warnsize_ = static_cast<std::uint64_t>(std::max<long long>(0, s.get_int("DOWNLOAD_WARNSIZE")));
   dns_timeout_ = seconds_to_ms(s.get_double("DNS_TIMEOUT"));
+  if (s.get_bool("AUTOTHROTTLE_ENABLED")) {
+    autothrottle_ = download::autothrottle_params{
+        .target_concurrency = s.get_double("AUTOTHROTTLE_TARGET_CONCURRENCY"),
+        .min_delay = domain_policy_.delay,
+        .max_delay = std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_MAX_DELAY"))};
+    if (autothrottle_->target_concurrency <= 0)
+      throw settings_error("AUTOTHROTTLE_TARGET_CONCURRENCY must be above 0");
+    domain_policy_.delay = std::max(domain_policy_.delay,
+                                    std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_START_DELAY")));
+    autothrottle_debug_ = s.get_bool("AUTOTHROTTLE_DEBUG");
+  }
 }
 
 downloader::~downloader() = default;
@@ -216,13 +227,12 @@ void downloader::release(const std::string& key) {
   if (it->second->idle() && !it->second->logic.has_delay()) slots_.erase(it);
 }
 
-void downloader::cancel_waiting() {
+void downloader::cancel_queued() {
   for (auto& [key, s] : slots_) {
     for (waiter* w : s->queue) w->wake.cancel();
     s->queue.clear();
     s->delay_timer.cancel();
   }
-  client_.close_all();
 }
 
 asio::awaitable<download_outcome> downloader::transfer(const request& r) {
@@ -246,7 +256,17 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r) {
   for (const auto& [name, value] : r.headers) request_bytes += name.size() + value.size() + 4;
   stats.inc("downloader/request_bytes", static_cast<std::int64_t>(request_bytes));
 
+  auto started = download::clock::now();
   auto result = co_await client_.fetch(r, limits);
+  if (autothrottle_ && !result.error) {
+    auto& logic = slots_.at(key)->logic;
+    std::chrono::duration<double> latency = download::clock::now() - started;
+    auto delay = download::autothrottle_delay(logic.delay(), latency, result.status, *autothrottle_);
+    if (autothrottle_debug_)
+      log::info("autothrottle", "slot: {} | delay: {:.0f} ms ({:+.0f}) | latency: {:.0f} ms | status {}", key,
+                delay.count() * 1000, (delay - logic.delay()).count() * 1000, latency.count() * 1000, result.status);
+    logic.set_delay(delay);
+  }
   release(key);
   if (result.error) co_return download_failure{result.error, std::move(result.detail)};
 

@@ -3,6 +3,7 @@
 // its host's (or IP's) slot, fetches it with the HTTP client, and runs the response or the error
 // back through the middlewares. It counts as busy from the first middleware to the last, and the
 // engine backs off while CONCURRENT_REQUESTS requests are inside.
+#include "download/autothrottle.hpp"
 #include "download/http_client.hpp"
 #include "download/slot.hpp"
 #include "engine/components.hpp"
@@ -41,8 +42,10 @@ class downloader {
 
   std::size_t active() const { return active_; }
   bool needs_backout() const { return active_ >= total_concurrency_; }
-  // Fail every request still waiting for a slot with errc::cancelled and drop pooled connections.
-  void cancel_waiting();
+  // Fail every request still waiting for a slot (never sent) with errc::cancelled.
+  void cancel_queued();
+  // Abort the transfers in progress and close pooled connections.
+  void abort_transfers() { client_.close_all(); }
   std::uint64_t connections_opened() const { return client_.connections_opened(); }
 
  private:
@@ -70,6 +73,8 @@ class downloader {
   download::fetch_limits default_limits_;
   std::uint64_t warnsize_;
   std::chrono::milliseconds dns_timeout_;
+  std::optional<download::autothrottle_params> autothrottle_;  // set when AUTOTHROTTLE_ENABLED
+  bool autothrottle_debug_ = false;
   std::unordered_map<std::string, std::unique_ptr<slot_state>> slots_;
   std::mt19937 rng_{std::random_device{}()};
   std::size_t active_ = 0;

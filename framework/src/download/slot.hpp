@@ -29,6 +29,9 @@ class slot {
 
   std::size_t transferring() const { return transferring_; }
   bool has_delay() const { return policy_.delay.count() > 0; }
+  std::chrono::duration<double> delay() const { return policy_.delay; }
+  // AutoThrottle moves the delay as the server's latency changes.
+  void set_delay(std::chrono::duration<double> d) { policy_.delay = d; }
   const slot_policy& policy() const { return policy_; }
 
  private:

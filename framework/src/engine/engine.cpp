@@ -45,7 +45,9 @@ engine::engine(crawler& c)
     : crawler_(c),
       signals_(context_),
       drained_(context_, asio::steady_timer::time_point::max()),
-      stats_timer_(context_) {
+      stats_timer_(context_),
+      close_timer_(context_),
+      close_when_(close_conditions::from(c.config())) {
   // Pipelines open first: a feed that cannot be written stops the crawl before any request.
   auto pipelines = build_pipelines(c);
   auto spider_mws = build_spider_middlewares(c);
@@ -64,6 +66,12 @@ std::string engine::run() {
   log::info("engine", "Spider opened: {}", crawler_.target().name);
   wait_for_signals();
   asio::co_spawn(context_, start(), log_escaped);
+  if (close_when_.timeout.count() > 0) {
+    close_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(close_when_.timeout));
+    close_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) close("closespider_timeout");
+    });
+  }
   if (crawler_.config().get_double("LOGSTATS_INTERVAL") > 0)
     asio::co_spawn(context_, log_stats_periodically(), log_escaped);
   context_.run();
@@ -126,6 +134,7 @@ asio::awaitable<void> engine::handle(request r) {
     crawler_.stats().inc("engine/unexpected_errors");
   }
   if (!abandoning_) schedule(std::move(follow_ups));
+  if (auto reason = close_when_.reached(crawler_.stats())) close(std::move(*reason));
   --in_flight_;
   if (closing_ && in_flight_ == 0) drained_.cancel();
   pump();
@@ -152,6 +161,8 @@ void engine::close(std::string reason) {
   closing_ = true;
   finish_reason_ = std::move(reason);
   log::info("engine", "Closing spider ({})", finish_reason_);
+  // Requests still waiting for a slot were never sent: they are cancelled, transfers finish.
+  downloader_->cancel_queued();
   asio::co_spawn(context_, finish(), log_escaped);
 }
 
@@ -161,7 +172,8 @@ asio::awaitable<void> engine::finish() {
     co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   stats_timer_.cancel();
-  downloader_->cancel_waiting();
+  close_timer_.cancel();
+  downloader_->abort_transfers();  // nothing is in flight now: this closes idle pooled connections
   co_await scraper_->close_pipelines();
 
   auto& stats = crawler_.stats();
@@ -191,7 +203,8 @@ void engine::wait_for_signals() {
     } else {
       log::info("engine", "Received {} twice, abandoning the requests in flight", strsignal(signo));
       abandoning_ = true;
-      downloader_->cancel_waiting();
+      downloader_->cancel_queued();
+      downloader_->abort_transfers();
     }
   });
 }

@@ -3,6 +3,7 @@
 // downloader nor scraper asks it to back off, passes downloads to the scraper and new requests
 // back to the scheduler, and closes the crawl when nothing is pending or in flight.
 #include "download/downloader.hpp"
+#include "engine/close_conditions.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/scraper.hpp"
 
@@ -53,6 +54,8 @@ class engine {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drained_;    // woken when the last request in flight ends during close
   boost::asio::steady_timer stats_timer_;
+  boost::asio::steady_timer close_timer_;  // CLOSESPIDER_TIMEOUT
+  close_conditions close_when_;
   std::size_t in_flight_ = 0;
   bool started_ = false;
   bool closing_ = false;
