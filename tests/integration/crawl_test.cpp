@@ -4,9 +4,13 @@
 #include <orbweaver/orbweaver.hpp>
 
 #include <gtest/gtest.h>
+#include <netdb.h>
 #include <zlib.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <set>
 
@@ -35,7 +39,7 @@ class probe_spider : public spider {
 };
 
 // Keeps the crawler (and with it the spider) alive for the assertions that follow the crawl.
-struct crawl_result {
+struct [[nodiscard]] crawl_result {
   std::unique_ptr<crawler> owner;
   std::string reason;
   stats_collector& stats;
@@ -136,7 +140,7 @@ TEST(Crawl, HonoursDownloadDelay) {
   auto s = std::make_unique<probe_spider>();
   s->start_urls = {server.url("/")};
   s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
-  run_crawl(std::move(s), {{"DOWNLOAD_DELAY", "0.2"}, {"RANDOMIZE_DOWNLOAD_DELAY", "false"}});
+  (void)run_crawl(std::move(s), {{"DOWNLOAD_DELAY", "0.2"}, {"RANDOMIZE_DOWNLOAD_DELAY", "false"}});
 
   std::vector<std::chrono::steady_clock::time_point> times = server.arrivals("/");
   for (int i = 0; i < 4; ++i) {
@@ -399,4 +403,70 @@ TEST(AutoThrottle, SpacesRequestsAndKeepsTheConcurrencyLimit) {
   // gaps are long and the crawl still finishes.
   EXPECT_GE(times[1] - times[0], 40ms);
   EXPECT_LT(times.back() - times.front(), 3s);
+}
+
+TEST(Crawl, PerIpSlotsShareOneLimitAcrossHostNames) {
+  addrinfo hints{}, *found = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  bool localhost_is_v4 = getaddrinfo("localhost", nullptr, &hints, &found) == 0 && found->ai_family == AF_INET;
+  if (found) freeaddrinfo(found);
+  if (!localhost_is_v4) GTEST_SKIP() << "localhost does not resolve to 127.0.0.1 first here";
+
+  test_server server;
+  server.route("/", [&](const test_request&) {
+    std::string body;
+    for (int i = 0; i < 10; ++i)
+      body += fmt::format("<a href='{}'>a</a><a href='{}'>b</a>", server.url("/slow/" + std::to_string(i)),
+                          server.url("/slow/" + std::to_string(i), "localhost"));
+    return test_reply{.body = body};
+  });
+  for (int i = 0; i < 10; ++i)
+    server.route("/slow/" + std::to_string(i), [](const test_request&) { return test_reply{.body = "ok", .delay = 50ms}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  spy->start_urls = {server.url("/")};
+  spy->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s), {{"CONCURRENT_REQUESTS_PER_IP", "2"}});
+  EXPECT_EQ(spy->parsed, 21);
+  // Two host names, one address: one slot of two transfers, where per-domain slots would allow 16.
+  EXPECT_EQ(server.peak_concurrency(), 2u);
+}
+
+TEST(Crawl, DepthPriorityCrawlsBreadthFirst) {
+  test_server server;
+  // Two chains from the index: /a/0 -> /a/1 -> /a/2 and /b/0 -> /b/1 -> /b/2.
+  server.route("/", [](const test_request&) { return test_reply{.body = "<a href='/a/0'>a</a><a href='/b/0'>b</a>"}; });
+  for (const char* chain : {"a", "b"})
+    for (int i = 0; i < 3; ++i)
+      server.route(fmt::format("/{}/{}", chain, i), [chain, i](const test_request&) {
+        return test_reply{.body = i < 2 ? fmt::format("<a href='/{}/{}'>n</a>", chain, i + 1) : "end"};
+      });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s), {{"DEPTH_PRIORITY", "1"}, {"CONCURRENT_REQUESTS", "1"}});
+  ASSERT_EQ(spy->seen_urls.size(), 7u);
+  // Breadth first: every page of a depth before any deeper one.
+  auto depth_of = [](const std::string& u) { return u.back() == '/' ? -1 : u.back() - '0'; };
+  for (std::size_t i = 1; i < spy->seen_urls.size(); ++i)
+    EXPECT_LE(depth_of(spy->seen_urls[i - 1]), depth_of(spy->seen_urls[i])) << spy->seen_urls[i];
+}
+
+TEST(Crawl, LogsProgressEveryInterval) {
+  test_server server;
+  serve_pages(server, 20, 60ms);
+  auto log_path = std::filesystem::temp_directory_path() / ("orbweaver-logstats-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(log_path);
+  run_crawl(item_per_page_spider(server), {{"LOGSTATS_INTERVAL", "0.2"},
+                                           {"LOG_LEVEL", "INFO"},
+                                           {"LOG_FILE", log_path.string()},
+                                           {"CONCURRENT_REQUESTS_PER_DOMAIN", "1"}});
+  std::ifstream in(log_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("[logstats] INFO: Crawled "), std::string::npos);
+  EXPECT_NE(text.str().find("pages/min), scraped "), std::string::npos);
+  std::filesystem::remove(log_path);
 }
