@@ -459,7 +459,7 @@ TEST(Crawl, LogsProgressEveryInterval) {
   serve_pages(server, 20, 60ms);
   auto log_path = std::filesystem::temp_directory_path() / ("orbweaver-logstats-" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(log_path);
-  run_crawl(item_per_page_spider(server), {{"LOGSTATS_INTERVAL", "0.2"},
+  (void)run_crawl(item_per_page_spider(server), {{"LOGSTATS_INTERVAL", "0.2"},
                                            {"LOG_LEVEL", "INFO"},
                                            {"LOG_FILE", log_path.string()},
                                            {"CONCURRENT_REQUESTS_PER_DOMAIN", "1"}});
