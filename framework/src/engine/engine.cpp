@@ -141,15 +141,19 @@ asio::awaitable<void> engine::handle(request r) {
 }
 
 asio::awaitable<download_result> engine::download(request r) {
-  constexpr int max_redirects = 5;  // RFC 9309 asks robots.txt fetchers to follow at least five
-  for (int hop = 0; hop <= max_redirects; ++hop) {
+  constexpr std::int64_t max_redirects = 5;  // RFC 9309 asks robots.txt fetchers to follow at least five
+  // Middlewares hand back requests for redirects and for retries; only redirects use up the hops
+  // (the redirect middleware counts them in meta), and retries end by their own limit.
+  while (true) {
     auto outcome = co_await downloader_->fetch(r);
     if (auto* resp = std::get_if<response_ptr>(&outcome)) co_return download_result{std::move(*resp), {}, {}};
     if (auto* failed = std::get_if<download_failure>(&outcome))
       co_return download_result{nullptr, failed->error, failed->detail};
     r = std::move(std::get<request>(outcome));
+    auto* hops = r.meta.if_contains("redirect_times");
+    if (hops && hops->is_int64() && hops->get_int64() > max_redirects)
+      co_return download_result{nullptr, make_error_code(errc::too_many_redirects), "more than 5 redirects"};
   }
-  co_return download_result{nullptr, make_error_code(errc::too_many_redirects), "more than 5 redirects"};
 }
 
 void engine::check_idle() {

@@ -138,11 +138,13 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
   std::string message = fmt::format("Error downloading <{} {}>: {} ({})", r.method, r.url,
                                     f.detail.empty() ? f.error.message() : f.detail, error_name(f.error));
   if (!r.errback) {
-    if (f.error == errc::cancelled)
+    // Refusals by policy (Scrapy's IgnoreRequest) are counted by their middleware, not errors.
+    if (f.error == errc::cancelled || f.error == errc::robots_blocked) {
       log::debug("scraper", "{}", message);
-    else
+    } else {
       log::error("scraper", "{}", message);
-    stats.inc("log_count/failed_requests");
+      stats.inc("log_count/failed_requests");
+    }
     co_return std::vector<request>{};
   }
   auto& target = crawler_.target();

@@ -49,6 +49,8 @@ constexpr std::array table{
     setting_decl{"REDIRECT_ENABLED", boolean, "true", "Follow 301, 302, 303, 307 and 308 redirects."},
     setting_decl{"REDIRECT_MAX_TIMES", integer, "20", "Maximum number of redirects followed for one request."},
     setting_decl{"REDIRECT_PRIORITY_ADJUST", integer, "2", "Added to the priority of a redirected request."},
+    setting_decl{"ROBOTSTXT_OBEY", boolean, "false", "Fetch each origin's robots.txt once before its first request and drop what it forbids (RFC 9309; a 5xx or unreachable robots.txt forbids everything)."},
+    setting_decl{"ROBOTSTXT_USER_AGENT", string, "", "User agent whose product token is matched against robots.txt groups; empty means USER_AGENT."},
     setting_decl{"COMPRESSION_ENABLED", boolean, "true", "Send Accept-Encoding: gzip, deflate and decode compressed responses."},
 
     // Spider middlewares: depth, offsite, HTTP errors
