@@ -14,7 +14,7 @@ bool http_compression_middleware::open(crawler& c) {
 }
 
 awaitable<request_action> http_compression_middleware::process_request(request& r, spider&) {
-  r.headers.set_default("Accept-Encoding", "gzip, deflate");
+  r.headers.set_default("Accept-Encoding", "gzip, deflate, br, zstd");
   co_return pass;
 }
 

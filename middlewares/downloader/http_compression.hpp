@@ -1,7 +1,7 @@
 #pragma once
-// Accept-Encoding on the way out, Content-Encoding decoded on the way back (gzip, deflate), with
-// the decoded size capped by DOWNLOAD_MAXSIZE (or the request's download_maxsize meta) so a
-// decompression bomb fails with errc::body_too_large instead of filling memory.
+// Accept-Encoding on the way out, Content-Encoding decoded on the way back (gzip, deflate, br,
+// zstd), with the decoded size capped by DOWNLOAD_MAXSIZE (or the request's download_maxsize meta)
+// so a decompression bomb fails with errc::body_too_large instead of filling memory.
 #include <orbweaver/middleware.hpp>
 #include <orbweaver/stats.hpp>
 

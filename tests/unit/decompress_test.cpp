@@ -2,9 +2,12 @@
 
 #include <orbweaver/error.hpp>
 
+#include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
+#include <zstd.h>
 
+#include <memory>
 #include <random>
 #include <string>
 
@@ -172,9 +175,144 @@ TEST(Decompress, SupportedEncodings) {
   EXPECT_TRUE(supported_encoding("deflate"));
   EXPECT_TRUE(supported_encoding("identity"));
   EXPECT_TRUE(supported_encoding("gzip, deflate"));
-  EXPECT_FALSE(supported_encoding("br"));
-  EXPECT_FALSE(supported_encoding("gzip, zstd"));
-  EXPECT_EQ(decode_body("br", "whatever", 0).error, errc::decode_failed);
+  EXPECT_TRUE(supported_encoding("br"));
+  EXPECT_TRUE(supported_encoding("gzip, ZSTD"));
+  EXPECT_FALSE(supported_encoding("compress"));
+  EXPECT_FALSE(supported_encoding("br, sdch"));
+  EXPECT_EQ(decode_body("sdch", "whatever", 0).error, errc::decode_failed);
+}
+
+std::string brotli_compress(std::string_view data) {
+  std::size_t size = BrotliEncoderMaxCompressedSize(data.size());
+  std::string out(size, '\0');
+  EXPECT_TRUE(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, data.size(),
+                                    reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                                    reinterpret_cast<std::uint8_t*>(out.data())));
+  out.resize(size);
+  return out;
+}
+
+std::string zstd_compress(std::string_view data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const std::size_t size = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(size));
+  out.resize(size);
+  return out;
+}
+
+constexpr std::size_t bomb_chunk = 1 << 20;
+
+// total zero bytes through brotli's streaming encoder, a chunk at a time, so the test never holds
+// the decoded size either.
+std::string brotli_bomb(std::size_t total) {
+  std::unique_ptr<BrotliEncoderState, decltype(&BrotliEncoderDestroyInstance)> enc(
+      BrotliEncoderCreateInstance(nullptr, nullptr, nullptr), &BrotliEncoderDestroyInstance);
+  BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_QUALITY, 1);
+  const std::string zeros(bomb_chunk, '\0');
+  std::string out;
+  char buffer[1 << 16];
+  for (std::size_t fed = 0; fed <= total; fed += bomb_chunk) {
+    const bool last = fed == total;
+    std::size_t avail_in = last ? 0 : zeros.size();
+    const auto* next_in = reinterpret_cast<const std::uint8_t*>(zeros.data());
+    do {
+      std::size_t avail_out = sizeof buffer;
+      auto* next_out = reinterpret_cast<std::uint8_t*>(buffer);
+      EXPECT_TRUE(BrotliEncoderCompressStream(enc.get(), last ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS,
+                                              &avail_in, &next_in, &avail_out, &next_out, nullptr));
+      out.append(buffer, sizeof buffer - avail_out);
+    } while (avail_in > 0 || BrotliEncoderHasMoreOutput(enc.get()) ||
+             (last && !BrotliEncoderIsFinished(enc.get())));
+  }
+  return out;
+}
+
+std::string zstd_bomb(std::size_t total) {
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  const std::string zeros(bomb_chunk, '\0');
+  std::string out;
+  char buffer[1 << 16];
+  for (std::size_t fed = 0; fed <= total; fed += bomb_chunk) {
+    const bool last = fed == total;
+    ZSTD_inBuffer in{zeros.data(), last ? 0 : zeros.size(), 0};
+    std::size_t remaining = 0;
+    do {
+      ZSTD_outBuffer target{buffer, sizeof buffer, 0};
+      remaining = ZSTD_compressStream2(ctx.get(), &target, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+      EXPECT_FALSE(ZSTD_isError(remaining));
+      out.append(buffer, target.pos);
+    } while (in.pos < in.size || (last && remaining != 0));
+  }
+  return out;
+}
+
+TEST(Decompress, Brotli) {
+  const std::string page = sample_page();
+  const auto result = decode_body("br", brotli_compress(page), 0);
+  ASSERT_FALSE(result.error) << result.error.message();
+  EXPECT_EQ(result.body, page);
+  const std::string data = random_bytes(300'000);
+  EXPECT_EQ(decode_body("BR", brotli_compress(data), 0).body, data);
+}
+
+TEST(Decompress, Zstd) {
+  const std::string page = sample_page();
+  const auto result = decode_body("zstd", zstd_compress(page), 0);
+  ASSERT_FALSE(result.error) << result.error.message();
+  EXPECT_EQ(result.body, page);
+  const std::string data = random_bytes(300'000);
+  EXPECT_EQ(decode_body("zstd", zstd_compress(data), 0).body, data);
+}
+
+TEST(Decompress, ConcatenatedZstdFrames) {
+  const auto result = decode_body("zstd", zstd_compress("first ") + zstd_compress("second"), 0);
+  ASSERT_FALSE(result.error) << result.error.message();
+  EXPECT_EQ(result.body, "first second");
+}
+
+TEST(Decompress, BrotliAndZstdStackWithGzip) {
+  const std::string page = sample_page();
+  const auto result = decode_body("br, gzip", compress(brotli_compress(page), gzip_bits), 0);
+  ASSERT_FALSE(result.error) << result.error.message();
+  EXPECT_EQ(result.body, page);
+  EXPECT_EQ(decode_body("zstd,br", brotli_compress(zstd_compress(page)), 0).body, page);
+}
+
+TEST(Decompress, BrotliAndZstdBombsStopAtTheCap) {
+  const std::size_t inflated = std::size_t{256} << 20;
+  const std::uint64_t cap = 1 << 20;
+  for (const auto& [encoding, bomb] : {std::pair{"br", brotli_bomb(inflated)}, {"zstd", zstd_bomb(inflated)}}) {
+    SCOPED_TRACE(encoding);
+    ASSERT_LT(bomb.size(), 200'000u);
+    const auto result = decode_body(encoding, bomb, cap);
+    EXPECT_EQ(result.error, errc::body_too_large);
+    EXPECT_TRUE(result.body.empty());
+  }
+}
+
+TEST(Decompress, BrotliAndZstdOutputExactlyAtTheCapIsAccepted) {
+  const std::string page = sample_page();
+  for (const auto& [encoding, data] : {std::pair{"br", brotli_compress(page)}, {"zstd", zstd_compress(page)}}) {
+    SCOPED_TRACE(encoding);
+    const auto exact = decode_body(encoding, data, page.size());
+    ASSERT_FALSE(exact.error) << exact.error.message();
+    EXPECT_EQ(exact.body, page);
+    EXPECT_EQ(decode_body(encoding, data, page.size() - 1).error, errc::body_too_large);
+  }
+}
+
+TEST(Decompress, CorruptOrTruncatedBrotliAndZstdFail) {
+  const std::string page = sample_page();
+  for (const auto& [encoding, data] : {std::pair{"br", brotli_compress(page)}, {"zstd", zstd_compress(page)}}) {
+    SCOPED_TRACE(encoding);
+    std::string corrupt = data;
+    for (std::size_t i = corrupt.size() / 3; i < corrupt.size() / 3 + 8; ++i) corrupt[i] ^= 0x5a;
+    EXPECT_EQ(decode_body(encoding, corrupt, 0).error, errc::decode_failed);
+    const auto truncated = decode_body(encoding, std::string_view(data).substr(0, data.size() / 2), 0);
+    EXPECT_EQ(truncated.error, errc::decode_failed);
+    EXPECT_TRUE(truncated.body.empty());
+    EXPECT_EQ(decode_body(encoding, random_bytes(1000), 0).error, errc::decode_failed);
+  }
 }
 
 }  // namespace

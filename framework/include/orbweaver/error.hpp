@@ -16,7 +16,7 @@ enum class errc {
   connection_closed,    // the peer closed or reset the connection mid-exchange
   protocol_error,       // malformed HTTP from the peer
   body_too_large,       // the body exceeded DOWNLOAD_MAXSIZE
-  decode_failed,        // the content encoding (gzip, deflate) could not be decoded
+  decode_failed,        // the content encoding (gzip, deflate, br, zstd) could not be decoded
   offsite,              // the request's host is outside the spider's allowed domains
   robots_blocked,       // robots.txt forbids the URL
   http_error,           // a non-2xx response that the spider did not allow

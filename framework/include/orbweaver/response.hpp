@@ -23,7 +23,7 @@ class response {
   const std::string& url() const { return url_; }
   int status() const { return status_; }
   const http_headers& headers() const { return headers_; }
-  // Body bytes after content decoding (gzip, deflate).
+  // Body bytes after content decoding (gzip, deflate, br, zstd).
   const std::string& body() const { return body_; }
   const request& req() const { return request_; }
   request& req() { return request_; }

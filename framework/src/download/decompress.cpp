@@ -3,17 +3,20 @@
 #include <orbweaver/error.hpp>
 #include <orbweaver/headers.hpp>
 
+#include <brotli/decode.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace orbweaver::download {
 namespace {
 
-enum class coding { identity, gzip, deflate, unknown };
+enum class coding { identity, gzip, deflate, br, zstd, unknown };
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -26,6 +29,8 @@ coding coding_of(std::string_view token) {
   if (token.empty() || iequals(token, "identity")) return coding::identity;
   if (iequals(token, "gzip") || iequals(token, "x-gzip")) return coding::gzip;
   if (iequals(token, "deflate")) return coding::deflate;
+  if (iequals(token, "br")) return coding::br;
+  if (iequals(token, "zstd")) return coding::zstd;
   return coding::unknown;
 }
 
@@ -154,6 +159,98 @@ std::error_code inflate_into(std::string_view in, std::string& out, std::uint64_
   return z.run(in, out, limit, gzip);
 }
 
+// What one call of a streaming decoder did.
+enum class step_state {
+  more,      // call again (more output to come, or input still to read)
+  finished,  // the stream ended
+  starved,   // every input byte was read and the stream has not ended: it was cut short
+  failed,    // corrupt input
+};
+struct step_result {
+  std::size_t written;
+  step_state state;
+};
+
+// Drives a streaming decoder over the whole input into out, growing out geometrically and never
+// past limit (0 = none). step(in, buffer, room) decodes from in (advancing it) into the buffer.
+template <class Step>
+std::error_code decode_stream(Step step, std::string_view in, std::string& out, std::uint64_t limit) {
+  out.clear();
+  if (in.empty()) return {};
+  std::size_t produced = 0;
+  while (true) {
+    if (limit != 0 && produced == limit) {
+      // At the cap: any further output means the body is too large. Probe with a small scratch
+      // buffer rather than growing the string.
+      char probe[64];
+      const step_result r = step(in, probe, sizeof probe);
+      if (r.written != 0) return errc::body_too_large;
+      if (r.state == step_state::finished) return {};
+      if (r.state != step_state::more) return errc::decode_failed;
+      continue;
+    }
+    if (produced == out.size()) {
+      std::uint64_t next = out.empty() ? std::max<std::size_t>(16 * 1024, in.size() * 4) : out.size() * 2;
+      if (limit != 0) next = std::min(next, limit);
+      out.resize(static_cast<std::size_t>(next));
+    }
+    const step_result r = step(in, out.data() + produced, out.size() - produced);
+    produced += r.written;
+    if (r.state == step_state::finished) {
+      out.resize(produced);
+      return {};
+    }
+    if (r.state != step_state::more) return errc::decode_failed;
+  }
+}
+
+std::error_code brotli_decode(std::string_view in, std::string& out, std::uint64_t limit) {
+  std::unique_ptr<BrotliDecoderState, decltype(&BrotliDecoderDestroyInstance)> state(
+      BrotliDecoderCreateInstance(nullptr, nullptr, nullptr), &BrotliDecoderDestroyInstance);
+  if (!state) return errc::decode_failed;
+  auto step = [&state](std::string_view& input, char* buffer, std::size_t room) {
+    std::size_t avail_in = input.size();
+    const auto* next_in = reinterpret_cast<const std::uint8_t*>(input.data());
+    std::size_t avail_out = room;
+    auto* next_out = reinterpret_cast<std::uint8_t*>(buffer);
+    const auto rc = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in, &avail_out, &next_out, nullptr);
+    input.remove_prefix(input.size() - avail_in);
+    const std::size_t written = room - avail_out;
+    switch (rc) {
+      case BROTLI_DECODER_RESULT_SUCCESS:
+        return step_result{written, step_state::finished};
+      case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
+        return step_result{written, step_state::more};
+      case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
+        return step_result{written, step_state::starved};
+      case BROTLI_DECODER_RESULT_ERROR:
+        break;
+    }
+    return step_result{written, step_state::failed};
+  };
+  return decode_stream(step, in, out, limit);
+}
+
+// Concatenated zstd frames are all decoded, as zstd(1) does. The decoder's default window limit
+// (128 MiB) bounds its own memory whatever a frame header asks for.
+std::error_code zstd_decode(std::string_view in, std::string& out, std::uint64_t limit) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  if (!context) return errc::decode_failed;
+  auto step = [&context](std::string_view& input, char* buffer, std::size_t room) {
+    ZSTD_inBuffer source{input.data(), input.size(), 0};
+    ZSTD_outBuffer target{buffer, room, 0};
+    const std::size_t rc = ZSTD_decompressStream(context.get(), &target, &source);
+    input.remove_prefix(source.pos);
+    if (ZSTD_isError(rc)) return step_result{target.pos, step_state::failed};
+    // 0: a frame ended and everything was flushed.
+    if (rc == 0 && input.empty()) return step_result{target.pos, step_state::finished};
+    // Output room left and no input left: the decoder wants bytes that will never come.
+    if (input.empty() && target.pos < target.size) return step_result{target.pos, step_state::starved};
+    return step_result{target.pos, step_state::more};
+  };
+  return decode_stream(step, in, out, limit);
+}
+
 std::error_code decode_one(coding c, std::string_view in, std::string& out,
                            std::uint64_t limit) {
   switch (c) {
@@ -165,6 +262,10 @@ std::error_code decode_one(coding c, std::string_view in, std::string& out,
       if (ec != errc::decode_failed) return ec;
       return inflate_into(in, out, limit, raw_window_bits);
     }
+    case coding::br:
+      return brotli_decode(in, out, limit);
+    case coding::zstd:
+      return zstd_decode(in, out, limit);
     case coding::identity:
       if (limit != 0 && in.size() > limit) return errc::body_too_large;
       out.assign(in);

@@ -1,6 +1,7 @@
 #pragma once
-// Content-Encoding decoding (gzip, x-gzip, deflate raw or zlib-wrapped, identity), streaming with a
-// cap on the output so a decompression bomb stops at the limit without allocating it whole.
+// Content-Encoding decoding (gzip, x-gzip, deflate raw or zlib-wrapped, br, zstd, identity),
+// streaming with a cap on the output so a decompression bomb stops at the limit without
+// allocating it whole.
 #include <cstdint>
 #include <string>
 #include <string_view>
