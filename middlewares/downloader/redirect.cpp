@@ -53,6 +53,8 @@ std::optional<request> redirect_request(const request& original, const response&
     next.headers.remove("Authorization");
     next.headers.remove("Cookie");
   }
+  // A secure page's address must not leak to a plain-HTTP hop (no-referrer-when-downgrade).
+  if (original.url.starts_with("https:") && next.url.starts_with("http:")) next.headers.remove("Referer");
   return next;
 }
 

@@ -168,7 +168,9 @@ TEST(Crawl, TimeoutIsCountedAndCrawlFinishes) {
   EXPECT_EQ(result.reason, "finished");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
   EXPECT_EQ(spy->parsed, 2);
-  EXPECT_EQ(result.stats.get("downloader/exception_type_count/download_timeout"), 1);
+  // The first attempt and RETRY_TIMES (2) retries all time out, then the retry middleware gives up.
+  EXPECT_EQ(result.stats.get("downloader/exception_type_count/download_timeout"), 3);
+  EXPECT_EQ(result.stats.get("retry/max_reached"), 1);
 }
 
 TEST(Crawl, DecodesGzipBodies) {

@@ -1,4 +1,5 @@
 // Built-in middleware logic without a crawl.
+#include "downloader/redirect.hpp"
 #include "spider/http_error.hpp"
 #include "spider/offsite.hpp"
 
@@ -36,4 +37,49 @@ TEST(HttpErrorPolicy, SettingsAndMetaAllowCodes) {
   EXPECT_TRUE(p.allows(503, json::object{{"handle_httpstatus_all", true}}));
   http_error_policy all{.allow_all = true, .allowed_codes = {}};
   EXPECT_TRUE(all.allows(418, {}));
+}
+
+TEST(Redirect, FollowsLocationWithMethodRules) {
+  request post("http://example.com/form");
+  post.method = "POST";
+  post.body = "a=1";
+  post.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  auto see_other = std::make_shared<response>(post, post.url, 303, http_headers{{"Location", "/done"}}, "");
+  auto next = redirect_request(post, *see_other);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->url, "http://example.com/done");
+  EXPECT_EQ(next->method, "GET");
+  EXPECT_TRUE(next->body.empty());
+  EXPECT_FALSE(next->headers.contains("Content-Type"));
+
+  auto temporary = std::make_shared<response>(post, post.url, 307, http_headers{{"Location", "/again"}}, "");
+  auto kept = redirect_request(post, *temporary);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->method, "POST");
+  EXPECT_EQ(kept->body, "a=1");
+}
+
+TEST(Redirect, DropsCredentialsAcrossOriginsAndRefererOnDowngrade) {
+  request r("https://example.com/a");
+  r.headers.set("Authorization", "Basic eDp5");
+  r.headers.set("Cookie", "s=1");
+  r.headers.set("Referer", "https://example.com/secret");
+  auto same = std::make_shared<response>(r, r.url, 302, http_headers{{"Location", "/b"}}, "");
+  auto kept = redirect_request(r, *same);
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->headers.contains("Authorization"));
+  EXPECT_TRUE(kept->headers.contains("Referer"));
+  auto away = std::make_shared<response>(r, r.url, 301, http_headers{{"Location", "http://other.org/"}}, "");
+  auto moved = redirect_request(r, *away);
+  ASSERT_TRUE(moved);
+  EXPECT_FALSE(moved->headers.contains("Authorization"));
+  EXPECT_FALSE(moved->headers.contains("Cookie"));
+  EXPECT_FALSE(moved->headers.contains("Referer"));
+}
+
+TEST(Redirect, IgnoresNonRedirectsAndUnusableLocations) {
+  request r("http://example.com/");
+  EXPECT_FALSE(redirect_request(r, response(r, r.url, 200, {{"Location", "/x"}}, "")));
+  EXPECT_FALSE(redirect_request(r, response(r, r.url, 302, {}, "")));
+  EXPECT_FALSE(redirect_request(r, response(r, r.url, 302, {{"Location", "javascript:alert(1)"}}, "")));
 }

@@ -1,0 +1,164 @@
+#include "downloader/retry.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+namespace orbweaver::middlewares {
+namespace {
+
+bool meta_flag(const json::object& meta, std::string_view key) {
+  auto* v = meta.if_contains(key);
+  return v && v->is_bool() && v->get_bool();
+}
+
+std::optional<long long> meta_int(const json::object& meta, std::string_view key) {
+  auto* v = meta.if_contains(key);
+  if (v && v->is_int64()) return v->get_int64();
+  if (v && v->is_uint64()) return static_cast<long long>(v->get_uint64());
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool is_retryable_error(std::error_code ec) {
+  if (ec.category() != error_category()) return false;
+  switch (static_cast<errc>(ec.value())) {
+    case errc::download_timeout:
+    case errc::connection_closed:
+    case errc::connect_failed:
+    case errc::dns_failed:
+    case errc::protocol_error:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string status_reason(int status) {
+  auto phrase = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  // Beast knows the IANA registry only; Scrapy says "Unknown Status" for the rest (522, 524).
+  if (phrase.starts_with("<")) phrase = "Unknown Status";
+  return fmt::format("{} {}", status, std::string_view(phrase.data(), phrase.size()));
+}
+
+std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    long long seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    // An absurdly long number saturates: the caller caps the wait anyway.
+    if (ec == std::errc::result_out_of_range) return seconds_d(1e18);
+    return seconds_d(static_cast<double>(seconds));
+  }
+  // The preferred IMF-fixdate form, "Sun, 06 Nov 1994 08:49:37 GMT".
+  std::tm tm{};
+  std::string text(value);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  if (at <= now) return seconds_d(0);
+  return std::chrono::duration_cast<seconds_d>(at - now);
+}
+
+seconds_d backoff_delay(long long retry_number, seconds_d base, seconds_d max_wait, double jitter) {
+  if (base.count() <= 0 || retry_number < 1) return seconds_d(0);
+  // 2^62 seconds is beyond any cap; clamping the exponent keeps the arithmetic finite.
+  double exponential = base.count() * std::ldexp(1.0, static_cast<int>(std::min<long long>(retry_number - 1, 62)));
+  double capped = std::min(exponential, max_wait.count());
+  return seconds_d(capped * (0.5 + 0.5 * std::clamp(jitter, 0.0, 1.0)));
+}
+
+request retry_request(const request& original, long long retry_number, int priority_adjust) {
+  request next = original;
+  next.meta["retry_times"] = retry_number;
+  next.dont_filter = true;  // the first attempt's fingerprint is already in the duplicate filter
+  next.priority = original.priority + priority_adjust;
+  return next;
+}
+
+bool retry_middleware::open(crawler& c) {
+  const auto& s = c.config();
+  stats_ = &c.stats();
+  max_times_ = s.get_int("RETRY_TIMES");
+  for (const auto& code : s.get_list("RETRY_HTTP_CODES")) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), value);
+    if (ec != std::errc{} || end != code.data() + code.size())
+      throw settings_error(fmt::format("RETRY_HTTP_CODES: '{}' is not a status code", code));
+    http_codes_.push_back(value);
+  }
+  priority_adjust_ = static_cast<int>(s.get_int("RETRY_PRIORITY_ADJUST"));
+  backoff_base_ = seconds_d(std::max(0.0, s.get_double("RETRY_BACKOFF_BASE")));
+  // A day bounds the wait so that converting it to the timer's nanoseconds cannot overflow.
+  backoff_max_ = seconds_d(std::clamp(s.get_double("RETRY_BACKOFF_MAX"), 0.0, 86400.0));
+  return s.get_bool("RETRY_ENABLED");
+}
+
+awaitable<std::optional<request>> retry_middleware::retry(const request& r, const std::string& reason,
+                                                          seconds_d server_wait) {
+  long long attempts = meta_int(r.meta, "retry_times").value_or(0) + 1;
+  long long max_times = meta_int(r.meta, "max_retry_times").value_or(max_times_);
+  if (attempts > max_times) {
+    stats_->inc("retry/max_reached");
+    log::error("retry", "Gave up retrying <{} {}> (failed {} times): {}", r.method, r.url, attempts, reason);
+    co_return std::nullopt;
+  }
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  seconds_d wait = std::min(std::max(backoff_delay(attempts, backoff_base_, backoff_max_, unit(rng_)), server_wait),
+                            backoff_max_);
+  log::debug("retry", "Retrying <{} {}> (failed {} times): {}{}", r.method, r.url, attempts, reason,
+             wait.count() > 0 ? fmt::format(" in {:.2f} s", wait.count()) : std::string());
+  stats_->inc("retry/count");
+  stats_->inc("retry/reason_count/" + reason);
+  if (wait.count() > 0) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+    boost::system::error_code ignored;  // a cancelled wait retries at once
+    co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  }
+  co_return retry_request(r, attempts, priority_adjust_);
+}
+
+awaitable<response_action> retry_middleware::process_response(const request& r, response_ptr resp, spider&) {
+  if (meta_flag(r.meta, "dont_retry")) co_return resp;
+  if (std::find(http_codes_.begin(), http_codes_.end(), resp->status()) == http_codes_.end()) co_return resp;
+  seconds_d server_wait{0};
+  if (resp->status() == 429 || resp->status() == 503)
+    if (auto header = resp->headers().get("Retry-After"))
+      server_wait = parse_retry_after(*header, std::chrono::system_clock::now()).value_or(seconds_d(0));
+  std::string reason = status_reason(resp->status());
+  auto next = co_await retry(r, reason, server_wait);
+  if (!next) co_return resp;
+  co_return std::move(*next);
+}
+
+awaitable<exception_action> retry_middleware::process_exception(const request& r, std::error_code ec, spider&) {
+  if (meta_flag(r.meta, "dont_retry") || !is_retryable_error(ec)) co_return pass;
+  std::string reason = error_name(ec);
+  auto next = co_await retry(r, reason, seconds_d(0));
+  if (!next) co_return pass;
+  co_return std::move(*next);
+}
+
+ORBWEAVER_DOWNLOADER_MIDDLEWARE(retry_middleware, "retry", 550);
+
+}  // namespace orbweaver::middlewares

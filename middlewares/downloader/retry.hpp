@@ -1,0 +1,61 @@
+#pragma once
+// Retries failed downloads as Scrapy's RetryMiddleware: responses whose status is in
+// RETRY_HTTP_CODES and transient transport errors (timeouts, refused or dropped connections, DNS
+// failures, malformed HTTP) are rescheduled up to RETRY_TIMES times (meta "max_retry_times"
+// overrides; meta "dont_retry" opts out). The retry skips the duplicate filter and gets
+// RETRY_PRIORITY_ADJUST. Beyond Scrapy, a retry may wait first: exponential backoff with jitter
+// from RETRY_BACKOFF_BASE (0, Scrapy's immediate retry, by default), and a 429/503's Retry-After,
+// both capped by RETRY_BACKOFF_MAX. The wait is a timer on the reactor, never a blocking sleep.
+#include <orbweaver/middleware.hpp>
+#include <orbweaver/stats.hpp>
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace orbweaver::middlewares {
+
+using seconds_d = std::chrono::duration<double>;
+
+// Transport errors worth another attempt; TLS, size, decoding and policy failures are not.
+bool is_retryable_error(std::error_code ec);
+
+// "503 Service Unavailable", as Scrapy names a status in logs and stats keys.
+std::string status_reason(int status);
+
+// Retry-After as delay-seconds or an HTTP-date (relative to now; a past date is zero).
+// nullopt when the value is neither.
+std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
+
+// Wait before retry number `retry_number` (1 for the first): base * 2^(n-1) capped at max_wait,
+// then scaled into [1/2, 1] of itself by `jitter` in [0, 1) so that clients failing together do not
+// come back together. Zero when base is zero.
+seconds_d backoff_delay(long long retry_number, seconds_d base, seconds_d max_wait, double jitter);
+
+// The copy of `original` that makes attempt `retry_number` + 1.
+request retry_request(const request& original, long long retry_number, int priority_adjust);
+
+class retry_middleware : public downloader_middleware {
+ public:
+  bool open(crawler& c) override;
+  awaitable<response_action> process_response(const request& r, response_ptr resp, spider&) override;
+  awaitable<exception_action> process_exception(const request& r, std::error_code ec, spider&) override;
+
+ private:
+  // The retry request after its wait, or nullopt when retries are exhausted (counted and logged).
+  awaitable<std::optional<request>> retry(const request& r, const std::string& reason, seconds_d server_wait);
+
+  long long max_times_ = 2;
+  std::vector<int> http_codes_;
+  int priority_adjust_ = -1;
+  seconds_d backoff_base_{0};
+  seconds_d backoff_max_{60};
+  std::mt19937 rng_{std::random_device{}()};
+  stats_collector* stats_ = nullptr;
+};
+
+}  // namespace orbweaver::middlewares
