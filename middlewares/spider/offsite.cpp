@@ -14,18 +14,23 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& domains
   });
 }
 
-bool offsite_middleware::open(crawler& c) {
-  stats_ = &c.stats();
+std::vector<std::string> allowed_domains_of(crawler& c) {
+  std::vector<std::string> domains;
   for (const auto& entry : c.target().allowed_domains) {
-    // Scrapy's rule: an allowed domain is a bare host name; URLs and ports are mistakes.
     if (entry.find("://") != std::string::npos || entry.find(':') != std::string::npos) {
       log::warning("offsite", "allowed_domains accepts only domains, not URLs or ports; ignoring '{}'", entry);
       continue;
     }
     std::string d = entry;
     std::transform(d.begin(), d.end(), d.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    domains_.push_back(std::move(d));
+    domains.push_back(std::move(d));
   }
+  return domains;
+}
+
+bool offsite_middleware::open(crawler& c) {
+  stats_ = &c.stats();
+  domains_ = allowed_domains_of(c);
   return c.config().get_bool("OFFSITE_ENABLED") && !domains_.empty();
 }
 

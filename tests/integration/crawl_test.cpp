@@ -472,3 +472,25 @@ TEST(Crawl, LogsProgressEveryInterval) {
   EXPECT_NE(text.str().find("pages/min), scraped "), std::string::npos);
   std::filesystem::remove(log_path);
 }
+
+TEST(Crawl, RedirectsAreRecheckedAgainstOffsite) {
+  test_server server;
+  server.route("/", [](const test_request&) { return test_reply{.body = "<a href='/go'>go</a><a href='/in'>in</a>"}; });
+  server.route("/go", [&](const test_request&) {
+    test_reply reply{.status = 302};
+    reply.headers.set("Location", server.url("/elsewhere", "localhost"));
+    return reply;
+  });
+  server.route("/in", [](const test_request&) { return test_reply{}; });
+  server.route("/elsewhere", [](const test_request&) { return test_reply{}; });
+  auto s = std::make_unique<probe_spider>();
+  auto* spy = s.get();
+  s->start_urls = {server.url("/")};
+  s->allowed_domains = {"127.0.0.1"};
+  s->on_parse = [](const response& r, output& out) { out.follow_all(r.css("a::attr(href)")); };
+  auto result = run_crawl(std::move(s));
+  EXPECT_EQ(spy->parsed, 2);
+  EXPECT_TRUE(server.arrivals("/elsewhere").empty());
+  EXPECT_EQ(result.stats.get("offsite/filtered"), 1);
+  EXPECT_EQ(result.stats.get("redirect/count"), 1);
+}

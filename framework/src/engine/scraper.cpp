@@ -139,7 +139,7 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
                                     f.detail.empty() ? f.error.message() : f.detail, error_name(f.error));
   if (!r.errback) {
     // Refusals by policy (Scrapy's IgnoreRequest) are counted by their middleware, not errors.
-    if (f.error == errc::cancelled || f.error == errc::robots_blocked) {
+    if (f.error == errc::cancelled || f.error == errc::robots_blocked || f.error == errc::offsite) {
       log::debug("scraper", "{}", message);
     } else {
       log::error("scraper", "{}", message);

@@ -1,0 +1,27 @@
+#include "downloader/offsite.hpp"
+
+#include "spider/offsite.hpp"
+
+#include <orbweaver/crawler.hpp>
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
+#include <orbweaver/url.hpp>
+
+namespace orbweaver::middlewares {
+
+bool offsite_downloader_middleware::open(crawler& c) {
+  stats_ = &c.stats();
+  domains_ = allowed_domains_of(c);
+  return c.config().get_bool("OFFSITE_ENABLED") && !domains_.empty();
+}
+
+awaitable<request_action> offsite_downloader_middleware::process_request(request& r, spider&) {
+  if (r.dont_filter || host_allowed(url::host(r.url), domains_)) co_return pass;
+  stats_->inc("offsite/filtered");
+  log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", url::host(r.url), r.method, r.url);
+  co_return make_error_code(errc::offsite);
+}
+
+ORBWEAVER_DOWNLOADER_MIDDLEWARE(offsite_downloader_middleware, "offsite", 50);
+
+}  // namespace orbweaver::middlewares
