@@ -2,16 +2,12 @@
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <algorithm>
 
 namespace orbweaver::middlewares {
 namespace {
-
-bool meta_flag(const json::object& meta, std::string_view key) {
-  auto* v = meta.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

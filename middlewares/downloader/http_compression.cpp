@@ -2,6 +2,7 @@
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 
 #include "download/decompress.hpp"
 
@@ -24,11 +25,7 @@ awaitable<response_action> http_compression_middleware::process_response(const r
   if (!encoding || r.method == "HEAD" || !download::supported_encoding(*encoding)) co_return resp;
 
   std::uint64_t limit = maxsize_;
-  if (auto* m = r.meta.if_contains("download_maxsize"); m && m->is_number()) {
-    boost::system::error_code ec;
-    auto v = m->to_number<double>(ec);
-    if (!ec && v >= 0) limit = static_cast<std::uint64_t>(v);
-  }
+  if (auto m = meta_number(r.meta, "download_maxsize"); m && *m >= 0) limit = static_cast<std::uint64_t>(*m);
   auto decoded = download::decode_body(*encoding, resp->body(), limit);
   if (decoded.error) {
     log::warning("compression", "Could not decode {} body of <{} {}>: {}", *encoding, r.method, resp->url(),

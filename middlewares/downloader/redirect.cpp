@@ -3,6 +3,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 #include <orbweaver/url.hpp>
 
 namespace orbweaver::middlewares {
@@ -10,19 +11,6 @@ namespace {
 
 bool is_redirect_status(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-bool meta_flag(const json::object& meta, std::string_view key) {
-  auto* v = meta.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
-
-bool status_handled_by_spider(const json::object& meta, int status) {
-  if (meta_flag(meta, "handle_httpstatus_all")) return true;
-  if (auto* list = meta.if_contains("handle_httpstatus_list"); list && list->is_array())
-    for (const auto& v : list->get_array())
-      if (v.is_int64() && v.get_int64() == status) return true;
-  return false;
 }
 
 std::string scheme_and_host(const std::string& u) {
@@ -66,7 +54,7 @@ bool redirect_middleware::open(crawler& c) {
 }
 
 awaitable<response_action> redirect_middleware::process_response(const request& r, response_ptr resp, spider&) {
-  if (meta_flag(r.meta, "dont_redirect") || status_handled_by_spider(r.meta, resp->status())) co_return resp;
+  if (meta_flag(r.meta, "dont_redirect") || meta_handles_status(r.meta, resp->status())) co_return resp;
   auto next = redirect_request(r, *resp);
   if (!next) co_return resp;
 

@@ -3,6 +3,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,18 +18,6 @@
 
 namespace orbweaver::middlewares {
 namespace {
-
-bool meta_flag(const json::object& meta, std::string_view key) {
-  auto* v = meta.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
-
-std::optional<long long> meta_int(const json::object& meta, std::string_view key) {
-  auto* v = meta.if_contains(key);
-  if (v && v->is_int64()) return v->get_int64();
-  if (v && v->is_uint64()) return static_cast<long long>(v->get_uint64());
-  return std::nullopt;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

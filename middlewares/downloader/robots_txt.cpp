@@ -3,6 +3,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 #include <orbweaver/url.hpp>
 
 #include <boost/asio/redirect_error.hpp>
@@ -17,11 +18,6 @@ namespace asio = boost::asio;
 
 // Scrapy's robots.txt requests go before everything else queued for the slot.
 constexpr int robots_request_priority = 1000;
-
-bool meta_flag(const json::object& meta, std::string_view key) {
-  auto* v = meta.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <algorithm>
 #include <string>
@@ -10,14 +11,9 @@ namespace orbweaver::middlewares {
 
 bool http_error_policy::allows(int status, const json::object& meta) const {
   if (status >= 200 && status < 300) return true;
-  if (auto* all = meta.if_contains("handle_httpstatus_all"); all && all->is_bool() && all->get_bool()) return true;
-  if (auto* list = meta.if_contains("handle_httpstatus_list"); list && list->is_array()) {
-    // A request's own list replaces the settings, as in Scrapy.
-    const auto& codes = list->get_array();
-    return std::any_of(codes.begin(), codes.end(), [&](const json::value& v) {
-      return v.is_int64() && v.get_int64() == status;
-    });
-  }
+  if (meta_handles_status(meta, status)) return true;
+  // A request's own list replaces the settings, as in Scrapy.
+  if (meta.contains("handle_httpstatus_list")) return false;
   return allow_all || std::find(allowed_codes.begin(), allowed_codes.end(), status) != allowed_codes.end();
 }
 

@@ -3,6 +3,8 @@
 #include "spider/http_error.hpp"
 #include "spider/offsite.hpp"
 
+#include <orbweaver/meta.hpp>
+
 #include <gtest/gtest.h>
 
 using namespace orbweaver;
@@ -82,4 +84,20 @@ TEST(Redirect, IgnoresNonRedirectsAndUnusableLocations) {
   EXPECT_FALSE(redirect_request(r, response(r, r.url, 200, {{"Location", "/x"}}, "")));
   EXPECT_FALSE(redirect_request(r, response(r, r.url, 302, {}, "")));
   EXPECT_FALSE(redirect_request(r, response(r, r.url, 302, {{"Location", "javascript:alert(1)"}}, "")));
+}
+
+TEST(Meta, TypedReadsTreatMistypedValuesAsUnset) {
+  json::object meta{{"dont_retry", true}, {"flag_as_text", "true"}, {"depth", 3}, {"timeout", 2.5},
+                    {"handle_httpstatus_list", json::array{404, 500}}};
+  EXPECT_TRUE(meta_flag(meta, "dont_retry"));
+  EXPECT_FALSE(meta_flag(meta, "flag_as_text"));
+  EXPECT_FALSE(meta_flag(meta, "absent"));
+  EXPECT_EQ(meta_int(meta, "depth"), 3);
+  EXPECT_FALSE(meta_int(meta, "timeout"));
+  EXPECT_DOUBLE_EQ(meta_number(meta, "timeout").value(), 2.5);
+  EXPECT_DOUBLE_EQ(meta_number(meta, "depth").value(), 3.0);
+  EXPECT_FALSE(meta_number(meta, "flag_as_text"));
+  EXPECT_TRUE(meta_handles_status(meta, 404));
+  EXPECT_FALSE(meta_handles_status(meta, 403));
+  EXPECT_TRUE(meta_handles_status(json::object{{"handle_httpstatus_all", true}}, 403));
 }

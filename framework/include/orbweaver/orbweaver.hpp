@@ -5,6 +5,7 @@
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 #include <orbweaver/middleware.hpp>
 #include <orbweaver/output.hpp>
 #include <orbweaver/pipeline.hpp>

@@ -3,6 +3,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <orbweaver/url.hpp>
 
@@ -30,16 +31,6 @@ struct downloader::slot_state {
 };
 
 namespace {
-
-// A number from request meta ("download_timeout", "download_maxsize"), if present and numeric.
-std::optional<double> meta_number(const request& r, std::string_view key) {
-  auto* v = r.meta.if_contains(key);
-  if (!v) return std::nullopt;
-  boost::system::error_code ec;
-  double d = v->to_number<double>(ec);
-  if (ec) return std::nullopt;
-  return d;
-}
 
 download::client_options client_options_from(const settings& s) {
   download::client_options o;
@@ -246,8 +237,8 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r) {
   if (!co_await acquire(key, *slot_ptr)) co_return download_failure{errc::cancelled, "crawl is shutting down"};
 
   download::fetch_limits limits = default_limits_;
-  if (auto t = meta_number(r, "download_timeout"); t && *t > 0) limits.timeout = seconds_to_ms(*t);
-  if (auto m = meta_number(r, "download_maxsize"); m && *m >= 0) limits.maxsize = static_cast<std::uint64_t>(*m);
+  if (auto t = meta_number(r.meta, "download_timeout"); t && *t > 0) limits.timeout = seconds_to_ms(*t);
+  if (auto m = meta_number(r.meta, "download_maxsize"); m && *m >= 0) limits.maxsize = static_cast<std::uint64_t>(*m);
 
   auto& stats = crawler_.stats();
   stats.inc("downloader/request_count");
@@ -274,7 +265,7 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r) {
   stats.inc("downloader/response_status_count/" + std::to_string(result.status));
   stats.inc("downloader/response_bytes", static_cast<std::int64_t>(result.wire_bytes));
   std::uint64_t warnsize = default_limits_.maxsize && warnsize_ > default_limits_.maxsize ? 0 : warnsize_;
-  if (auto w = meta_number(r, "download_warnsize"); w && *w >= 0) warnsize = static_cast<std::uint64_t>(*w);
+  if (auto w = meta_number(r.meta, "download_warnsize"); w && *w >= 0) warnsize = static_cast<std::uint64_t>(*w);
   if (warnsize && result.body.size() > warnsize)
     log::warning("downloader", "Received {} bytes from <{} {}>, above the warning size {}", result.body.size(),
                  r.method, r.url, warnsize);
