@@ -1,4 +1,5 @@
 // The cookies middleware in whole crawls: a login sets a session cookie that later pages need.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -32,22 +33,6 @@ class session_spider : public spider {
     bodies[key] = r.body();
   }
 };
-
-struct crawl_result {
-  std::unique_ptr<crawler> owner;
-  std::string reason;
-};
-
-crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides = {}) {
-  settings config;
-  config.set("LOG_LEVEL", "WARNING", setting_priority::command_line);
-  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
-  config.set("STATS_DUMP", "false", setting_priority::command_line);
-  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
-  auto c = std::make_unique<crawler>(std::move(s), std::move(config));
-  std::string reason = c->run();
-  return {std::move(c), std::move(reason)};
-}
 
 std::string query_value(std::string_view target, std::string_view key) {
   const std::string needle = std::string(key) + "=";

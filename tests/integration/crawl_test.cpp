@@ -1,4 +1,5 @@
 // Whole crawls through engine, downloader, middlewares and scraper against the in-process server.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -37,25 +38,6 @@ class probe_spider : public spider {
     if (on_parse) on_parse(r, out);
   }
 };
-
-// Keeps the crawler (and with it the spider) alive for the assertions that follow the crawl.
-struct [[nodiscard]] crawl_result {
-  std::unique_ptr<crawler> owner;
-  std::string reason;
-  stats_collector& stats;
-};
-
-crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides = {}) {
-  settings config;
-  config.set("LOG_LEVEL", "WARNING", setting_priority::command_line);
-  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
-  config.set("STATS_DUMP", "false", setting_priority::command_line);
-  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
-  auto c = std::make_unique<crawler>(std::move(s), std::move(config));
-  std::string reason = c->run();
-  auto& stats = c->stats();
-  return {std::move(c), std::move(reason), stats};
-}
 
 std::string gzip(std::string_view text) {
   z_stream zs{};

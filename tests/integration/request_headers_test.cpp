@@ -2,6 +2,7 @@
 // agents, basic authentication limited to its domain, Referer.
 #include "downloader/default_headers.hpp"
 #include "downloader/http_auth.hpp"
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -16,6 +17,14 @@ using namespace orbweaver::testing;
 
 namespace {
 
+// Every crawl in this file must end normally.
+orbweaver::testing::crawl_result run_finished_crawl(std::unique_ptr<spider> s,
+                                                    const orbweaver::testing::setting_overrides& overrides = {}) {
+  auto result = orbweaver::testing::run_crawl(std::move(s), overrides);
+  EXPECT_EQ(result.reason, "finished");
+  return result;
+}
+
 class link_spider : public spider {
  public:
   link_spider() { name = "headers_probe"; }
@@ -24,23 +33,6 @@ class link_spider : public spider {
   std::vector<request> start_requests() override { return requests.empty() ? spider::start_requests() : requests; }
   void parse(const response& r, output& out) override { out.follow_all(r.css("a::attr(href)")); }
 };
-
-struct [[nodiscard]] crawl_result {
-  std::unique_ptr<crawler> owner;  // keeps the stats alive for the assertions
-  stats_collector& stats;
-};
-
-crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides = {}) {
-  settings config;
-  config.set("LOG_LEVEL", "CRITICAL", setting_priority::command_line);
-  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
-  config.set("STATS_DUMP", "false", setting_priority::command_line);
-  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
-  auto c = std::make_unique<crawler>(std::move(s), std::move(config));
-  EXPECT_EQ(c->run(), "finished");
-  auto& stats = c->stats();
-  return {std::move(c), stats};
-}
 
 // Records one header of every request the server receives, by path ("" when absent).
 class header_log {
@@ -82,7 +74,7 @@ TEST(UserAgent, RotatesThroughTheListRoundRobin) {
     s->start_urls.push_back(server.url(path));
   }
   const std::string agent_list = R"json(["Mozilla/5.0 (X11; Linux x86_64) (KHTML, like Gecko)", "agent two", "agent three"])json";
-  auto result = run_crawl(std::move(s), {{"USER_AGENT_LIST", agent_list}});
+  auto result = run_finished_crawl(std::move(s), {{"USER_AGENT_LIST", agent_list}});
 
   auto seen = agents.all();
   ASSERT_EQ(seen.size(), 6u);
@@ -101,7 +93,7 @@ TEST(UserAgent, ARequestsOwnAgentAndTheDefault) {
   s->requests.emplace_back(server.url("/own"));
   s->requests.back().headers.set("User-Agent", "mine/1");
   s->requests.emplace_back(server.url("/default"));
-  auto result = run_crawl(std::move(s), {{"USER_AGENT", "project-bot/2"}});
+  auto result = run_finished_crawl(std::move(s), {{"USER_AGENT", "project-bot/2"}});
 
   EXPECT_EQ(agents.at("127.0.0.1/own"), std::vector<std::string>{"mine/1"});
   EXPECT_EQ(agents.at("127.0.0.1/default"), std::vector<std::string>{"project-bot/2"});
@@ -137,7 +129,7 @@ TEST(HttpAuth, SentToTheFirstRequestsHostOnly) {
   server.route("/outside", auth.page());
   auto s = std::make_unique<link_spider>();
   s->start_urls = {server.url("/")};
-  auto result = run_crawl(std::move(s), {{"HTTP_USER", "alice"}, {"HTTP_PASS", "secret"}});
+  auto result = run_finished_crawl(std::move(s), {{"HTTP_USER", "alice"}, {"HTTP_PASS", "secret"}});
 
   const std::string expected = middlewares::basic_authorization("alice", "secret");
   EXPECT_EQ(auth.at("127.0.0.1/"), std::vector<std::string>{expected});
@@ -155,7 +147,7 @@ TEST(HttpAuth, ConfiguredDomainAndARequestsOwnHeader) {
   s->requests.emplace_back(server.url("/a", "localhost"));
   s->requests.emplace_back(server.url("/b", "localhost"));
   s->requests.back().headers.set("Authorization", "Bearer token");
-  auto result = run_crawl(std::move(s), {{"HTTP_USER", "bob"}, {"HTTP_PASS", "pw"}, {"HTTP_AUTH_DOMAIN", "localhost"}});
+  auto result = run_finished_crawl(std::move(s), {{"HTTP_USER", "bob"}, {"HTTP_PASS", "pw"}, {"HTTP_AUTH_DOMAIN", "localhost"}});
 
   EXPECT_EQ(auth.at("127.0.0.1/a"), std::vector<std::string>{""});
   EXPECT_EQ(auth.at("localhost/a"), std::vector<std::string>{middlewares::basic_authorization("bob", "pw")});
@@ -168,7 +160,7 @@ TEST(HttpAuth, NothingSentWithoutCredentials) {
   server.route("/", auth.page());
   auto s = std::make_unique<link_spider>();
   s->start_urls = {server.url("/")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
   EXPECT_EQ(auth.at("127.0.0.1/"), std::vector<std::string>{""});
 }
 
@@ -179,7 +171,7 @@ TEST(Referer, TheServerSeesThePageALinkCameFrom) {
   server.route("/next", referers.page());
   auto s = std::make_unique<link_spider>();
   s->start_urls = {server.url("/start?q=1")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   EXPECT_EQ(referers.at("127.0.0.1/start"), std::vector<std::string>{""}) << "a start request has no referrer";
   EXPECT_EQ(referers.at("127.0.0.1/next"), std::vector<std::string>{server.url("/start?q=1")});
@@ -192,6 +184,6 @@ TEST(Referer, DisabledSendsNone) {
   server.route("/next", referers.page());
   auto s = std::make_unique<link_spider>();
   s->start_urls = {server.url("/start")};
-  auto result = run_crawl(std::move(s), {{"REFERER_ENABLED", "false"}});
+  auto result = run_finished_crawl(std::move(s), {{"REFERER_ENABLED", "false"}});
   EXPECT_EQ(referers.at("127.0.0.1/next"), std::vector<std::string>{""});
 }

@@ -1,4 +1,5 @@
 // The retry middleware in whole crawls against the in-process server.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -18,6 +19,14 @@ using namespace orbweaver::testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+// Every crawl in this file must end normally.
+orbweaver::testing::crawl_result run_finished_crawl(std::unique_ptr<spider> s,
+                                                    const orbweaver::testing::setting_overrides& overrides = {}) {
+  auto result = orbweaver::testing::run_crawl(std::move(s), overrides);
+  EXPECT_EQ(result.reason, "finished");
+  return result;
+}
 
 class status_spider : public spider {
  public:
@@ -39,23 +48,6 @@ class status_spider : public spider {
   }
 };
 
-struct [[nodiscard]] crawl_result {
-  std::unique_ptr<crawler> owner;  // keeps the spider and the stats alive for the assertions
-  stats_collector& stats;
-};
-
-crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides = {}) {
-  settings config;
-  config.set("LOG_LEVEL", "CRITICAL", setting_priority::command_line);
-  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
-  config.set("STATS_DUMP", "false", setting_priority::command_line);
-  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
-  auto c = std::make_unique<crawler>(std::move(s), std::move(config));
-  EXPECT_EQ(c->run(), "finished");
-  auto& stats = c->stats();
-  return {std::move(c), stats};
-}
-
 // Answers `failures` times with `failure`, then 200.
 test_handler failing_then_ok(int failures, test_reply failure) {
   auto count = std::make_shared<std::atomic<int>>(0);
@@ -74,7 +66,7 @@ TEST(RetryCrawl, ServiceUnavailableTwiceThenSuccess) {
   auto s = std::make_unique<status_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/flaky")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   EXPECT_EQ(spy->statuses, std::vector<int>{200});
   EXPECT_EQ(server.requests_served(), 3u);
@@ -89,7 +81,7 @@ TEST(RetryCrawl, GivesUpAfterRetryTimesAndPassesTheResponseOn) {
   auto s = std::make_unique<status_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/down")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   EXPECT_EQ(server.requests_served(), 3u) << "RETRY_TIMES (2) + 1 attempts";
   EXPECT_EQ(result.stats.get("retry/count"), 2);
@@ -105,7 +97,7 @@ TEST(RetryCrawl, GiveUpIsLoggedOnceAsAnError) {
   s->start_urls = {server.url("/down")};
   auto log_path = std::filesystem::temp_directory_path() / ("orbweaver-retry-" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(log_path);
-  auto result = run_crawl(std::move(s), {{"LOG_LEVEL", "DEBUG"}, {"LOG_FILE", log_path.string()}});
+  auto result = run_finished_crawl(std::move(s), {{"LOG_LEVEL", "DEBUG"}, {"LOG_FILE", log_path.string()}});
   std::ifstream in(log_path);
   std::stringstream text;
   text << in.rdbuf();
@@ -129,7 +121,7 @@ TEST(RetryCrawl, RequestMetaOverridesAndOptsOut) {
   s->requests.back().meta["max_retry_times"] = 4;
   s->requests.emplace_back(server.url("/never"));
   s->requests.back().meta["dont_retry"] = true;
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   EXPECT_EQ(server.arrivals("/five").size(), 5u);
   EXPECT_EQ(server.arrivals("/never").size(), 1u);
@@ -142,7 +134,7 @@ TEST(RetryCrawl, TimeoutsAreRetriedThenTheErrorPassesOn) {
   auto s = std::make_unique<status_spider>();
   auto* spy = s.get();
   s->requests.emplace_back(server.url("/stall"));
-  auto result = run_crawl(std::move(s), {{"DOWNLOAD_TIMEOUT", "0.3"}});
+  auto result = run_finished_crawl(std::move(s), {{"DOWNLOAD_TIMEOUT", "0.3"}});
 
   EXPECT_EQ(server.arrivals("/stall").size(), 3u);
   EXPECT_EQ(result.stats.get("retry/reason_count/download_timeout"), 2);
@@ -158,7 +150,7 @@ TEST(RetryCrawl, RetryAfterDelaysTheRetry) {
   auto s = std::make_unique<status_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/busy")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   auto arrivals = server.arrivals("/busy");
   ASSERT_EQ(arrivals.size(), 2u);
@@ -173,7 +165,7 @@ TEST(RetryCrawl, RetryAfterIsCappedByBackoffMax) {
   auto s = std::make_unique<status_spider>();
   s->start_urls = {server.url("/busy")};
   auto started = std::chrono::steady_clock::now();
-  auto result = run_crawl(std::move(s), {{"RETRY_BACKOFF_MAX", "0.2"}});
+  auto result = run_finished_crawl(std::move(s), {{"RETRY_BACKOFF_MAX", "0.2"}});
 
   EXPECT_LT(seconds_between(started, std::chrono::steady_clock::now()), 5.0);
   EXPECT_EQ(server.arrivals("/busy").size(), 2u);
@@ -184,7 +176,7 @@ TEST(RetryCrawl, BackoffGrowsBetweenAttempts) {
   server.route("/down", [](const test_request&) { return test_reply{.status = 502}; });
   auto s = std::make_unique<status_spider>();
   s->start_urls = {server.url("/down")};
-  auto result = run_crawl(std::move(s), {{"RETRY_BACKOFF_BASE", "0.2"}});
+  auto result = run_finished_crawl(std::move(s), {{"RETRY_BACKOFF_BASE", "0.2"}});
 
   auto arrivals = server.arrivals("/down");
   ASSERT_EQ(arrivals.size(), 3u);
@@ -197,7 +189,7 @@ TEST(RetryCrawl, DisabledMeansOneAttempt) {
   server.route("/down", [](const test_request&) { return test_reply{.status = 503}; });
   auto s = std::make_unique<status_spider>();
   s->start_urls = {server.url("/down")};
-  auto result = run_crawl(std::move(s), {{"RETRY_ENABLED", "false"}});
+  auto result = run_finished_crawl(std::move(s), {{"RETRY_ENABLED", "false"}});
 
   EXPECT_EQ(server.requests_served(), 1u);
   EXPECT_EQ(result.stats.get("retry/count"), 0);
@@ -209,7 +201,7 @@ TEST(RetryCrawl, DroppedConnectionsAreRetried) {
   auto s = std::make_unique<status_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/hangup")};
-  auto result = run_crawl(std::move(s));
+  auto result = run_finished_crawl(std::move(s));
 
   EXPECT_EQ(spy->statuses, std::vector<int>{200});
   EXPECT_EQ(result.stats.get("retry/count"), 2);

@@ -1,6 +1,7 @@
 // The robots_txt middleware in whole crawls against the in-process server: robots.txt fetched once
 // per origin through crawler::download before any other request, its rules obeyed, and RFC 9309's
 // rules for a robots.txt that is missing (4xx) or unreachable (5xx, network error).
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -26,24 +27,6 @@ class link_spider : public spider {
     out.follow_all(r.css("a::attr(href)"));
   }
 };
-
-struct [[nodiscard]] crawl_result {
-  std::unique_ptr<crawler> owner;
-  std::string reason;
-  stats_collector& stats;
-};
-
-crawl_result run_crawl(std::unique_ptr<spider> s, std::vector<std::pair<std::string, std::string>> overrides) {
-  settings config;
-  config.set("LOG_LEVEL", "WARNING", setting_priority::command_line);
-  config.set("LOGSTATS_INTERVAL", "0", setting_priority::command_line);
-  config.set("STATS_DUMP", "false", setting_priority::command_line);
-  for (const auto& [k, v] : overrides) config.set(k, v, setting_priority::command_line);
-  auto c = std::make_unique<crawler>(std::move(s), std::move(config));
-  std::string reason = c->run();
-  auto& stats = c->stats();
-  return {std::move(c), std::move(reason), stats};
-}
 
 // "/" links to /public/0..n-1 and /private/0..n-1.
 void serve_site(test_server& server, int n) {
