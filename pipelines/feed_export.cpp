@@ -1,4 +1,5 @@
 #include "feed_export.hpp"
+#include "core/text.hpp"
 
 #include "item_json.hpp"
 
@@ -22,12 +23,6 @@ namespace {
 
 // Large enough that a write call moves many items at once, small enough to bound memory per feed.
 constexpr std::size_t buffer_limit = 64 * 1024;
-
-std::string lowercase(std::string_view text) {
-  std::string lowered;
-  for (char c : text) lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered;
-}
 
 bool needs_csv_quotes(std::string_view cell) { return cell.find_first_of(",\"\r\n") != std::string_view::npos; }
 
@@ -97,7 +92,7 @@ std::vector<std::string> read_csv_header(const std::string& path) {
 }  // namespace
 
 std::optional<feed_format> feed_format_for(std::string_view path) {
-  auto extension = lowercase(std::filesystem::path(path).extension().string());
+  auto extension = text::ascii_lowered(std::filesystem::path(path).extension().string());
   if (extension == ".jsonl" || extension == ".jl") return feed_format::json_lines;
   if (extension == ".json") return feed_format::json;
   if (extension == ".csv") return feed_format::csv;
@@ -229,7 +224,7 @@ void feed_writer::close_file() {
 namespace {
 
 bool ascii_only_encoding(const std::string& encoding) {
-  auto lowered = lowercase(encoding);
+  auto lowered = text::ascii_lowered(encoding);
   if (lowered == "utf-8" || lowered == "utf8") return false;
   if (lowered == "ascii" || lowered == "us-ascii") return true;
   throw std::runtime_error(

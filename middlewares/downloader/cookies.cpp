@@ -1,4 +1,5 @@
 #include "downloader/cookies.hpp"
+#include "core/text.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -9,13 +10,7 @@
 namespace orbweaver::middlewares {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view cookie_name(std::string_view pair) { return trim(pair.substr(0, pair.find('='))); }
+std::string_view cookie_name(std::string_view pair) { return text::trim_ows(pair.substr(0, pair.find('='))); }
 
 bool contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -41,7 +36,7 @@ merged_cookies merge_cookie_header(std::string_view header, const std::vector<st
   };
   while (!header.empty()) {
     const auto semicolon = header.find(';');
-    const std::string_view pair = trim(header.substr(0, semicolon));
+    const std::string_view pair = text::trim_ows(header.substr(0, semicolon));
     const std::string_view name = cookie_name(pair);
     if (!pair.empty() && !contains(added_before, name)) {
       append(pair);

@@ -1,4 +1,5 @@
 #include "downloader/retry.hpp"
+#include "core/text.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -18,12 +19,6 @@
 
 namespace orbweaver::middlewares {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -49,7 +44,7 @@ std::string status_reason(int status) {
 }
 
 std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
-  value = trim(value);
+  value = text::trim_ows(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     long long seconds = 0;

@@ -1,4 +1,5 @@
 #include <orbweaver/response.hpp>
+#include "core/text.hpp"
 
 #include <orbweaver/url.hpp>
 
@@ -11,14 +12,6 @@
 namespace orbweaver {
 
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 // Whether the text could hold a <base> element; most pages have none, and then a link can be
 // resolved without parsing the page.
@@ -56,13 +49,13 @@ std::string_view response::text() const {
 }
 
 bool response::is_html() const {
-  if (const auto content_type = headers_.get("Content-Type"); content_type && !trim(*content_type).empty()) {
-    const std::string_view media_type = trim(content_type->substr(0, content_type->find(';')));
+  if (const auto content_type = headers_.get("Content-Type"); content_type && !text::trim_html_space(*content_type).empty()) {
+    const std::string_view media_type = text::trim_html_space(content_type->substr(0, content_type->find(';')));
     return iequals(media_type, "text/html") || iequals(media_type, "application/xhtml+xml");
   }
   std::string_view body = body_;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
-  body = trim(body);
+  body = text::trim_html_space(body);
   return !body.empty() && body.front() == '<';
 }
 

@@ -1,4 +1,5 @@
 #include "download/cookie_jar.hpp"
+#include "core/text.hpp"
 
 #include <orbweaver/headers.hpp>
 
@@ -11,18 +12,6 @@
 
 namespace orbweaver::download {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
@@ -82,7 +71,7 @@ std::optional<request_target> target_of(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->encoded_host().empty()) return std::nullopt;
   request_target t;
-  t.host = lower(parsed->encoded_host());
+  t.host = text::ascii_lowered(parsed->encoded_host());
   t.host_is_ip = parsed->host_type() != boost::urls::host_type::name;
   t.secure = iequals(parsed->scheme(), "https");
   t.path = std::string(parsed->encoded_path());
@@ -141,8 +130,8 @@ std::optional<set_cookie> parse_set_cookie(std::string_view header) {
   const auto equals = pair.find('=');
   if (equals == std::string_view::npos) return std::nullopt;
   set_cookie c;
-  c.name = std::string(trim(pair.substr(0, equals)));
-  c.value = std::string(trim(pair.substr(equals + 1)));
+  c.name = std::string(text::trim_ows(pair.substr(0, equals)));
+  c.value = std::string(text::trim_ows(pair.substr(equals + 1)));
   if (c.name.empty()) return std::nullopt;
 
   std::string_view rest = semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
@@ -151,8 +140,8 @@ std::optional<set_cookie> parse_set_cookie(std::string_view header) {
     const std::string_view attribute = rest.substr(0, next);
     rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
     const auto eq = attribute.find('=');
-    const std::string_view key = trim(attribute.substr(0, eq));
-    const std::string_view value = eq == std::string_view::npos ? std::string_view{} : trim(attribute.substr(eq + 1));
+    const std::string_view key = text::trim_ows(attribute.substr(0, eq));
+    const std::string_view value = eq == std::string_view::npos ? std::string_view{} : text::trim_ows(attribute.substr(eq + 1));
     if (iequals(key, "Expires")) {
       if (auto date = parse_cookie_date(value)) c.expires = date;
     } else if (iequals(key, "Max-Age")) {
@@ -173,7 +162,7 @@ std::optional<set_cookie> parse_set_cookie(std::string_view header) {
       std::string_view domain = value;
       if (!domain.empty() && domain.front() == '.') domain.remove_prefix(1);
       if (domain.empty()) c.domain.reset();
-      else c.domain = lower(domain);
+      else c.domain = text::ascii_lowered(domain);
     } else if (iequals(key, "Path")) {
       if (value.empty() || value.front() != '/') c.path.reset();
       else c.path = std::string(value);

@@ -1,4 +1,5 @@
 #include "download/decompress.hpp"
+#include "core/text.hpp"
 
 #include <orbweaver/error.hpp>
 #include <orbweaver/headers.hpp>
@@ -18,14 +19,8 @@ namespace {
 
 enum class coding { identity, gzip, deflate, br, zstd, unknown };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 coding coding_of(std::string_view token) {
-  token = trim(token);
+  token = text::trim_ows(token);
   if (token.empty() || iequals(token, "identity")) return coding::identity;
   if (iequals(token, "gzip") || iequals(token, "x-gzip")) return coding::gzip;
   if (iequals(token, "deflate")) return coding::deflate;

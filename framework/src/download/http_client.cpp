@@ -1,4 +1,5 @@
 #include "download/http_client.hpp"
+#include "core/text.hpp"
 
 #include "download/connection_pool.hpp"
 #include "download/dns_cache.hpp"
@@ -56,14 +57,6 @@ void fail(fetch_result& result, errc code, std::string detail) {
   result.detail = std::move(detail);
 }
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 std::optional<std::uint16_t> parse_port(std::string_view digits) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
@@ -91,7 +84,7 @@ bool parse_target(std::string_view url, origin_target& t, fetch_result& result) 
     fail(result, errc::bad_url, fmt::format("no usable host in URL {}", url));
     return false;
   }
-  t.host = lower(u.host_address());
+  t.host = text::ascii_lowered(u.host_address());
   const std::uint16_t default_port = t.tls ? 443 : 80;
   t.port = default_port;
   if (u.has_port() && !u.port().empty()) {
@@ -102,7 +95,7 @@ bool parse_target(std::string_view url, origin_target& t, fetch_result& result) 
     }
     t.port = *port;
   }
-  t.host_header = lower(u.encoded_host());
+  t.host_header = text::ascii_lowered(u.encoded_host());
   if (t.port != default_port) t.host_header += fmt::format(":{}", t.port);
   t.authority = fmt::format("{}:{}", u.encoded_host(), t.port);
   t.target = u.encoded_path().empty() ? std::string("/") : std::string(u.encoded_path());
@@ -477,7 +470,7 @@ asio::awaitable<std::string> http_client::resolve_ip(std::string host, std::stri
   }
   const auto port_number = parse_port(port);
   if (!port_number || host.empty()) co_return std::string();
-  const lookup_result lookup = co_await impl_->dns.resolve(lower(host), *port_number, timeout);
+  const lookup_result lookup = co_await impl_->dns.resolve(text::ascii_lowered(host), *port_number, timeout);
   if (lookup.error) co_return std::string();
   co_return lookup.endpoints->front().address().to_string();
 }

@@ -1,4 +1,5 @@
 #include "download/robots.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -12,29 +13,13 @@ constexpr std::size_t max_line_length = 2083 * 8;
 
 enum class key { user_agent, allow, disallow, crawl_delay, sitemap, unknown };
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool is_identifier_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
 }
 
 // Common misspellings are accepted as Google's parser accepts them: real files contain them.
 key classify(std::string_view name) {
-  auto k = lowered(name);
+  auto k = text::ascii_lowered(name);
   if (k == "user-agent" || k == "useragent" || k == "user agent") return key::user_agent;
   if (k == "allow") return key::allow;
   if (k == "disallow" || k == "dissallow" || k == "dissalow" || k == "disalow" || k == "diasllow" ||
@@ -96,10 +81,10 @@ void for_each_line(std::string_view text, F f) {
 }  // namespace
 
 std::string product_token(std::string_view user_agent) {
-  user_agent = trim(user_agent);
+  user_agent = text::trim_ows(user_agent);
   std::size_t n = 0;
   while (n < user_agent.size() && is_identifier_char(user_agent[n])) ++n;
-  return lowered(user_agent.substr(0, n));
+  return text::ascii_lowered(user_agent.substr(0, n));
 }
 
 std::string normalize_percent_encoding(std::string_view s) {
@@ -181,15 +166,15 @@ robots_txt parse(std::string_view text) {
     line = line.substr(0, line.find('#'));
     std::string_view name, value;
     if (auto colon = line.find(':'); colon != std::string_view::npos) {
-      name = trim(line.substr(0, colon));
-      value = trim(line.substr(colon + 1));
+      name = text::trim_ows(line.substr(0, colon));
+      value = text::trim_ows(line.substr(colon + 1));
     } else {
       // "Disallow /x": a missing colon is tolerated when whitespace separates key and value.
-      line = trim(line);
+      line = text::trim_ows(line);
       auto space = line.find_first_of(" \t");
       if (space == std::string_view::npos) return;
       name = line.substr(0, space);
-      value = trim(line.substr(space));
+      value = text::trim_ows(line.substr(space));
     }
     auto k = classify(name);
     switch (k) {
@@ -222,7 +207,7 @@ robots_txt parse(std::string_view text) {
 }
 
 rule_set robots_txt::for_agent(std::string_view token) const {
-  auto wanted = lowered(token);
+  auto wanted = text::ascii_lowered(token);
   auto names = [](const group& g, std::string_view agent) {
     return std::find(g.agents.begin(), g.agents.end(), agent) != g.agents.end();
   };

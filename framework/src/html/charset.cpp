@@ -1,4 +1,5 @@
 #include "html/charset.hpp"
+#include "core/text.hpp"
 
 #include "html/dom.hpp"
 
@@ -108,14 +109,6 @@ constexpr label_entry iconv_names[] = {
     {"utf-16be", "UTF-16BE"}, {"utf-16le", "UTF-16LE"},
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 bool starts_with_lowered(std::string_view text, std::string_view lowered_prefix) {
   return text.size() >= lowered_prefix.size() && equals_lowered(text.substr(0, lowered_prefix.size()), lowered_prefix);
 }
@@ -139,10 +132,10 @@ std::string_view xml_declared(std::string_view head) {
   std::size_t i = declaration.find("encoding");
   if (i == std::string_view::npos) return {};
   i += 8;
-  while (i < declaration.size() && is_space(declaration[i])) ++i;
+  while (i < declaration.size() && text::is_html_space(declaration[i])) ++i;
   if (i >= declaration.size() || declaration[i] != '=') return {};
   ++i;
-  while (i < declaration.size() && is_space(declaration[i])) ++i;
+  while (i < declaration.size() && text::is_html_space(declaration[i])) ++i;
   if (i >= declaration.size() || (declaration[i] != '"' && declaration[i] != '\'')) return {};
   const std::size_t end = declaration.find(declaration[i], i + 1);
   if (end == std::string_view::npos) return {};
@@ -156,20 +149,20 @@ struct markup_attribute {
 
 // The next attribute of a tag, as the HTML prescan reads them; nullopt at '>' or the end.
 std::optional<markup_attribute> next_attribute(std::string_view text, std::size_t& i) {
-  while (i < text.size() && (is_space(text[i]) || text[i] == '/')) ++i;
+  while (i < text.size() && (text::is_html_space(text[i]) || text[i] == '/')) ++i;
   if (i >= text.size() || text[i] == '>') return std::nullopt;
   const std::size_t name_start = i;
   ++i;  // a leading '=' belongs to the name
-  while (i < text.size() && text[i] != '=' && text[i] != '/' && text[i] != '>' && !is_space(text[i])) ++i;
+  while (i < text.size() && text[i] != '=' && text[i] != '/' && text[i] != '>' && !text::is_html_space(text[i])) ++i;
   markup_attribute attribute{text.substr(name_start, i - name_start), {}};
   std::size_t after_name = i;
-  while (i < text.size() && is_space(text[i])) ++i;
+  while (i < text.size() && text::is_html_space(text[i])) ++i;
   if (i >= text.size() || text[i] != '=') {
     i = after_name;
     return attribute;
   }
   ++i;
-  while (i < text.size() && is_space(text[i])) ++i;
+  while (i < text.size() && text::is_html_space(text[i])) ++i;
   if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
     const char quote = text[i++];
     const std::size_t end = std::min(text.find(quote, i), text.size());
@@ -177,7 +170,7 @@ std::optional<markup_attribute> next_attribute(std::string_view text, std::size_
     i = end + 1;
   } else {
     const std::size_t start = i;
-    while (i < text.size() && !is_space(text[i]) && text[i] != '>') ++i;
+    while (i < text.size() && !text::is_html_space(text[i]) && text[i] != '>') ++i;
     attribute.value = text.substr(start, i - start);
   }
   return attribute;
@@ -197,8 +190,8 @@ std::string_view meta_charset(std::string_view text, std::size_t& i) {
       content = attribute->value;
     }
   }
-  if (has_charset) return declared_in_markup(trim(charset));
-  if (equals_lowered(trim(http_equiv), "content-type")) return declared_in_markup(charset_parameter(content));
+  if (has_charset) return declared_in_markup(text::trim_html_space(charset));
+  if (equals_lowered(text::trim_html_space(http_equiv), "content-type")) return declared_in_markup(charset_parameter(content));
   return {};
 }
 
@@ -260,7 +253,7 @@ utf8_lead classify_lead(unsigned char c) {
 }  // namespace
 
 std::string_view canonical_charset(std::string_view label) {
-  label = trim(label);
+  label = text::trim_html_space(label);
   for (const auto& entry : labels)
     if (equals_lowered(label, entry.label)) return entry.charset;
   return {};
@@ -272,18 +265,18 @@ std::string_view charset_parameter(std::string_view content_type) {
     i = find_lowered(content_type, "charset", i);
     if (i == std::string_view::npos) return {};
     i += 7;
-    while (i < content_type.size() && is_space(content_type[i])) ++i;
+    while (i < content_type.size() && text::is_html_space(content_type[i])) ++i;
     if (i < content_type.size() && content_type[i] == '=') break;
   }
   ++i;
-  while (i < content_type.size() && is_space(content_type[i])) ++i;
+  while (i < content_type.size() && text::is_html_space(content_type[i])) ++i;
   if (i < content_type.size() && (content_type[i] == '"' || content_type[i] == '\'')) {
     const std::size_t end = content_type.find(content_type[i], i + 1);
     if (end == std::string_view::npos) return {};
     return content_type.substr(i + 1, end - i - 1);
   }
   const std::size_t start = i;
-  while (i < content_type.size() && !is_space(content_type[i]) && content_type[i] != ';') ++i;
+  while (i < content_type.size() && !text::is_html_space(content_type[i]) && content_type[i] != ';') ++i;
   return content_type.substr(start, i - start);
 }
 
@@ -300,12 +293,12 @@ std::string_view charset_from_markup(std::string_view body) {
       const std::size_t end = head.find("-->", i + 2);
       if (end == std::string_view::npos) break;
       i = end + 3;
-    } else if (starts_with_lowered(rest, "<meta") && rest.size() > 5 && (is_space(rest[5]) || rest[5] == '/')) {
+    } else if (starts_with_lowered(rest, "<meta") && rest.size() > 5 && (text::is_html_space(rest[5]) || rest[5] == '/')) {
       i += 5;
       if (const std::string_view charset = meta_charset(head, i); !charset.empty()) return charset;
     } else if (rest.size() > 2 && (is_ascii_letter(rest[1]) || (rest[1] == '/' && is_ascii_letter(rest[2])))) {
       i += rest[1] == '/' ? 2 : 1;
-      while (i < head.size() && !is_space(head[i]) && head[i] != '>') ++i;
+      while (i < head.size() && !text::is_html_space(head[i]) && head[i] != '>') ++i;
       while (next_attribute(head, i)) continue;  // step over the tag's attributes
     } else if (rest.starts_with("<!") || rest.starts_with("</") || rest.starts_with("<?")) {
       const std::size_t end = head.find('>', i);

@@ -25,11 +25,6 @@ bool is_name_start(char c) {
 }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c) || c == '-'; }
 
-std::string lowered(std::string text) {
-  for (char& c : text) c = ascii_lower(c);
-  return text;
-}
-
 void append_utf8(std::string& out, char32_t code_point) {
   if (code_point == 0 || (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF)
     code_point = 0xFFFD;
@@ -240,7 +235,7 @@ class parser {
     if (peek() == '*' && !at_end()) {
       ++pos_;
     } else if (starts_identifier()) {
-      out.tag_name = lowered(name());
+      out.tag_name = text::ascii_lowered(name());
       out.tag = gumbo_tagn_enum(out.tag_name.data(), static_cast<unsigned>(out.tag_name.size()));
     }
     if (peek() == '|' && !at_end()) fail("namespace prefixes are not supported");
@@ -270,7 +265,7 @@ class parser {
     skip_whitespace();
     if (!starts_identifier()) fail("expected an attribute name");
     attribute_test test;
-    test.name = lowered(name());
+    test.name = text::ascii_lowered(name());
     skip_whitespace();
     if (peek() == '|' && peek(1) != '=') fail("namespace prefixes are not supported");
     if (peek() == ']') {
@@ -318,7 +313,7 @@ class parser {
     const bool is_element = peek() == ':';
     if (is_element) ++pos_;
     if (!starts_identifier()) fail(is_element ? "expected a pseudo-element name" : "expected a pseudo-class name");
-    const std::string kind = lowered(name());
+    const std::string kind = text::ascii_lowered(name());
     if (is_element) {
       if (inside_negation) fail_at(start, "a pseudo-element cannot appear inside :not()");
       if (kind == "text") {
@@ -327,7 +322,7 @@ class parser {
         expect('(');
         skip_whitespace();
         if (!starts_identifier()) fail("expected an attribute name in ::attr()");
-        owner.pseudo_attribute = lowered(name());
+        owner.pseudo_attribute = text::ascii_lowered(name());
         skip_whitespace();
         expect(')');
         owner.pseudo = pseudo_element::attribute;

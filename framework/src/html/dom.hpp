@@ -1,5 +1,7 @@
 #pragma once
 // Small read-only helpers over gumbo's tree, shared by the matcher, the serialiser and the document.
+#include "core/text.hpp"
+
 #include <gumbo.h>
 
 #include <string_view>
@@ -27,7 +29,7 @@ inline const GumboNode* child_at(const GumboVector& children, unsigned index) {
   return static_cast<const GumboNode*>(children.data[index]);
 }
 
-inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+using text::ascii_lower;
 
 // a equals b ignoring ASCII case; b is already lower case.
 inline bool equals_lowered(std::string_view a, std::string_view lowered) {
