@@ -28,6 +28,7 @@ enum class errc {
   redirect_loop,        // a redirect led back to a URL of its own chain
   too_many_redirects,   // REDIRECT_MAX_TIMES reached
   url_too_long,         // the URL exceeds URLLENGTH_LIMIT
+  proxy_failed,         // the proxy did not open a CONNECT tunnel (a non-2xx answer)
 };
 
 const std::error_category& error_category() noexcept;

@@ -44,15 +44,15 @@ bool quiet_and_open(connection& conn) {
 
 }  // namespace
 
-connection_pool::connection_pool(std::size_t max_idle_per_origin, std::chrono::seconds idle_timeout)
-    : max_idle_per_origin_(max_idle_per_origin),
+connection_pool::connection_pool(std::size_t max_idle_per_key, std::chrono::seconds idle_timeout)
+    : max_idle_per_key_(max_idle_per_key),
       idle_timeout_(idle_timeout),
       next_sweep_(std::chrono::steady_clock::now() + idle_timeout) {}
 
-std::unique_ptr<connection> connection_pool::checkout(const std::string& origin) {
+std::unique_ptr<connection> connection_pool::checkout(const std::string& key) {
   const auto now = std::chrono::steady_clock::now();
   sweep_if_due(now);
-  const auto found = idle_.find(origin);
+  const auto found = idle_.find(key);
   if (found == idle_.end()) return nullptr;
   auto& idle = found->second;
   std::unique_ptr<connection> usable;
@@ -65,20 +65,20 @@ std::unique_ptr<connection> connection_pool::checkout(const std::string& origin)
   return usable;
 }
 
-void connection_pool::checkin(const std::string& origin, std::unique_ptr<connection> conn) {
-  if (max_idle_per_origin_ == 0) return;
+void connection_pool::checkin(const std::string& key, std::unique_ptr<connection> conn) {
+  if (max_idle_per_key_ == 0) return;
   const auto now = std::chrono::steady_clock::now();
   sweep_if_due(now);
   conn->idle_since = now;
-  auto& idle = idle_[origin];
-  if (idle.size() >= max_idle_per_origin_) idle.erase(idle.begin());
+  auto& idle = idle_[key];
+  if (idle.size() >= max_idle_per_key_) idle.erase(idle.begin());
   idle.push_back(std::move(conn));
 }
 
 void connection_pool::close_all() { idle_.clear(); }
 
-// Closes connections idle longer than the timeout, a few times per timeout period, so origins
-// that are never visited again do not keep their sockets open until shutdown.
+// Closes connections idle longer than the timeout, a few times per timeout period, so keys
+// that are never used again do not keep their sockets open until shutdown.
 void connection_pool::sweep_if_due(std::chrono::steady_clock::time_point now) {
   if (now < next_sweep_) return;
   next_sweep_ = now + std::max<std::chrono::steady_clock::duration>(idle_timeout_ / 4,

@@ -1,6 +1,8 @@
 #pragma once
-// Open HTTP/1.1 connections and the per-origin pools of idle ones that the client reuses.
-// Single-threaded: every call must come from the reactor thread.
+// Open HTTP/1.1 connections and the pools of idle ones that the client reuses, one pool per key.
+// The client makes the key (the origin, and the proxy when there is one) so that a connection is
+// only ever reused for requests it can carry. Single-threaded: every call must come from the
+// reactor thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -39,20 +41,20 @@ struct connection {
 
 class connection_pool {
  public:
-  connection_pool(std::size_t max_idle_per_origin, std::chrono::seconds idle_timeout);
+  connection_pool(std::size_t max_idle_per_key, std::chrono::seconds idle_timeout);
 
-  // The most recently used idle connection of the origin that still looks usable, or null.
+  // The most recently used idle connection of the key that still looks usable, or null.
   // Connections idle too long, closed by the peer, or holding unexpected bytes are dropped.
-  std::unique_ptr<connection> checkout(const std::string& origin);
+  std::unique_ptr<connection> checkout(const std::string& key);
   // Keeps a connection whose last response was fully read and allowed keep-alive. The oldest
-  // idle connection of the origin is closed when it already holds max_idle_per_origin.
-  void checkin(const std::string& origin, std::unique_ptr<connection> conn);
+  // idle connection of the key is closed when it already holds max_idle_per_key.
+  void checkin(const std::string& key, std::unique_ptr<connection> conn);
   void close_all();
 
  private:
   void sweep_if_due(std::chrono::steady_clock::time_point now);
 
-  std::size_t max_idle_per_origin_;
+  std::size_t max_idle_per_key_;
   std::chrono::seconds idle_timeout_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
   std::chrono::steady_clock::time_point next_sweep_;

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -49,7 +50,24 @@ struct origin_target {
   std::string authority;    // host:port, for messages
   std::string host_header;  // the Host field: brackets for IPv6, port only when not the default
   std::string target;       // path and query
-  std::string origin;       // pool key: scheme://host:port
+  std::string origin;       // scheme://host:port
+};
+
+// How a request reaches its origin: straight, through a proxy that forwards absolute-form
+// requests (http), or through a tunnel that the proxy opens with CONNECT (https).
+enum class route_kind { direct, forward, tunnel };
+
+struct route {
+  route_kind kind = route_kind::direct;
+  std::string dial_host;     // where the TCP connection goes: the origin or the proxy
+  std::uint16_t dial_port = 0;
+  std::string dial_name;     // that end in messages: "host:port" or "proxy host:port"
+  std::string peer;          // the other end of the exchange in messages, proxy included
+  std::string proxy_authorization;  // tunnel only: sent on the CONNECT, withheld from the origin
+  // Pooled connections are told apart by all that makes one unusable for another request: a
+  // direct connection or a tunnel serves one origin, a forwarding proxy serves every http origin,
+  // and a tunnel was opened with one Proxy-Authorization (Scrapy keys its tunnels the same way).
+  std::string pool_key;
 };
 
 void fail(fetch_result& result, errc code, std::string detail) {
@@ -104,6 +122,44 @@ bool parse_target(std::string_view url, origin_target& t, fetch_result& result) 
   return true;
 }
 
+bool choose_route(const request& r, const origin_target& t, route& way, fetch_result& result) {
+  const json::value* proxy = r.meta.if_contains("proxy");
+  const bool proxied =
+      proxy && !proxy->is_null() && !(proxy->is_string() && proxy->get_string().empty());
+  if (!proxied) {
+    way.dial_host = t.host;
+    way.dial_port = t.port;
+    way.dial_name = t.authority;
+    way.peer = t.authority;
+    way.pool_key = t.origin;
+    return true;
+  }
+  if (!proxy->is_string()) {
+    fail(result, errc::bad_url, "meta proxy is neither a URL string, \"\" nor null");
+    return false;
+  }
+  proxy_address address = parse_proxy_address(proxy->get_string());
+  if (address.error) {
+    result.error = address.error;
+    result.detail = std::move(address.detail);
+    return false;
+  }
+  way.dial_host = std::move(address.host);
+  way.dial_port = address.port;
+  way.dial_name = "proxy " + address.authority;
+  way.peer = fmt::format("{} through proxy {}", t.authority, address.authority);
+  if (t.tls) {
+    way.kind = route_kind::tunnel;
+    way.proxy_authorization = r.headers.get("Proxy-Authorization").value_or("");
+    way.pool_key = fmt::format("{} through {} as {}", t.origin, address.authority,
+                               way.proxy_authorization);
+  } else {
+    way.kind = route_kind::forward;
+    way.pool_key = "http through " + address.authority;
+  }
+  return true;
+}
+
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s) {
@@ -140,16 +196,21 @@ bool sends_content_length(const request& r) {
 }
 
 // Writes the request line and fields into the connection's reusable buffer.
-void serialize_head(const request& r, const origin_target& t, std::string_view user_agent_fallback,
-                    std::string& out) {
+void serialize_head(const request& r, const origin_target& t, const route& way,
+                    std::string_view user_agent_fallback, std::string& out) {
   out.clear();
-  out.append(r.method).append(" ").append(t.target).append(" HTTP/1.1\r\n");
+  out.append(r.method).append(" ");
+  // A forwarding proxy reads the origin from the request line: the absolute form (RFC 9112 3.2.2).
+  if (way.kind == route_kind::forward) out.append("http://").append(t.host_header);
+  out.append(t.target).append(" HTTP/1.1\r\n");
   if (!r.headers.contains("Host")) out.append("Host: ").append(t.host_header).append("\r\n");
   if (!r.headers.contains("User-Agent") && !user_agent_fallback.empty()) {
     out.append("User-Agent: ").append(user_agent_fallback).append("\r\n");
   }
   for (const auto& [name, value] : r.headers) {
     if (is_framing_field(name)) continue;
+    // The proxy had its credentials on the CONNECT; the origin at the other end must not see them.
+    if (way.kind == route_kind::tunnel && iequals(name, "Proxy-Authorization")) continue;
     out.append(name).append(": ").append(value).append("\r\n");
   }
   if (sends_content_length(r)) {
@@ -184,26 +245,26 @@ bool is_http_error(const beast::error_code& ec) {
 
 // Maps an error while exchanging messages to one of ours, with a line naming the phase.
 void fail_exchange(fetch_result& result, const beast::error_code& ec, std::string_view phase,
-                   const origin_target& t, const fetch_limits& limits,
+                   std::string_view peer, const fetch_limits& limits,
                    boost::optional<std::uint64_t> content_length) {
   if (ec == beast::error::timeout) {
     fail(result, errc::download_timeout,
-         fmt::format("timed out {} from {} after {} ms", phase, t.authority, limits.timeout.count()));
+         fmt::format("timed out {} from {} after {} ms", phase, peer, limits.timeout.count()));
   } else if (ec == http::error::body_limit) {
     fail(result, errc::body_too_large,
          content_length && *content_length > limits.maxsize
              ? fmt::format("Content-Length {} from {} exceeds maxsize of {} bytes", *content_length,
-                           t.authority, limits.maxsize)
-             : fmt::format("body from {} exceeds maxsize of {} bytes", t.authority, limits.maxsize));
+                           peer, limits.maxsize)
+             : fmt::format("body from {} exceeds maxsize of {} bytes", peer, limits.maxsize));
   } else if (is_closed_error(ec)) {
     fail(result, errc::connection_closed,
-         fmt::format("connection to {} closed while {}: {}", t.authority, phase, ec.message()));
+         fmt::format("connection to {} closed while {}: {}", peer, phase, ec.message()));
   } else if (is_http_error(ec)) {
     fail(result, errc::protocol_error,
-         fmt::format("malformed response from {} while {}: {}", t.authority, phase, ec.message()));
+         fmt::format("malformed response from {} while {}: {}", peer, phase, ec.message()));
   } else {
     fail(result, errc::connection_closed,
-         fmt::format("connection to {} failed while {}: {}", t.authority, phase, ec.message()));
+         fmt::format("connection to {} failed while {}: {}", peer, phase, ec.message()));
   }
 }
 
@@ -228,7 +289,7 @@ void prepare_parser(std::optional<response_parser>& parser, const request& r,
 // Writes one request and reads its response on an open connection.
 template <class Stream>
 asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const request& r,
-                                       const origin_target& t, const fetch_limits& limits,
+                                       std::string_view peer, const fetch_limits& limits,
                                        bool reused, fetch_result& result) {
   arm(conn.tcp(), limits.timeout);
   const std::array<asio::const_buffer, 2> message{asio::buffer(conn.request_head),
@@ -236,7 +297,7 @@ asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const r
   const auto [write_error, written] = co_await asio::async_write(stream, message, nothrow);
   if (write_error) {
     if (reused && is_closed_error(write_error)) co_return exchange_end::retry_fresh;
-    fail_exchange(result, write_error, "writing the request", t, limits, boost::none);
+    fail_exchange(result, write_error, "writing the request", peer, limits, boost::none);
     co_return exchange_end::failed;
   }
 
@@ -250,7 +311,7 @@ asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const r
       if (reused && result.wire_bytes == 0 && conn.buffer.size() == 0 && is_closed_error(ec)) {
         co_return exchange_end::retry_fresh;
       }
-      fail_exchange(result, ec, "reading the response header", t, limits,
+      fail_exchange(result, ec, "reading the response header", peer, limits,
                     parser->is_header_done() ? parser->content_length() : boost::none);
       co_return exchange_end::failed;
     }
@@ -267,7 +328,8 @@ asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const r
     // as it will ever be, as browsers and curl accept.
     if (ec == asio::ssl::error::stream_truncated && parser->need_eof()) parser->put_eof(ec);
     if (ec) {
-      fail_exchange(result, ec, "reading the response body", t, limits, parser->content_length());
+      fail_exchange(result, ec, "reading the response body", peer, limits,
+                    parser->content_length());
       co_return exchange_end::failed;
     }
   }
@@ -280,6 +342,54 @@ asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const r
   const bool reusable = message_in.keep_alive() && !parser->need_eof() &&
                         conn.buffer.size() == 0 && result.status != 101 && !asks_to_close(r);
   co_return reusable ? exchange_end::reusable : exchange_end::finished;
+}
+
+// Asks the proxy for a tunnel to the origin (RFC 9110 9.3.6); the TLS handshake with the origin
+// then runs inside it.
+asio::awaitable<bool> open_tunnel(connection& conn, const origin_target& t, const route& way,
+                                  const fetch_limits& limits, fetch_result& result) {
+  std::string& head = conn.request_head;
+  head.assign("CONNECT ").append(t.authority).append(" HTTP/1.1\r\n");
+  head.append("Host: ").append(t.authority).append("\r\n");
+  if (!way.proxy_authorization.empty()) {
+    head.append("Proxy-Authorization: ").append(way.proxy_authorization).append("\r\n");
+  }
+  head.append("\r\n");
+  plain_stream& tcp = conn.tcp();
+  arm(tcp, limits.timeout);
+  const auto [write_error, written] = co_await asio::async_write(tcp, asio::buffer(head), nothrow);
+  if (write_error) {
+    fail_exchange(result, write_error, "sending CONNECT", way.peer, limits, boost::none);
+    co_return false;
+  }
+
+  // A 2xx answer to CONNECT has no body: what follows its header belongs to the tunnel.
+  http::response_parser<http::empty_body> parser;
+  parser.header_limit(response_header_limit);
+  parser.skip(true);
+  arm(tcp, limits.timeout);
+  const auto [read_error, header_bytes] =
+      co_await http::async_read_header(tcp, conn.buffer, parser, nothrow);
+  if (read_error) {
+    fail_exchange(result, read_error, "reading the answer to CONNECT", way.peer, limits,
+                  boost::none);
+    co_return false;
+  }
+  const auto& answer = parser.get();
+  if (answer.result_int() / 100 != 2) {
+    fail(result, errc::proxy_failed,
+         fmt::format("{} refused CONNECT to {}: {} {}", way.dial_name, t.authority,
+                     answer.result_int(), std::string_view(answer.reason())));
+    co_return false;
+  }
+  // The origin speaks only after our ClientHello: earlier bytes cannot be part of its TLS.
+  if (conn.buffer.size() != 0) {
+    fail(result, errc::protocol_error,
+         fmt::format("{} sent bytes after its answer to CONNECT to {}", way.dial_name,
+                     t.authority));
+    co_return false;
+  }
+  co_return true;
 }
 
 using connection_set = std::unordered_set<connection*>;
@@ -314,8 +424,8 @@ struct http_client::impl {
 
   asio::awaitable<fetch_result> fetch(const request& r, fetch_limits limits);
   asio::awaitable<bool> establish(connection& conn, const endpoint_list& endpoints,
-                                  const origin_target& t, const fetch_limits& limits,
-                                  fetch_result& result);
+                                  const origin_target& t, const route& way,
+                                  const fetch_limits& limits, fetch_result& result);
   std::unique_ptr<connection> new_connection(bool tls_wanted);
   void close_all();
 
@@ -338,30 +448,34 @@ asio::awaitable<fetch_result> http_client::impl::fetch(const request& r, fetch_l
     fail(result, errc::protocol_error, fmt::format("refusing to send request: {}", reason));
     co_return result;
   }
+  route way;
+  if (!choose_route(r, t, way, result)) co_return result;
 
   const std::uint64_t closings_at_start = closings;
   const auto aborted = [&] { return closings != closings_at_start; };
   bool may_reuse = true;
   while (true) {
-    std::unique_ptr<connection> conn = may_reuse ? pool.checkout(t.origin) : nullptr;
+    std::unique_ptr<connection> conn = may_reuse ? pool.checkout(way.pool_key) : nullptr;
     const bool reused = conn != nullptr;
     std::shared_ptr<const endpoint_list> endpoints;
     if (!reused) {
-      lookup_result lookup = co_await dns.resolve(t.host, t.port, limits.timeout);
+      lookup_result lookup = co_await dns.resolve(way.dial_host, way.dial_port, limits.timeout);
       if (lookup.error) {
         result.error = lookup.error;
-        result.detail = std::move(lookup.detail);
+        result.detail = way.kind == route_kind::direct
+                            ? std::move(lookup.detail)
+                            : fmt::format("{}: {}", way.dial_name, lookup.detail);
         break;
       }
       endpoints = std::move(lookup.endpoints);
       conn = new_connection(t.tls);
     }
     const in_use_mark mark(in_use, *conn);
-    if (!reused && !co_await establish(*conn, *endpoints, t, limits, result)) break;
+    if (!reused && !co_await establish(*conn, *endpoints, t, way, limits, result)) break;
 
-    serialize_head(r, t, options.user_agent_fallback, conn->request_head);
+    serialize_head(r, t, way, options.user_agent_fallback, conn->request_head);
     const exchange_end end = co_await conn->visit([&](auto& stream) {
-      return exchange(stream, *conn, r, t, limits, reused, result);
+      return exchange(stream, *conn, r, way.peer, limits, reused, result);
     });
     if (end == exchange_end::retry_fresh) {
       if (!aborted()) {
@@ -371,12 +485,12 @@ asio::awaitable<fetch_result> http_client::impl::fetch(const request& r, fetch_l
         continue;
       }
       fail(result, errc::connection_closed,
-           fmt::format("reused connection to {} closed before the response", t.authority));
+           fmt::format("reused connection to {} closed before the response", way.peer));
       break;
     }
     result.remote_ip = conn->remote_ip;
     result.reused_connection = reused;
-    if (end == exchange_end::reusable && !aborted()) pool.checkin(t.origin, std::move(conn));
+    if (end == exchange_end::reusable && !aborted()) pool.checkin(way.pool_key, std::move(conn));
     break;
   }
   if (result.error && aborted()) {
@@ -397,10 +511,11 @@ std::unique_ptr<connection> http_client::impl::new_connection(bool tls_wanted) {
   return conn;
 }
 
-// Connects (and for https, completes the TLS handshake) a new connection.
+// Connects a new connection, opens its tunnel through a proxy, and for https completes the TLS
+// handshake with the origin.
 asio::awaitable<bool> http_client::impl::establish(connection& conn,
                                                    const endpoint_list& endpoints,
-                                                   const origin_target& t,
+                                                   const origin_target& t, const route& way,
                                                    const fetch_limits& limits,
                                                    fetch_result& result) {
   plain_stream& tcp = conn.tcp();
@@ -408,36 +523,40 @@ asio::awaitable<bool> http_client::impl::establish(connection& conn,
   const auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, nothrow);
   if (connect_error == beast::error::timeout) {
     fail(result, errc::download_timeout,
-         fmt::format("timed out connecting to {} after {} ms", t.authority, limits.timeout.count()));
+         fmt::format("timed out connecting to {} after {} ms", way.dial_name,
+                     limits.timeout.count()));
     co_return false;
   }
   if (connect_error) {
     fail(result, errc::connect_failed,
-         fmt::format("cannot connect to {}: {}", t.authority, connect_error.message()));
+         fmt::format("cannot connect to {}: {}", way.dial_name, connect_error.message()));
     co_return false;
   }
   ++connections_opened;
   beast::error_code ignored;
   tcp.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   conn.remote_ip = endpoint.address().to_string();
+  if (way.kind == route_kind::tunnel && !co_await open_tunnel(conn, t, way, limits, result)) {
+    co_return false;
+  }
 
   if (auto* stream = std::get_if<tls_stream>(&conn.stream)) {
     if (const auto ec = prepare_client_session(stream->native_handle(), t.host, options.verify_tls)) {
       fail(result, errc::tls_failed,
-           fmt::format("cannot set up TLS for {}: {}", t.authority, ec.message()));
+           fmt::format("cannot set up TLS for {}: {}", way.peer, ec.message()));
       co_return false;
     }
     arm(tcp, limits.timeout);
     const auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, nothrow);
     if (ec == beast::error::timeout) {
       fail(result, errc::download_timeout,
-           fmt::format("timed out in the TLS handshake with {} after {} ms", t.authority,
+           fmt::format("timed out in the TLS handshake with {} after {} ms", way.peer,
                        limits.timeout.count()));
       co_return false;
     }
     if (ec) {
       fail(result, errc::tls_failed,
-           fmt::format("TLS handshake with {} failed: {}", t.authority,
+           fmt::format("TLS handshake with {} failed: {}", way.peer,
                        handshake_failure_reason(stream->native_handle(), ec)));
       co_return false;
     }
@@ -452,6 +571,38 @@ void http_client::impl::close_all() {
   pool.close_all();
   dns.abandon_waiters();
   for (connection* conn : *in_use) conn->tcp().close();
+}
+
+proxy_address parse_proxy_address(std::string_view proxy_url) {
+  proxy_address address;
+  const auto refuse = [&address](errc code, std::string why) {
+    address.error = make_error_code(code);
+    address.detail = std::move(why);
+    return address;
+  };
+  const auto parsed = urls::parse_uri(proxy_url);
+  if (!parsed) {
+    return refuse(errc::bad_url, "the proxy URL does not parse (expected http://host:port)");
+  }
+  const urls::url_view& u = *parsed;
+  if (u.scheme_id() != urls::scheme::http) {
+    return refuse(errc::unsupported_scheme,
+                  fmt::format("proxy scheme {} is not supported: only http:// proxies",
+                              u.scheme()));
+  }
+  if (!u.has_authority() || u.encoded_host().empty() ||
+      u.host_type() == urls::host_type::ipvfuture) {
+    return refuse(errc::bad_url, "the proxy URL has no usable host");
+  }
+  address.port = 80;
+  if (u.has_port() && !u.port().empty()) {
+    const auto port = parse_port(u.port());
+    if (!port) return refuse(errc::bad_url, "the proxy URL has a bad port");
+    address.port = *port;
+  }
+  address.host = text::ascii_lowered(u.host_address());
+  address.authority = fmt::format("{}:{}", text::ascii_lowered(u.encoded_host()), address.port);
+  return address;
 }
 
 http_client::http_client(asio::any_io_executor executor, client_options options)

@@ -3,6 +3,10 @@
 // certificate and host-name verification (SNI), a DNS cache, chunked and length-delimited bodies,
 // and a timeout re-armed for each phase (resolve, connect, handshake, write, read).
 // It knows nothing of slots, middlewares or spiders: one request in, one result out.
+// A request whose meta "proxy" holds an http:// proxy URL goes through that proxy: http URLs as
+// absolute-form requests to it, https URLs through a CONNECT tunnel with TLS to the origin inside.
+// The request's Proxy-Authorization goes to the proxy: with the request for http, on the CONNECT
+// (and never to the origin) for https. Pooled connections are kept apart by origin and proxy.
 #include <orbweaver/headers.hpp>
 #include <orbweaver/request.hpp>
 
@@ -13,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace orbweaver::download {
@@ -31,13 +36,24 @@ struct fetch_limits {
   std::uint64_t maxsize = 1ull << 30;          // raw body bytes; 0 = unlimited
 };
 
+// Where a proxy URL points: "http://[user:password@]host[:port]", port 80 when absent. Its
+// credentials are not read here (the http_proxy middleware turns them into Proxy-Authorization).
+struct proxy_address {
+  std::string host;       // lower case, without brackets: for the resolver
+  std::uint16_t port = 0;
+  std::string authority;  // host:port, brackets for IPv6
+  std::error_code error;  // errc::bad_url or errc::unsupported_scheme; empty when usable
+  std::string detail;     // on error, why; never the URL itself, which may hold a password
+};
+proxy_address parse_proxy_address(std::string_view proxy_url);
+
 struct fetch_result {
   std::error_code error;       // orbweaver::errc values; empty on success
   std::string detail;          // on error: one line naming the phase and cause
   int status = 0;
   http_headers headers;
   std::string body;            // raw body as received (still content-encoded)
-  std::string remote_ip;       // peer address the response came from
+  std::string remote_ip;       // peer address the response came from (the proxy's, if any)
   std::uint64_t wire_bytes = 0;  // header + body bytes read from the socket
   bool reused_connection = false;
 };
