@@ -19,18 +19,10 @@ std::string scheme_and_host(const std::string& u) {
 
 }  // namespace
 
-std::optional<request> redirect_request(const request& original, const response& resp) {
-  if (!is_redirect_status(resp.status())) return std::nullopt;
-  auto location = resp.headers().get("Location");
-  if (!location) return std::nullopt;
-  auto target = url::join(original.url, *location);
-  if (!target) return std::nullopt;
-
+request redirected_request(const request& original, std::string target, bool use_get) {
   request next = original;
-  next.url = std::move(*target);
-  bool becomes_get = (resp.status() == 303 && original.method != "HEAD") ||
-                     ((resp.status() == 301 || resp.status() == 302) && original.method == "POST");
-  if (becomes_get) {
+  next.url = std::move(target);
+  if (use_get) {
     next.method = "GET";
     next.body.clear();
     next.headers.remove("Content-Type");
@@ -46,10 +38,51 @@ std::optional<request> redirect_request(const request& original, const response&
   return next;
 }
 
-bool redirect_middleware::open(crawler& c) {
+std::optional<request> redirect_request(const request& original, const response& resp) {
+  if (!is_redirect_status(resp.status())) return std::nullopt;
+  auto location = resp.headers().get("Location");
+  if (!location) return std::nullopt;
+  auto target = url::join(original.url, *location);
+  if (!target) return std::nullopt;
+  bool becomes_get = (resp.status() == 303 && original.method != "HEAD") ||
+                     ((resp.status() == 301 || resp.status() == 302) && original.method == "POST");
+  return redirected_request(original, std::move(*target), becomes_get);
+}
+
+void redirect_follower::open(crawler& c) {
   stats_ = &c.stats();
   max_times_ = c.config().get_int("REDIRECT_MAX_TIMES");
   priority_adjust_ = static_cast<int>(c.config().get_int("REDIRECT_PRIORITY_ADJUST"));
+}
+
+response_action redirect_follower::follow(const request& from, request next, std::string_view reason) {
+  json::array chain;
+  if (auto* urls = from.meta.if_contains("redirect_urls"); urls && urls->is_array()) chain = urls->get_array();
+  chain.emplace_back(from.url);
+  for (const auto& seen : chain) {
+    if (seen.is_string() && seen.get_string() == next.url) {
+      stats_->inc("redirect/loop_count");
+      log::warning("redirect", "Redirect loop: <{} {}> leads back to {}", from.method, from.url, next.url);
+      return make_error_code(errc::redirect_loop);
+    }
+  }
+  auto times = static_cast<long long>(chain.size());
+  if (times > max_times_) {
+    stats_->inc("redirect/max_reached");
+    log::warning("redirect", "Discarding <{} {}>: max redirections ({}) reached", from.method, from.url, max_times_);
+    return make_error_code(errc::too_many_redirects);
+  }
+  next.meta["redirect_times"] = times;
+  next.meta["redirect_urls"] = std::move(chain);
+  next.priority = from.priority + priority_adjust_;
+  stats_->inc("redirect/count");
+  log::debug("redirect", "Redirecting ({}) to <{} {}> from <{} {}>", reason, next.method, next.url, from.method,
+             from.url);
+  return next;
+}
+
+bool redirect_middleware::open(crawler& c) {
+  follower_.open(c);
   return c.config().get_bool("REDIRECT_ENABLED");
 }
 
@@ -57,30 +90,8 @@ awaitable<response_action> redirect_middleware::process_response(const request& 
   if (meta_flag(r.meta, "dont_redirect") || meta_handles_status(r.meta, resp->status())) co_return resp;
   auto next = redirect_request(r, *resp);
   if (!next) co_return resp;
-
-  json::array chain;
-  if (auto* urls = r.meta.if_contains("redirect_urls"); urls && urls->is_array()) chain = urls->get_array();
-  chain.emplace_back(r.url);
-  for (const auto& seen : chain) {
-    if (seen.is_string() && seen.get_string() == next->url) {
-      stats_->inc("redirect/loop_count");
-      log::warning("redirect", "Redirect loop: <{} {}> leads back to {}", r.method, r.url, next->url);
-      co_return make_error_code(errc::redirect_loop);
-    }
-  }
-  auto times = static_cast<long long>(chain.size());
-  if (times > max_times_) {
-    stats_->inc("redirect/max_reached");
-    log::warning("redirect", "Discarding <{} {}>: max redirections ({}) reached", r.method, r.url, max_times_);
-    co_return make_error_code(errc::too_many_redirects);
-  }
-  next->meta["redirect_times"] = times;
-  next->meta["redirect_urls"] = std::move(chain);
-  next->priority = r.priority + priority_adjust_;
-  stats_->inc("redirect/count");
-  log::debug("redirect", "Redirecting ({}) to <{} {}> from <{} {}>", resp->status(), next->method, next->url,
-             r.method, r.url);
-  co_return std::move(*next);
+  std::string status = std::to_string(resp->status());
+  co_return follower_.follow(r, std::move(*next), status);
 }
 
 ORBWEAVER_DOWNLOADER_MIDDLEWARE(redirect_middleware, "redirect", 600);
