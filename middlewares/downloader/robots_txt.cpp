@@ -11,6 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url.hpp>
 
+#include <algorithm>
+#include <chrono>
+
 namespace orbweaver::middlewares {
 namespace {
 
@@ -18,6 +21,9 @@ namespace asio = boost::asio;
 
 // Scrapy's robots.txt requests go before everything else queued for the slot.
 constexpr int robots_request_priority = 1000;
+
+// A longer Crawl-delay is taken as a day, so that the slot's timer arithmetic stays finite.
+constexpr double max_crawl_delay_seconds = 86400;
 
 }  // namespace
 
@@ -33,6 +39,7 @@ std::optional<robots_location> locate_robots(std::string_view url) {
   std::string port = parsed->has_port() ? std::string(parsed->port()) : https ? "443" : "80";
   robots_location where;
   where.origin = scheme + "://" + host + ":" + port;
+  where.host = host;
   where.robots_url = scheme + "://" + std::string(parsed->encoded_host_and_port()) + "/robots.txt";
   where.path_and_query = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
   if (parsed->has_query()) where.path_and_query += "?" + std::string(parsed->encoded_query());
@@ -109,9 +116,12 @@ awaitable<void> robots_txt_middleware::fetch(const robots_location& where, origi
       log::warning("robots_txt", "{} answered {}: unreachable, disallowing everything on {} as RFC 9309 says",
                    where.robots_url, status, where.origin);
     state.rules = rules_for_response(status, result.resp->body(), product_token_);
-    if (state.rules.crawl_delay)
-      log::debug("robots_txt", "{} asks for a crawl-delay of {}s (read, not applied)", where.robots_url,
-                 *state.rules.crawl_delay);
+    if (state.rules.crawl_delay) {
+      double seconds = std::min(*state.rules.crawl_delay, max_crawl_delay_seconds);
+      log::info("robots_txt", "{} asks for a crawl-delay of {} s: requests to {} start at least that far apart",
+                where.robots_url, seconds, where.host);
+      crawler_->raise_minimum_delay(where.host, std::chrono::duration<double>(seconds));
+    }
   }
   state.ready = true;
   state.fetched->cancel();

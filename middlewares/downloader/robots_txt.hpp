@@ -6,8 +6,10 @@
 // 4xx (or anything else that is not 5xx), like more than five redirects, means no rules; a 5xx or
 // a network error means the origin is unreachable and everything on it is disallowed (Scrapy would
 // allow it). A forbidden request
-// fails with errc::robots_blocked. Crawl-delay is parsed (robots::rule_set::crawl_delay) but not
-// applied to the slot's delay. meta dont_obey_robotstxt exempts a request, robots.txt itself too.
+// fails with errc::robots_blocked. A Crawl-delay in the group for our product token becomes the
+// minimum delay of the host's download slot (crawler::raise_minimum_delay), above DOWNLOAD_DELAY,
+// its randomisation and AutoThrottle; two origins on one host share it, the larger delay holding.
+// meta dont_obey_robotstxt exempts a request, robots.txt itself too.
 #include <orbweaver/middleware.hpp>
 
 #include "download/robots.hpp"
@@ -24,6 +26,7 @@ namespace orbweaver::middlewares {
 
 struct robots_location {
   std::string origin;          // "http://host:80": the key rules are cached under
+  std::string host;            // "host", lower-cased: what a Crawl-delay applies to
   std::string robots_url;      // "http://host/robots.txt", the port kept as the URL wrote it
   std::string path_and_query;  // what the rules are matched against: "/a/b?x=1"
 };

@@ -268,6 +268,7 @@ TEST(RobotsMiddlewareHelpers, LocatesTheOriginsRobotsTxt) {
   EXPECT_EQ(where->origin, "http://example.com:8080");
   EXPECT_EQ(where->robots_url, "http://Example.com:8080/robots.txt");
   EXPECT_EQ(where->path_and_query, "/a/b?x=1");
+  EXPECT_EQ(where->host, "example.com") << "the key of a Crawl-delay, as of download slots";
 
   auto https = middlewares::locate_robots("https://example.com");
   ASSERT_TRUE(https);

@@ -148,6 +148,11 @@ asio::awaitable<download_outcome> downloader::on_exception(const request& r, dow
     }
     if (auto* resp = std::get_if<response_ptr>(&action)) co_return co_await on_response(r, std::move(*resp));
     if (auto* again = std::get_if<request>(&action)) co_return std::move(*again);
+    if (auto* ec = std::get_if<std::error_code>(&action)) {
+      download_failure replaced{*ec, fmt::format("{} ended the request ({})", mw->name, ec->message())};
+      count_failure(replaced);
+      co_return replaced;
+    }
   }
   co_return failure;
 }
@@ -158,8 +163,7 @@ void downloader::count_failure(const download_failure& f) {
   stats.inc("downloader/exception_type_count/" + error_name(f.error));
 }
 
-asio::awaitable<std::string> downloader::slot_key(const request& r) {
-  std::string host = url::host(r.url);
+asio::awaitable<std::string> downloader::slot_key(const request& r, const std::string& host) {
   if (per_ip_concurrency_ == 0 || host.empty()) co_return host;
   auto parsed = boost::urls::parse_uri(r.url);
   std::string port = parsed && parsed->has_port() ? std::string(parsed->port())
@@ -226,14 +230,22 @@ void downloader::cancel_queued() {
   }
 }
 
+void downloader::raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay) {
+  auto& minimum = minimum_delays_[host];
+  minimum = std::max(minimum, delay);
+}
+
 asio::awaitable<download_outcome> downloader::transfer(const request& r) {
-  std::string key = co_await slot_key(r);
+  std::string host = url::host(r.url);
+  std::string key = co_await slot_key(r, host);
   auto& slot_ptr = slots_[key];
   if (!slot_ptr) {
     download::slot_policy policy = domain_policy_;
     if (per_ip_concurrency_ > 0) policy.concurrency = per_ip_concurrency_;
     slot_ptr = std::make_unique<slot_state>(policy, executor_);
   }
+  if (auto minimum = minimum_delays_.find(host); minimum != minimum_delays_.end())
+    slot_ptr->logic.raise_minimum_delay(minimum->second);
   if (!co_await acquire(key, *slot_ptr)) co_return download_failure{errc::cancelled, "crawl is shutting down"};
 
   download::fetch_limits limits = default_limits_;
@@ -252,11 +264,12 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r) {
   if (autothrottle_ && !result.error) {
     auto& logic = slots_.at(key)->logic;
     std::chrono::duration<double> latency = download::clock::now() - started;
-    auto delay = download::autothrottle_delay(logic.delay(), latency, result.status, *autothrottle_);
+    auto previous = logic.delay();
+    logic.set_delay(download::autothrottle_delay(previous, latency, result.status, *autothrottle_));
     if (autothrottle_debug_)
       log::info("autothrottle", "slot: {} | delay: {:.0f} ms ({:+.0f}) | latency: {:.0f} ms | status {}", key,
-                delay.count() * 1000, (delay - logic.delay()).count() * 1000, latency.count() * 1000, result.status);
-    logic.set_delay(delay);
+                logic.delay().count() * 1000, (logic.delay() - previous).count() * 1000, latency.count() * 1000,
+                result.status);
   }
   release(key);
   if (result.error) co_return download_failure{result.error, std::move(result.detail)};

@@ -47,6 +47,8 @@ class downloader {
   // Abort the transfers in progress and close pooled connections.
   void abort_transfers() { client_.close_all(); }
   std::uint64_t connections_opened() const { return client_.connections_opened(); }
+  // See crawler::raise_minimum_delay.
+  void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay);
 
  private:
   struct waiter;
@@ -56,7 +58,7 @@ class downloader {
   boost::asio::awaitable<download_outcome> on_response(const request& r, response_ptr resp);
   boost::asio::awaitable<download_outcome> on_exception(const request& r, download_failure failure);
   boost::asio::awaitable<download_outcome> transfer(const request& r);
-  boost::asio::awaitable<std::string> slot_key(const request& r);
+  boost::asio::awaitable<std::string> slot_key(const request& r, const std::string& host);
   // Wait for a transfer in the slot; false when cancelled.
   boost::asio::awaitable<bool> acquire(const std::string& key, slot_state& s);
   void release(const std::string& key);
@@ -76,6 +78,8 @@ class downloader {
   std::optional<download::autothrottle_params> autothrottle_;  // set when AUTOTHROTTLE_ENABLED
   bool autothrottle_debug_ = false;
   std::unordered_map<std::string, std::unique_ptr<slot_state>> slots_;
+  // By host, not slot key: a slot per IP takes the largest of its hosts' minimums.
+  std::unordered_map<std::string, std::chrono::duration<double>> minimum_delays_;
   std::mt19937 rng_{std::random_device{}()};
   std::size_t active_ = 0;
 };

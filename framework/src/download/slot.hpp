@@ -2,8 +2,10 @@
 // A download slot: the per-host (or per-IP) limit on concurrent transfers and the delay between
 // the starts of two transfers, as Scrapy's Slot. Pure logic over a clock value; the downloader
 // owns the queue of waiting requests and the timer.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <random>
 
 namespace orbweaver::download {
@@ -30,13 +32,18 @@ class slot {
   std::size_t transferring() const { return transferring_; }
   bool has_delay() const { return policy_.delay.count() > 0; }
   std::chrono::duration<double> delay() const { return policy_.delay; }
-  // AutoThrottle moves the delay as the server's latency changes.
-  void set_delay(std::chrono::duration<double> d) { policy_.delay = d; }
+  // AutoThrottle moves the delay as the server's latency changes, never below the minimum.
+  void set_delay(std::chrono::duration<double> d) { policy_.delay = std::max(d, minimum_delay_); }
+  // A delay the starts keep whatever the randomisation draws or AutoThrottle sets (robots.txt's
+  // Crawl-delay). Raising it also holds back the next start. A lower value changes nothing.
+  void raise_minimum_delay(std::chrono::duration<double> d);
   const slot_policy& policy() const { return policy_; }
 
  private:
   slot_policy policy_;
+  std::chrono::duration<double> minimum_delay_{0};
   std::size_t transferring_ = 0;
+  std::optional<clock::time_point> last_start_;
   clock::time_point next_start_{};  // earliest start of the next transfer
 };
 
