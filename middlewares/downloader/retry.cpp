@@ -6,10 +6,6 @@
 #include <orbweaver/log.hpp>
 #include <orbweaver/meta.hpp>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <algorithm>
@@ -18,9 +14,6 @@
 #include <ctime>
 
 namespace orbweaver::middlewares {
-namespace {
-
-}  // namespace
 
 bool is_retryable_error(std::error_code ec) {
   if (ec.category() != error_category()) return false;
@@ -81,6 +74,7 @@ request retry_request(const request& original, long long retry_number, int prior
 
 bool retry_middleware::open(crawler& c) {
   const auto& s = c.config();
+  crawler_ = &c;
   stats_ = &c.stats();
   max_times_ = s.get_int("RETRY_TIMES");
   for (const auto& code : s.get_list("RETRY_HTTP_CODES")) {
@@ -97,29 +91,35 @@ bool retry_middleware::open(crawler& c) {
   return s.get_bool("RETRY_ENABLED");
 }
 
-awaitable<std::optional<request>> retry_middleware::retry(const request& r, const std::string& reason,
-                                                          seconds_d server_wait) {
+awaitable<retry_middleware::retry_decision> retry_middleware::retry(const request& r, const std::string& reason,
+                                                                     seconds_d server_wait) {
   long long attempts = meta_int(r.meta, "retry_times").value_or(0) + 1;
   long long max_times = meta_int(r.meta, "max_retry_times").value_or(max_times_);
   if (attempts > max_times) {
     stats_->inc("retry/max_reached");
     log::error("retry", "Gave up retrying <{} {}> (failed {} times): {}", r.method, r.url, attempts, reason);
-    co_return std::nullopt;
+    co_return retry_decision{};
   }
+  // A retry decided while the crawl closes would never be sent.
+  if (crawler_->closing()) co_return cancelled(r, reason);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   seconds_d wait = std::min(std::max(backoff_delay(attempts, backoff_base_, backoff_max_, unit(rng_)), server_wait),
                             backoff_max_);
   log::debug("retry", "Retrying <{} {}> (failed {} times): {}{}", r.method, r.url, attempts, reason,
              wait.count() > 0 ? fmt::format(" in {:.2f} s", wait.count()) : std::string());
+  if (wait.count() > 0) {
+    auto timer_wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait);
+    if (!co_await crawler_->wait_unless_closing(timer_wait)) co_return cancelled(r, reason);
+  }
   stats_->inc("retry/count");
   stats_->inc("retry/reason_count/" + reason);
-  if (wait.count() > 0) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
-    boost::system::error_code ignored;  // a cancelled wait retries at once
-    co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
-  }
-  co_return retry_request(r, attempts, priority_adjust_);
+  co_return retry_decision{.next = retry_request(r, attempts, priority_adjust_), .error = {}};
+}
+
+retry_middleware::retry_decision retry_middleware::cancelled(const request& r, const std::string& reason) {
+  stats_->inc("retry/cancelled");
+  log::debug("retry", "Not retrying <{} {}> ({}): the crawl is closing", r.method, r.url, reason);
+  return retry_decision{.next = std::nullopt, .error = make_error_code(errc::cancelled)};
 }
 
 awaitable<response_action> retry_middleware::process_response(const request& r, response_ptr resp, spider&) {
@@ -130,17 +130,19 @@ awaitable<response_action> retry_middleware::process_response(const request& r, 
     if (auto header = resp->headers().get("Retry-After"))
       server_wait = parse_retry_after(*header, std::chrono::system_clock::now()).value_or(seconds_d(0));
   std::string reason = status_reason(resp->status());
-  auto next = co_await retry(r, reason, server_wait);
-  if (!next) co_return resp;
-  co_return std::move(*next);
+  auto decision = co_await retry(r, reason, server_wait);
+  if (decision.next) co_return std::move(*decision.next);
+  if (decision.error) co_return decision.error;
+  co_return resp;
 }
 
 awaitable<exception_action> retry_middleware::process_exception(const request& r, std::error_code ec, spider&) {
   if (meta_flag(r.meta, "dont_retry") || !is_retryable_error(ec)) co_return pass;
   std::string reason = error_name(ec);
-  auto next = co_await retry(r, reason, seconds_d(0));
-  if (!next) co_return pass;
-  co_return std::move(*next);
+  auto decision = co_await retry(r, reason, seconds_d(0));
+  if (decision.next) co_return std::move(*decision.next);
+  if (decision.error) co_return decision.error;
+  co_return pass;
 }
 
 ORBWEAVER_DOWNLOADER_MIDDLEWARE(retry_middleware, "retry", 550);

@@ -5,7 +5,9 @@
 // overrides; meta "dont_retry" opts out). The retry skips the duplicate filter and gets
 // RETRY_PRIORITY_ADJUST. Beyond Scrapy, a retry may wait first: exponential backoff with jitter
 // from RETRY_BACKOFF_BASE (0, Scrapy's immediate retry, by default), and a 429/503's Retry-After,
-// both capped by RETRY_BACKOFF_MAX. The wait is a timer on the reactor, never a blocking sleep.
+// both capped by RETRY_BACKOFF_MAX. The wait is a timer on the reactor, never a blocking sleep,
+// and a closing crawl cuts it short: the request then ends with errc::cancelled (counted in
+// retry/cancelled), as does a retry decided while the crawl is closing, which would never be sent.
 #include <orbweaver/middleware.hpp>
 #include <orbweaver/stats.hpp>
 
@@ -46,9 +48,16 @@ class retry_middleware : public downloader_middleware {
   awaitable<exception_action> process_exception(const request& r, std::error_code ec, spider&) override;
 
  private:
-  // The retry request after its wait, or nullopt when retries are exhausted (counted and logged).
-  awaitable<std::optional<request>> retry(const request& r, const std::string& reason, seconds_d server_wait);
+  // What became of a failed attempt: the request to send again after its wait; errc::cancelled
+  // when the crawl is closing; neither when retries are exhausted (counted and logged).
+  struct retry_decision {
+    std::optional<request> next;
+    std::error_code error;
+  };
+  awaitable<retry_decision> retry(const request& r, const std::string& reason, seconds_d server_wait);
+  retry_decision cancelled(const request& r, const std::string& reason);
 
+  crawler* crawler_ = nullptr;
   long long max_times_ = 2;
   std::vector<int> http_codes_;
   int priority_adjust_ = -1;

@@ -207,3 +207,40 @@ TEST(RetryCrawl, DroppedConnectionsAreRetried) {
   EXPECT_EQ(result.stats.get("retry/count"), 2);
   EXPECT_EQ(result.stats.get("retry/reason_count/connection_closed"), 2);
 }
+
+TEST(RetryCrawl, ClosingCutsABackoffShortAndCancelsTheRequest) {
+  test_server server;
+  server.route("/down", [](const test_request&) { return test_reply{.status = 503}; });
+  auto s = std::make_unique<status_spider>();
+  auto* spy = s.get();
+  s->requests.emplace_back(server.url("/down"));
+  auto started = std::chrono::steady_clock::now();
+  // The first retry would wait 5 to 10 s.
+  auto result = run_crawl(std::move(s), {{"RETRY_BACKOFF_BASE", "10"}, {"CLOSESPIDER_TIMEOUT", "1"}});
+
+  EXPECT_EQ(result.reason, "closespider_timeout");
+  EXPECT_LT(seconds_between(started, std::chrono::steady_clock::now()), 2.0);
+  EXPECT_EQ(server.arrivals("/down").size(), 1u);
+  EXPECT_EQ(result.stats.get("retry/cancelled"), 1);
+  EXPECT_EQ(result.stats.get("retry/count"), 0) << "no retry was sent";
+  EXPECT_EQ(result.stats.get("downloader/exception_type_count/cancelled"), 1);
+  EXPECT_EQ(spy->errbacks, 1);
+  EXPECT_TRUE(spy->statuses.empty());
+}
+
+TEST(RetryCrawl, ClosingCutsTheBackoffOfATransportErrorShortToo) {
+  test_server server;
+  server.route("/hangup", [](const test_request&) { return test_reply{.drop = true}; });
+  auto s = std::make_unique<status_spider>();
+  auto* spy = s.get();
+  s->requests.emplace_back(server.url("/hangup"));
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_crawl(std::move(s), {{"RETRY_BACKOFF_BASE", "10"}, {"CLOSESPIDER_TIMEOUT", "1"}});
+
+  EXPECT_EQ(result.reason, "closespider_timeout");
+  EXPECT_LT(seconds_between(started, std::chrono::steady_clock::now()), 2.0);
+  EXPECT_EQ(result.stats.get("retry/cancelled"), 1);
+  EXPECT_EQ(result.stats.get("downloader/exception_type_count/connection_closed"), 1);
+  EXPECT_EQ(result.stats.get("downloader/exception_type_count/cancelled"), 1);
+  EXPECT_EQ(spy->errbacks, 1) << "the errback hears of the cancellation once";
+}

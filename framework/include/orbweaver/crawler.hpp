@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,19 @@ class crawler {
   // downloader middlewares and slots, following up to 5 redirects: for middlewares that need a
   // resource before a request may go (robots.txt). Reactor thread only.
   boost::asio::awaitable<download_result> download(request r);
+
+  // True once the crawl has begun to close, whatever the reason (finished, a signal, a
+  // CLOSESPIDER_* limit, close()). Reactor thread only.
+  bool closing() const;
+  // Waits on the reactor for `duration`, or less when the crawl begins to close: a close waits for
+  // the requests in flight, so a middleware that waits on its own (a retry's backoff) must not hold
+  // it up. True when the whole duration passed; false when the crawl is closing.
+  boost::asio::awaitable<bool> wait_unless_closing(std::chrono::steady_clock::duration duration);
+
+  // Keeps the starts of two requests to `host` at least `delay` apart, however DOWNLOAD_DELAY, its
+  // randomisation or AutoThrottle would space them (robots.txt's Crawl-delay). It only raises: a
+  // shorter delay than one given before changes nothing. Reactor thread only.
+  void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay);
 
   const orbweaver::settings& config() const { return settings_; }
   stats_collector& stats() { return stats_; }

@@ -2,6 +2,8 @@
 // Downloader and spider middlewares. Hooks are coroutines on the reactor thread with pass-through
 // defaults; they must not block. Ordering follows Scrapy: process_request and spider input run in
 // ascending priority number, process_response / process_exception / spider output in descending.
+// A hook that waits on its own (a backoff) waits through crawler::wait_unless_closing, so that a
+// closing crawl is not held up by it.
 #include <orbweaver/item.hpp>
 #include <orbweaver/request.hpp>
 #include <orbweaver/response.hpp>
@@ -31,8 +33,9 @@ inline constexpr pass_t pass{};
 using request_action = std::variant<pass_t, response_ptr, request, std::error_code>;
 // process_response may hand on a response (the same or another), reschedule a request, or fail.
 using response_action = std::variant<response_ptr, request, std::error_code>;
-// process_exception may pass the error on, recover with a response, or reschedule a request.
-using exception_action = std::variant<pass_t, response_ptr, request>;
+// process_exception may pass the error on, recover with a response, reschedule a request, or end
+// the request with another error (the middlewares after it do not see it).
+using exception_action = std::variant<pass_t, response_ptr, request, std::error_code>;
 
 class downloader_middleware {
  public:

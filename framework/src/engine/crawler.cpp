@@ -26,6 +26,16 @@ void crawler::close(std::string reason) {
 
 boost::asio::awaitable<download_result> crawler::download(request r) { return engine_->download(std::move(r)); }
 
+bool crawler::closing() const { return engine_ && engine_->closing(); }
+
+boost::asio::awaitable<bool> crawler::wait_unless_closing(std::chrono::steady_clock::duration duration) {
+  return engine_->wait_unless_closing(duration);
+}
+
+void crawler::raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay) {
+  engine_->raise_minimum_delay(host, delay);
+}
+
 boost::asio::any_io_executor crawler::executor() const { return engine_->executor(); }
 
 }  // namespace orbweaver

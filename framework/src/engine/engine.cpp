@@ -156,6 +156,16 @@ asio::awaitable<download_result> engine::download(request r) {
   }
 }
 
+asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::duration duration) {
+  if (closing_) co_return false;
+  asio::steady_timer timer(context_, duration);
+  waits_cut_by_close_.insert(&timer);
+  boost::system::error_code cut_short;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, cut_short));
+  waits_cut_by_close_.erase(&timer);
+  co_return !closing_;
+}
+
 void engine::check_idle() {
   if (started_ && !closing_ && in_flight_ == 0 && !scheduler_->has_pending()) close("finished");
 }
@@ -167,6 +177,8 @@ void engine::close(std::string reason) {
   log::info("engine", "Closing spider ({})", finish_reason_);
   // Requests still waiting for a slot were never sent: they are cancelled, transfers finish.
   downloader_->cancel_queued();
+  // Waits of middlewares (a retry's backoff) would hold the close up to their end.
+  for (auto* wait : waits_cut_by_close_) wait->cancel();
   asio::co_spawn(context_, finish(), log_escaped);
 }
 

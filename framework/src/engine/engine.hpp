@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 namespace orbweaver {
 
@@ -35,6 +36,13 @@ class engine {
   // See crawler::download.
   boost::asio::awaitable<download_result> download(request r);
   boost::asio::any_io_executor executor() { return context_.get_executor(); }
+  bool closing() const { return closing_; }
+  // See crawler::wait_unless_closing.
+  boost::asio::awaitable<bool> wait_unless_closing(std::chrono::steady_clock::duration duration);
+  // See crawler::raise_minimum_delay.
+  void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay) {
+    downloader_->raise_minimum_delay(host, delay);
+  }
 
  private:
   boost::asio::awaitable<void> start();
@@ -55,6 +63,7 @@ class engine {
   boost::asio::steady_timer drained_;    // woken when the last request in flight ends during close
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer close_timer_;  // CLOSESPIDER_TIMEOUT
+  std::unordered_set<boost::asio::steady_timer*> waits_cut_by_close_;  // see wait_unless_closing
   close_conditions close_when_;
   std::size_t in_flight_ = 0;
   bool started_ = false;

@@ -53,7 +53,10 @@ constexpr std::array table{
     setting_decl{"REDIRECT_ENABLED", boolean, "true", "Follow 301, 302, 303, 307 and 308 redirects."},
     setting_decl{"REDIRECT_MAX_TIMES", integer, "20", "Maximum number of redirects followed for one request."},
     setting_decl{"REDIRECT_PRIORITY_ADJUST", integer, "2", "Added to the priority of a redirected request."},
-    setting_decl{"ROBOTSTXT_OBEY", boolean, "false", "Fetch each origin's robots.txt once before its first request and drop what it forbids (RFC 9309; a 5xx or unreachable robots.txt forbids everything)."},
+    setting_decl{"METAREFRESH_ENABLED", boolean, "true", "Follow <meta http-equiv=\"refresh\" content=\"N; url=...\"> in the first 4 KB of HTML responses as a GET redirect, counted with the HTTP redirects against REDIRECT_MAX_TIMES."},
+    setting_decl{"METAREFRESH_MAXDELAY", number, "100", "Meta refreshes that wait this many seconds or more are not followed."},
+    setting_decl{"METAREFRESH_IGNORE_TAGS", list, "", "Tags whose content is not searched for a meta refresh, comma-separated (e.g. noscript)."},
+    setting_decl{"ROBOTSTXT_OBEY", boolean, "false", "Fetch each origin's robots.txt once before its first request and drop what it forbids (RFC 9309; a 5xx or unreachable robots.txt forbids everything); its Crawl-delay for us becomes the least delay between requests to that host, above DOWNLOAD_DELAY and AutoThrottle."},
     setting_decl{"ROBOTSTXT_USER_AGENT", string, "", "User agent whose product token is matched against robots.txt groups; empty means USER_AGENT."},
     setting_decl{"RETRY_ENABLED", boolean, "true", "Retry responses with a RETRY_HTTP_CODES status and transient download errors (timeouts, refused or dropped connections, DNS failures)."},
     setting_decl{"RETRY_TIMES", integer, "2", "Retries per request after the first attempt; request meta \"max_retry_times\" overrides, \"dont_retry\" disables."},
@@ -64,6 +67,8 @@ constexpr std::array table{
     setting_decl{"COMPRESSION_ENABLED", boolean, "true", "Send Accept-Encoding: gzip, deflate, br, zstd and decode compressed responses."},
     setting_decl{"COOKIES_ENABLED", boolean, "true", "Keep cookies from Set-Cookie in a jar per spider (or per meta \"cookiejar\") and send them back."},
     setting_decl{"COOKIES_DEBUG", boolean, "false", "Log every Cookie header sent and Set-Cookie received, at DEBUG."},
+    setting_decl{"HTTPPROXY_ENABLED", boolean, "true", "Choose each request's proxy from request meta \"proxy\" (\"\" or null: none) or else the http_proxy, https_proxy and no_proxy environment variables, and send the proxy URL's credentials as Proxy-Authorization. Only http:// proxies; https URLs go through a CONNECT tunnel. When off, a meta \"proxy\" is still used, without its credentials (as Scrapy)."},
+    setting_decl{"HTTPPROXY_AUTH_ENCODING", string, "latin-1", "Encoding of the user name and password in a proxy URL's Proxy-Authorization: latin-1 or utf-8 (Scrapy accepts any Python codec)."},
 
     // Spider middlewares: depth, offsite, HTTP errors
     setting_decl{"DEPTH_LIMIT", integer, "0", "Maximum depth of links followed from the start requests (0 = no limit)."},
