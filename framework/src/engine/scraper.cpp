@@ -19,7 +19,7 @@ namespace asio = boost::asio;
 struct scraper::callback_result {
   std::vector<request> requests;
   std::vector<item> items;
-  std::size_t unfollowable_links = 0;
+  std::vector<std::error_code> unfollowable_links;
   std::string exception_type;  // empty when the callback returned normally
   std::string exception_message;
 };
@@ -173,7 +173,10 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
                                                              const request& origin) {
   auto& stats = crawler_.stats();
   auto& target = crawler_.target();
-  if (result.unfollowable_links) stats.inc("spider/unfollowable_links", static_cast<std::int64_t>(result.unfollowable_links));
+  for (const auto& why : result.unfollowable_links) {
+    stats.inc("spider/unfollowable_links");
+    stats.inc("spider/unfollowable_links/" + error_name(why));
+  }
   if (!result.exception_type.empty()) {
     stats.inc("spider_exceptions/count");
     stats.inc("spider_exceptions/" + result.exception_type);
