@@ -28,6 +28,7 @@ enum class errc {
   redirect_loop,        // a redirect led back to a URL of its own chain
   too_many_redirects,   // REDIRECT_MAX_TIMES reached
   url_too_long,         // the URL exceeds URLLENGTH_LIMIT
+  header_too_large,     // the response header exceeds its size or field-count limit
 };
 
 const std::error_category& error_category() noexcept;

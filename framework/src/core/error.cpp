@@ -28,6 +28,7 @@ constexpr std::string_view short_name(errc e) {
     case errc::redirect_loop: return "redirect_loop";
     case errc::too_many_redirects: return "too_many_redirects";
     case errc::url_too_long: return "url_too_long";
+    case errc::header_too_large: return "header_too_large";
   }
   return "unknown";
 }
@@ -58,6 +59,7 @@ class orbweaver_category final : public std::error_category {
       case errc::redirect_loop: return "redirect loop";
       case errc::too_many_redirects: return "too many redirects";
       case errc::url_too_long: return "URL longer than URLLENGTH_LIMIT";
+      case errc::header_too_large: return "response header too large";
     }
     return "unknown orbweaver error";
   }
