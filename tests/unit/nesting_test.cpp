@@ -1,8 +1,7 @@
 // The nesting cap applied before gumbo parses a page.
-#include "html/document.hpp"
 #include "html/nesting.hpp"
 
-#include <orbweaver/selector.hpp>
+#include <orbweaver/response.hpp>
 
 #include <gtest/gtest.h>
 
@@ -56,11 +55,12 @@ TEST(Nesting, ScriptsCommentsAndVoidElementsDoNotCount) {
 }
 
 TEST(Nesting, HundredThousandLevelsParseAndSelect) {
-  orbweaver::html::document doc(
-      "<html><head><title>deep</title></head><body>" + nested("<div>", "</div>", 100'000, "<span id=s>inside</span>") +
-      "<p id=after>after</p></body></html>");
-  const auto doc_ptr = std::shared_ptr<const orbweaver::html::document>(&doc, [](auto*) {});
-  const orbweaver::selector root(doc_ptr, doc_ptr->root());
+  orbweaver::http_headers headers;
+  headers.add("Content-Type", "text/html");
+  const orbweaver::response root(orbweaver::request("http://example.com/"), "http://example.com/", 200, headers,
+                                 "<html><head><title>deep</title></head><body>" +
+                                     nested("<div>", "</div>", 100'000, "<span id=s>inside</span>") +
+                                     "<p id=after>after</p></body></html>");
   EXPECT_EQ(root.css("title::text").get(), "deep");
   EXPECT_EQ(root.css("#s").size(), 1u);  // kept, as a sibling at the deepest level allowed
   const auto texts = root.css("div::text").getall();
