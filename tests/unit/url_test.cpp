@@ -41,7 +41,7 @@ TEST(UrlJoin, SaysWhyALinkCannotBeRequested) {
   for (auto href : {"javascript:void(0)", "mailto:a@example.com", "data:text/html,hi", "tel:+100", "ftp://x/"})
     EXPECT_EQ(join_refusal(href), errc::unsupported_scheme) << href;
   for (auto href : {"http://example.com:99999/", "http://example.com:0/", "http:///nohost", "http://[::1/",
-                    "http://exa mple.com/", "http://a%00b.com/", "http://a<b.com/"})
+                    "http://exa mple.com/", "http://a%00b.com/", "http://a<b.com/", "https://www.example.co:m0?443"})
     EXPECT_EQ(join_refusal(href), errc::bad_url) << href;
   std::error_code why;
   EXPECT_FALSE(url::normalize("mailto:a@example.com", &why));
