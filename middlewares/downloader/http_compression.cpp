@@ -28,7 +28,8 @@ awaitable<response_action> http_compression_middleware::process_response(const r
   if (auto m = meta_number(r.meta, "download_maxsize"); m && *m >= 0) limit = static_cast<std::uint64_t>(*m);
   auto decoded = download::decode_body(*encoding, resp->body(), limit);
   if (decoded.error) {
-    log::warning("compression", "Could not decode {} body of <{} {}>: {}", *encoding, r.method, resp->url(),
+    // The scraper logs the failure itself ("Error downloading ..."); this adds the encoding.
+    log::debug("compression", "Could not decode {} body of <{} {}>: {}", *encoding, r.method, resp->url(),
                  decoded.error.message());
     co_return decoded.error;
   }

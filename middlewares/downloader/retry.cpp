@@ -92,12 +92,17 @@ bool retry_middleware::open(crawler& c) {
 }
 
 awaitable<retry_middleware::retry_decision> retry_middleware::retry(const request& r, const std::string& reason,
-                                                                     seconds_d server_wait) {
+                                                                     seconds_d server_wait, bool failure_logged_later) {
   long long attempts = meta_int(r.meta, "retry_times").value_or(0) + 1;
   long long max_times = meta_int(r.meta, "max_retry_times").value_or(max_times_);
   if (attempts > max_times) {
     stats_->inc("retry/max_reached");
-    log::error("retry", "Gave up retrying <{} {}> (failed {} times): {}", r.method, r.url, attempts, reason);
+    // A failed download gets its one line from the scraper ("Error downloading ..., gave up after
+    // 3 attempts"); a response given up on goes on as a response, so the line is here.
+    const auto level = failure_logged_later ? log::level::debug : log::level::error;
+    if (log::current_level() <= level)
+      log::write(level, "retry", fmt::format("Gave up retrying <{} {}> (failed {} times): {}", r.method, r.url,
+                                             attempts, reason));
     co_return retry_decision{};
   }
   // A retry decided while the crawl closes would never be sent.
@@ -130,7 +135,7 @@ awaitable<response_action> retry_middleware::process_response(const request& r, 
     if (auto header = resp->headers().get("Retry-After"))
       server_wait = parse_retry_after(*header, std::chrono::system_clock::now()).value_or(seconds_d(0));
   std::string reason = status_reason(resp->status());
-  auto decision = co_await retry(r, reason, server_wait);
+  auto decision = co_await retry(r, reason, server_wait, false);
   if (decision.next) co_return std::move(*decision.next);
   if (decision.error) co_return decision.error;
   co_return resp;
@@ -139,7 +144,7 @@ awaitable<response_action> retry_middleware::process_response(const request& r, 
 awaitable<exception_action> retry_middleware::process_exception(const request& r, std::error_code ec, spider&) {
   if (meta_flag(r.meta, "dont_retry") || !is_retryable_error(ec)) co_return pass;
   std::string reason = error_name(ec);
-  auto decision = co_await retry(r, reason, seconds_d(0));
+  auto decision = co_await retry(r, reason, seconds_d(0), true);
   if (decision.next) co_return std::move(*decision.next);
   if (decision.error) co_return decision.error;
   co_return pass;

@@ -54,7 +54,9 @@ class retry_middleware : public downloader_middleware {
     std::optional<request> next;
     std::error_code error;
   };
-  awaitable<retry_decision> retry(const request& r, const std::string& reason, seconds_d server_wait);
+  // failure_logged_later: a download error, whose final line the scraper writes.
+  awaitable<retry_decision> retry(const request& r, const std::string& reason, seconds_d server_wait,
+                                  bool failure_logged_later);
   retry_decision cancelled(const request& r, const std::string& reason);
 
   crawler* crawler_ = nullptr;

@@ -1,6 +1,20 @@
 #include "crawl_runner.hpp"
 
+#include <cstdlib>
+
 namespace orbweaver::testing {
+
+namespace {
+
+// A proxy set in the environment (as on some CI machines) would divert the loopback crawls of
+// every test; the proxy tests set and restore these themselves.
+const bool proxy_environment_cleared = [] {
+  for (const char* name : {"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"})
+    unsetenv(name);
+  return true;
+}();
+
+}  // namespace
 
 crawl_result run_crawl(std::unique_ptr<spider> s, const setting_overrides& overrides) {
   settings config;

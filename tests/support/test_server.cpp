@@ -283,14 +283,42 @@ struct test_server::impl {
         const std::string bytes = reply.raw.empty()
                                       ? format_reply(reply, req.method == "HEAD", keep_alive)
                                       : reply.raw;
-        const auto [write_error, written] =
-            co_await asio::async_write(stream, asio::buffer(bytes), nothrow);
-        if (write_error) keep_alive = false;
-        ++served;
+        ++served;  // before the write: a client may read the reply before the write completes here
+        const bool written = co_await send(stream, bytes, reply);
+        if (!written) keep_alive = false;
       }
       request_finished(host);
+      if (reply.stall) {
+        asio::steady_timer forever(stream.get_executor(), std::chrono::hours(24));
+        co_await forever.async_wait(nothrow);
+      }
+      if (reply.reset) {
+        beast::error_code ignored;
+        auto& socket = beast::get_lowest_layer(stream).socket();
+        socket.set_option(asio::socket_base::linger(true, 0), ignored);
+        socket.close(ignored);
+        co_return;
+      }
       if (!keep_alive) co_return;
     }
+  }
+
+  // Writes the answer at once, or drip_bytes at a time when the reply drips. False on error.
+  template <class Stream>
+  asio::awaitable<bool> send(Stream& stream, const std::string& bytes, const test_reply& reply) {
+    if (reply.drip.count() == 0) {
+      const auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes), nothrow);
+      co_return !ec;
+    }
+    const std::size_t piece = std::max<std::size_t>(reply.drip_bytes, 1);
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+      const auto [ec, n] = co_await asio::async_write(
+          stream, asio::buffer(bytes.data() + at, std::min(piece, bytes.size() - at)), nothrow);
+      if (ec) co_return false;
+      asio::steady_timer pause(stream.get_executor(), reply.drip);
+      co_await pause.async_wait(nothrow);
+    }
+    co_return true;
   }
 
   test_reply answer(const test_request& req) {

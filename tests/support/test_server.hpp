@@ -34,6 +34,13 @@ struct test_reply {
   // drop: the connection closes without any answer.
   std::string raw{};
   bool drop = false;
+  // drip: the answer goes out drip_bytes at a time with this pause between pieces (slow servers).
+  std::chrono::milliseconds drip{0};
+  std::size_t drip_bytes = 1;
+  // After the answer: stall keeps the connection open and silent until the server stops; reset
+  // aborts it with a TCP RST instead of a clean close.
+  bool stall = false;
+  bool reset = false;
 };
 
 using test_handler = std::function<test_reply(const test_request&)>;

@@ -95,6 +95,16 @@ TEST(Response, CssParsesOnceAndKeepsTheDocument) {
   EXPECT_EQ(first.css("::text").getall(), (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(Response, CssNeedsMarkup) {
+  EXPECT_THROW(make("%PDF-1.4", "application/pdf").css("title"), not_supported);
+  EXPECT_THROW(make("{\"a\": \"<b>\"}", "application/json").css("b"), not_supported);
+  EXPECT_THROW(make(std::string("\0\x01\x02", 3), std::nullopt).css("a"), not_supported);
+  EXPECT_THROW(make("<b>x</b>", "text/plain").css("b"), not_supported);
+  EXPECT_EQ(make("<rss><item>x</item></rss>", "application/rss+xml").css("item::text").get(), "x");
+  EXPECT_EQ(make("<a>y</a>", "text/xml; charset=utf-8").css("a::text").get(), "y");
+  EXPECT_EQ(make("<p>z</p>", std::nullopt).css("p::text").get(), "z");
+}
+
 TEST(Response, Json) {
   auto r = make(R"({"items": [1, 2], "name": "x"})", "application/json");
   auto value = r.json();

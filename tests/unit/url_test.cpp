@@ -1,3 +1,4 @@
+#include <orbweaver/error.hpp>
 #include <orbweaver/url.hpp>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,33 @@ TEST(UrlJoin, RejectsLinksThatCannotBeRequested) {
   EXPECT_FALSE(url::join("http://example.com/", "http://example.com:99999/"));
   EXPECT_FALSE(url::join("http://example.com/", "http:///nohost"));
   EXPECT_FALSE(url::join("not a url", "x.html"));
+}
+
+// The reason comes back for the stats: spider/unfollowable_links/<reason>.
+errc join_refusal(std::string_view href) {
+  std::error_code why;
+  EXPECT_FALSE(url::join("http://example.com/", href, &why)) << href;
+  return static_cast<errc>(why.value());
+}
+
+TEST(UrlJoin, SaysWhyALinkCannotBeRequested) {
+  for (auto href : {"javascript:void(0)", "mailto:a@example.com", "data:text/html,hi", "tel:+100", "ftp://x/"})
+    EXPECT_EQ(join_refusal(href), errc::unsupported_scheme) << href;
+  for (auto href : {"http://example.com:99999/", "http://example.com:0/", "http:///nohost", "http://[::1/",
+                    "http://exa mple.com/", "http://a%00b.com/", "http://a<b.com/", "https://www.example.co:m0?443"})
+    EXPECT_EQ(join_refusal(href), errc::bad_url) << href;
+  std::error_code why;
+  EXPECT_FALSE(url::normalize("mailto:a@example.com", &why));
+  EXPECT_EQ(why, errc::unsupported_scheme);
+  EXPECT_FALSE(url::normalize("not a url", &why));
+  EXPECT_EQ(why, errc::bad_url);
+}
+
+TEST(UrlJoin, InternationalHostsBecomePunycode) {
+  EXPECT_EQ(url::join("http://example.com/", "http://b\xc3\xbc" "cher.example/a"), "http://xn--bcher-kva.example/a");
+  EXPECT_EQ(url::normalize("https://M\xc3\xbcnchen.DE/"), "https://xn--mnchen-3ya.de/");
+  EXPECT_EQ(url::normalize("http://exa%6Dple.com/"), "http://example.com/");
+  EXPECT_EQ(url::host("http://xn--bcher-kva.example/"), "xn--bcher-kva.example");
 }
 
 TEST(UrlJoin, EncodesWhatBrowsersEncode) {

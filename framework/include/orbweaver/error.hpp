@@ -29,6 +29,7 @@ enum class errc {
   too_many_redirects,   // REDIRECT_MAX_TIMES reached
   url_too_long,         // the URL exceeds URLLENGTH_LIMIT
   proxy_failed,         // the proxy did not open a CONNECT tunnel (a non-2xx answer)
+  header_too_large,     // the response header exceeds its size or field-count limit
 };
 
 const std::error_category& error_category() noexcept;

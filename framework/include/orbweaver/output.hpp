@@ -6,6 +6,7 @@
 #include <orbweaver/selector.hpp>
 
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace orbweaver {
@@ -34,13 +35,14 @@ class output {
 
   std::vector<item>& items() { return items_; }
   std::vector<request>& requests() { return requests_; }
-  std::size_t unfollowable_links() const { return unfollowable_; }
+  // Why each link follow() could not request was refused (orbweaver::errc values).
+  const std::vector<std::error_code>& unfollowable_links() const { return unfollowable_; }
 
  private:
   const response* source_;
   std::vector<item> items_;
   std::vector<request> requests_;
-  std::size_t unfollowable_ = 0;
+  std::vector<std::error_code> unfollowable_;
 };
 
 }  // namespace orbweaver

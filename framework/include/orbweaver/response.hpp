@@ -8,10 +8,17 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace orbweaver {
+
+// Thrown by response::css() on a body that is not markup (a PDF, an image, JSON), as Scrapy's
+// NotSupported: the callback fails, and is logged and counted like any exception it raises.
+struct not_supported : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class response {
  public:
@@ -35,15 +42,17 @@ class response {
   // The body as UTF-8 (transcoded when the charset is another one; invalid bytes replaced).
   std::string_view text() const;
   bool is_html() const;  // Content-Type says HTML, or there is none and the body looks like it
+  bool is_xml() const;   // Content-Type is text/xml, application/xml or a "+xml" type
 
-  // CSS over the document, parsed on first use.
+  // CSS over the document, parsed on first use. Throws not_supported unless is_html() or is_xml().
   selector_list css(std::string_view query) const;
   // The body as JSON; throws boost::system::system_error when it is not.
   json::value json() const;
 
   // Resolves href against the response URL (and <base href>); nullopt for links that cannot be
-  // requested (javascript:, mailto:, data:, unparsable). Fragments are dropped.
-  std::optional<std::string> urljoin(std::string_view href) const;
+  // requested (javascript:, mailto:, data:, unparsable), with `why` set as url::join sets it.
+  // Fragments are dropped.
+  std::optional<std::string> urljoin(std::string_view href, std::error_code* why = nullptr) const;
   std::optional<request> follow(std::string_view href, callback_fn cb = {}) const;
 
  private:

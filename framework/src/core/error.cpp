@@ -29,6 +29,7 @@ constexpr std::string_view short_name(errc e) {
     case errc::too_many_redirects: return "too_many_redirects";
     case errc::url_too_long: return "url_too_long";
     case errc::proxy_failed: return "proxy_failed";
+    case errc::header_too_large: return "header_too_large";
   }
   return "unknown";
 }
@@ -60,6 +61,7 @@ class orbweaver_category final : public std::error_category {
       case errc::too_many_redirects: return "too many redirects";
       case errc::url_too_long: return "URL longer than URLLENGTH_LIMIT";
       case errc::proxy_failed: return "the proxy refused to open a tunnel";
+      case errc::header_too_large: return "response header too large";
     }
     return "unknown orbweaver error";
   }

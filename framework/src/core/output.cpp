@@ -1,14 +1,18 @@
 #include <orbweaver/output.hpp>
 #include <orbweaver/response.hpp>
 
+#include <orbweaver/error.hpp>
+#include <orbweaver/log.hpp>
 #include <orbweaver/url.hpp>
 
 namespace orbweaver {
 
 void output::follow(std::string_view href, callback_fn cb) {
-  auto target = source_ ? source_->urljoin(href) : url::normalize(href);
+  std::error_code why;
+  auto target = source_ ? source_->urljoin(href, &why) : url::normalize(href, &why);
   if (!target) {
-    ++unfollowable_;
+    log::debug("spider", "Ignoring link '{}': {}", href.substr(0, 200), error_name(why));
+    unfollowable_.push_back(why);
     return;
   }
   requests_.emplace_back(std::move(*target), std::move(cb));

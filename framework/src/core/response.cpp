@@ -9,6 +9,8 @@
 #include "html/document.hpp"
 #include "html/dom.hpp"
 
+#include <fmt/format.h>
+
 namespace orbweaver {
 
 namespace {
@@ -48,33 +50,52 @@ std::string_view response::text() const {
   return *text_;
 }
 
+namespace {
+
+// The media type of a Content-Type value, without parameters; empty when absent or blank.
+std::string_view media_type(const std::optional<std::string_view>& content_type) {
+  if (!content_type) return {};
+  return text::trim_html_space(content_type->substr(0, content_type->find(';')));
+}
+
+}  // namespace
+
 bool response::is_html() const {
-  if (const auto content_type = headers_.get("Content-Type"); content_type && !text::trim_html_space(*content_type).empty()) {
-    const std::string_view media_type = text::trim_html_space(content_type->substr(0, content_type->find(';')));
-    return iequals(media_type, "text/html") || iequals(media_type, "application/xhtml+xml");
-  }
+  if (const auto type = media_type(headers_.get("Content-Type")); !type.empty())
+    return iequals(type, "text/html") || iequals(type, "application/xhtml+xml");
   std::string_view body = body_;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   body = text::trim_html_space(body);
   return !body.empty() && body.front() == '<';
 }
 
+bool response::is_xml() const {
+  const auto type = media_type(headers_.get("Content-Type"));
+  return iequals(type, "text/xml") || iequals(type, "application/xml") ||
+         (type.size() > 4 && iequals(type.substr(type.size() - 4), "+xml"));
+}
+
 selector_list response::css(std::string_view query) const {
   const auto group = html::css::parse_cached(query);
+  if (!doc_ && !is_html() && !is_xml()) {
+    const auto type = headers_.get("Content-Type");
+    throw not_supported(fmt::format("css() needs an HTML or XML response, and <{}> is {}", url_,
+                                    type ? std::string(*type) : std::string("not markup")));
+  }
   if (!doc_) doc_ = std::make_shared<const html::document>(std::string(text()));
   return html::select(doc_, doc_->root(), *group);
 }
 
 json::value response::json() const { return json::parse(text()); }
 
-std::optional<std::string> response::urljoin(std::string_view href) const {
+std::optional<std::string> response::urljoin(std::string_view href, std::error_code* why) const {
   if (!doc_ && is_html() && may_have_base(text()))
     doc_ = std::make_shared<const html::document>(std::string(text()));
   if (doc_ && doc_->base_href()) {
     // A relative <base href> is itself relative to the response URL.
-    if (const auto base = url::join(url_, *doc_->base_href())) return url::join(*base, href);
+    if (const auto base = url::join(url_, *doc_->base_href())) return url::join(*base, href, why);
   }
-  return url::join(url_, href);
+  return url::join(url_, href, why);
 }
 
 std::optional<request> response::follow(std::string_view href, callback_fn cb) const {

@@ -1,6 +1,9 @@
 #include <orbweaver/url.hpp>
 
+#include <orbweaver/error.hpp>
+
 #include <boost/url.hpp>
+#include <idn2.h>
 
 #include <algorithm>
 #include <cctype>
@@ -79,19 +82,63 @@ bool has_scheme_other_than_http(std::string_view s) {
   return lower != "http" && lower != "https";
 }
 
+std::nullopt_t fail(std::error_code* why, errc reason) {
+  if (why) *why = reason;
+  return std::nullopt;
+}
+
+// Characters no host name may hold once its percent-escapes are decoded (WHATWG's forbidden
+// domain code points), C0 controls and DEL included.
+bool is_forbidden_in_host(unsigned char c) {
+  if (c <= 0x20 || c == 0x7f) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A registered name with percent-escapes (links carry non-ASCII hosts as UTF-8, which sanitize()
+// escaped) is decoded, checked, and turned into punycode. False for a host no DNS could hold.
+bool fix_escaped_host(urls::url& u) {
+  if (u.host_type() != urls::host_type::name || u.encoded_host().find('%') == urls::string_view::npos)
+    return true;
+  const std::string decoded = u.host();
+  bool ascii = true;
+  for (unsigned char c : decoded) {
+    if (c < 0x80 && is_forbidden_in_host(c)) return false;
+    ascii = ascii && c < 0x80;
+  }
+  if (ascii) {
+    u.set_host(decoded);
+    return true;
+  }
+  char* converted = nullptr;
+  if (idn2_to_ascii_8z(decoded.c_str(), &converted, IDN2_NONTRANSITIONAL) != IDN2_OK) return false;
+  u.set_host(converted);
+  idn2_free(converted);
+  return true;
+}
+
 // An http(s) URL with a host and a usable port, scheme and host lower-cased, fragment dropped.
-std::optional<std::string> finish(urls::url& u) {
+std::optional<std::string> finish(urls::url& u, std::error_code* why) {
   auto scheme = u.scheme_id();
-  if (scheme != urls::scheme::http && scheme != urls::scheme::https) return std::nullopt;
-  if (!u.has_authority() || u.encoded_host().empty()) return std::nullopt;
+  if (scheme != urls::scheme::http && scheme != urls::scheme::https) return fail(why, errc::unsupported_scheme);
+  if (!u.has_authority() || u.encoded_host().empty()) return fail(why, errc::bad_url);
+  // Boost.URL 1.81 reads "http://h:x" as port "" and path "x"; RFC 3986 wants a path after an
+  // authority to start with '/', and browsers refuse the port. Such a URL canonicalized to host "hx".
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/') return fail(why, errc::bad_url);
   if (u.has_port()) {
     auto port = u.port();
     if (!port.empty()) {
-      if (port.size() > 5) return std::nullopt;
+      if (port.size() > 5) return fail(why, errc::bad_url);
       unsigned long value = std::stoul(std::string(port));
-      if (value == 0 || value > 65535) return std::nullopt;
+      if (value == 0 || value > 65535) return fail(why, errc::bad_url);
     }
   }
+  if (!fix_escaped_host(u)) return fail(why, errc::bad_url);
   u.remove_fragment();
   u.normalize_scheme();
   u.normalize_authority();
@@ -101,28 +148,29 @@ std::optional<std::string> finish(urls::url& u) {
 
 }  // namespace
 
-std::optional<std::string> join(std::string_view base, std::string_view href) {
+std::optional<std::string> join(std::string_view base, std::string_view href, std::error_code* why) {
   std::string clean = sanitize(href);
   if (clean.empty() || clean.front() == '#') {
     // An empty or fragment-only link points at the base document itself.
     clean.clear();
   }
-  if (has_scheme_other_than_http(clean)) return std::nullopt;
+  if (has_scheme_other_than_http(clean)) return fail(why, errc::unsupported_scheme);
   auto base_view = urls::parse_uri(base);
-  if (!base_view) return std::nullopt;
+  if (!base_view) return fail(why, errc::bad_url);
   auto ref = urls::parse_uri_reference(clean);
-  if (!ref) return std::nullopt;
+  if (!ref) return fail(why, errc::bad_url);
   urls::url resolved;
-  if (!urls::resolve(*base_view, *ref, resolved)) return std::nullopt;
-  return finish(resolved);
+  if (!urls::resolve(*base_view, *ref, resolved)) return fail(why, errc::bad_url);
+  return finish(resolved, why);
 }
 
-std::optional<std::string> normalize(std::string_view absolute) {
+std::optional<std::string> normalize(std::string_view absolute, std::error_code* why) {
   std::string clean = sanitize(absolute);
+  if (has_scheme_other_than_http(clean)) return fail(why, errc::unsupported_scheme);
   auto parsed = urls::parse_uri(clean);
-  if (!parsed) return std::nullopt;
+  if (!parsed) return fail(why, errc::bad_url);
   urls::url u(*parsed);
-  return finish(u);
+  return finish(u, why);
 }
 
 std::string canonicalize(std::string_view absolute) {
@@ -139,6 +187,9 @@ std::string canonicalize(std::string_view absolute) {
       u.remove_port();
   }
   if (u.encoded_path().empty()) u.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
+  // An empty query ends up removed below anyway; Boost.URL 1.81 reads past the end of the buffer
+  // when iterating it after remove_fragment() ("http://h/x?#f"), so it goes first.
+  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
   if (u.has_query()) {
     std::vector<std::tuple<std::string, std::string, bool>> params;
     for (auto p : u.encoded_params()) params.emplace_back(std::string(p.key), std::string(p.value), p.has_value);

@@ -120,8 +120,14 @@ std::optional<cookie_time> parse_cookie_date(std::string_view text) {
   const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                                          std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok()) return std::nullopt;  // "Feb 30" does not exist
-  return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  const std::chrono::sys_seconds when = std::chrono::sys_days{date} + std::chrono::hours{hour} +
+                                        std::chrono::minutes{minute} + std::chrono::seconds{second};
+  // cookie_time counts nanoseconds, years 1677 to 2262 only: a date outside is clamped (converting
+  // it would overflow; "Expires=... 9999" is common).
+  using std::chrono::time_point_cast;
+  if (when <= time_point_cast<std::chrono::seconds>(cookie_time::min())) return cookie_time::min();
+  if (when >= time_point_cast<std::chrono::seconds>(cookie_time::max())) return cookie_time::max();
+  return time_point_cast<cookie_time::duration>(when);
 }
 
 std::optional<set_cookie> parse_set_cookie(std::string_view header) {

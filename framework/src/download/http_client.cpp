@@ -38,6 +38,9 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // Room for the long Set-Cookie and Content-Security-Policy fields some sites send, while a
 // hostile server still cannot make us buffer a header without end.
 constexpr std::uint32_t response_header_limit = 128 * 1024;
+// Beast counts header bytes, not fields; thousands of tiny fields are as hostile (Node.js stops at
+// 2,000 too).
+constexpr std::size_t response_field_limit = 2000;
 
 // Read buffer of each connection, kept across its requests.
 constexpr std::size_t read_buffer_size = 64 * 1024;
@@ -250,6 +253,9 @@ void fail_exchange(fetch_result& result, const beast::error_code& ec, std::strin
   if (ec == beast::error::timeout) {
     fail(result, errc::download_timeout,
          fmt::format("timed out {} from {} after {} ms", phase, peer, limits.timeout.count()));
+  } else if (ec == http::error::header_limit) {
+    fail(result, errc::header_too_large,
+         fmt::format("response header from {} exceeds {} bytes", peer, response_header_limit));
   } else if (ec == http::error::body_limit) {
     fail(result, errc::body_too_large,
          content_length && *content_length > limits.maxsize
@@ -315,7 +321,15 @@ asio::awaitable<exchange_end> exchange(Stream& stream, connection& conn, const r
                     parser->is_header_done() ? parser->content_length() : boost::none);
       co_return exchange_end::failed;
     }
-    const int status = parser->get().result_int();
+    const auto& header = parser->get();
+    if (const auto fields = std::distance(header.begin(), header.end());
+        fields > static_cast<std::ptrdiff_t>(response_field_limit)) {
+      fail(result, errc::header_too_large,
+           fmt::format("response header from {} has {} fields, more than {}", peer, fields,
+                       response_field_limit));
+      co_return exchange_end::failed;
+    }
+    const int status = header.result_int();
     if (status / 100 != 1 || status == 101) break;
     prepare_parser(parser, r, limits);  // interim 1xx (100 Continue, 103 Early Hints)
   }

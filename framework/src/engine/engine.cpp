@@ -97,10 +97,12 @@ asio::awaitable<void> engine::start() {
 void engine::schedule(std::vector<request> requests) {
   auto& stats = crawler_.stats();
   for (auto& r : requests) {
-    auto normalized = url::normalize(r.url);
+    std::error_code why;
+    auto normalized = url::normalize(r.url, &why);
     if (!normalized) {
       stats.inc("scheduler/invalid_url");
-      log::warning("engine", "Ignoring request with an unusable URL: '{}'", r.url.substr(0, 200));
+      stats.inc("scheduler/invalid_url/" + error_name(why));
+      log::warning("engine", "Ignoring request with an unusable URL ({}): '{}'", error_name(why), r.url.substr(0, 200));
       continue;
     }
     r.url = std::move(*normalized);

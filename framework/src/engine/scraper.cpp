@@ -3,6 +3,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,7 +20,7 @@ namespace asio = boost::asio;
 struct scraper::callback_result {
   std::vector<request> requests;
   std::vector<item> items;
-  std::size_t unfollowable_links = 0;
+  std::vector<std::error_code> unfollowable_links;
   std::string exception_type;  // empty when the callback returned normally
   std::string exception_message;
 };
@@ -135,8 +136,10 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
 
 asio::awaitable<std::vector<request>> scraper::process_failure(const request& r, const download_failure& f) {
   auto& stats = crawler_.stats();
-  std::string message = fmt::format("Error downloading <{} {}>: {} ({})", r.method, r.url,
-                                    f.detail.empty() ? f.error.message() : f.detail, error_name(f.error));
+  const auto retries = meta_int(r.meta, "retry_times").value_or(0);
+  std::string message = fmt::format("Error downloading <{} {}>: {} ({}{})", r.method, r.url,
+                                    f.detail.empty() ? f.error.message() : f.detail, error_name(f.error),
+                                    retries > 0 ? fmt::format(", gave up after {} attempts", retries + 1) : "");
   if (!r.errback) {
     // Refusals by policy (Scrapy's IgnoreRequest) are counted by their middleware, not errors.
     if (f.error == errc::cancelled || f.error == errc::robots_blocked || f.error == errc::offsite) {
@@ -173,7 +176,10 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
                                                              const request& origin) {
   auto& stats = crawler_.stats();
   auto& target = crawler_.target();
-  if (result.unfollowable_links) stats.inc("spider/unfollowable_links", static_cast<std::int64_t>(result.unfollowable_links));
+  for (const auto& why : result.unfollowable_links) {
+    stats.inc("spider/unfollowable_links");
+    stats.inc("spider/unfollowable_links/" + error_name(why));
+  }
   if (!result.exception_type.empty()) {
     stats.inc("spider_exceptions/count");
     stats.inc("spider_exceptions/" + result.exception_type);

@@ -1,6 +1,7 @@
 #include "html/document.hpp"
 
 #include "html/dom.hpp"
+#include "html/nesting.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -77,6 +78,7 @@ std::optional<std::string> find_base_href(const GumboNode* root) {
 }  // namespace
 
 document::document(std::string html) : source_(std::move(html)), arena_(first_block_size(source_.size())) {
+  if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = arena_allocate;
   options.deallocator = arena_release;
