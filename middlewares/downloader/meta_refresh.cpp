@@ -2,6 +2,7 @@
 #include "core/text.hpp"
 
 #include "html/charset.hpp"
+#include "html/markup.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/headers.hpp>
@@ -23,59 +24,6 @@ std::size_t find_ignoring_case(std::string_view haystack, std::string_view needl
   for (std::size_t i = from; i + needle.size() <= haystack.size(); ++i)
     if (iequals(haystack.substr(i, needle.size()), needle)) return i;
   return std::string_view::npos;
-}
-
-struct tag_attribute {
-  std::string_view name;
-  std::string_view value;  // character references not yet decoded
-};
-
-// The next attribute of a tag as the HTML tokenizer reads it (i past the tag name, left past the
-// attribute); nullopt at the tag's '>' or the end of the text.
-std::optional<tag_attribute> next_attribute(std::string_view text, std::size_t& i) {
-  while (i < text.size() && (text::is_html_space(text[i]) || text[i] == '/')) ++i;
-  if (i >= text.size() || text[i] == '>') return std::nullopt;
-  const std::size_t name_start = i;
-  ++i;  // a leading '=' belongs to the name
-  while (i < text.size() && text[i] != '=' && !ends_tag_name(text[i])) ++i;
-  tag_attribute attribute{text.substr(name_start, i - name_start), {}};
-  const std::size_t after_name = i;
-  while (i < text.size() && text::is_html_space(text[i])) ++i;
-  if (i >= text.size() || text[i] != '=') {
-    i = after_name;
-    return attribute;
-  }
-  ++i;
-  while (i < text.size() && text::is_html_space(text[i])) ++i;
-  if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
-    const char quote = text[i++];
-    const std::size_t end = std::min(text.find(quote, i), text.size());
-    attribute.value = text.substr(i, end - i);
-    i = end + 1;
-  } else {
-    const std::size_t start = i;
-    while (i < text.size() && !text::is_html_space(text[i]) && text[i] != '>') ++i;
-    attribute.value = text.substr(start, i - start);
-  }
-  return attribute;
-}
-
-void append_utf8(std::string& out, char32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
 }
 
 // The character a reference between '&' and ';' stands for: numeric ones, and the named ones a
@@ -102,7 +50,7 @@ std::optional<std::string> decode_reference(std::string_view name) {
   // As the HTML tokenizer: NUL, surrogates and values beyond Unicode become U+FFFD.
   if (code_point == 0 || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) code_point = 0xFFFD;
   std::string out;
-  append_utf8(out, code_point);
+  orbweaver::html::append_utf8(out, code_point);
   return out;
 }
 
@@ -196,7 +144,7 @@ std::optional<meta_refresh> find_meta_refresh(std::string_view html, std::string
       }
       // The first of each attribute counts, as the HTML tokenizer drops repeated ones.
       std::optional<std::string_view> http_equiv, content, href;
-      while (auto attribute = next_attribute(html, i)) {
+      while (auto attribute = orbweaver::html::next_attribute(html, i)) {
         if (iequals(attribute->name, "http-equiv") && !http_equiv) http_equiv = attribute->value;
         if (iequals(attribute->name, "content") && !content) content = attribute->value;
         if (iequals(attribute->name, "href") && !href) href = attribute->value;

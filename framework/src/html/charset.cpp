@@ -1,4 +1,5 @@
 #include "html/charset.hpp"
+#include "html/markup.hpp"
 #include "core/text.hpp"
 
 #include "html/dom.hpp"
@@ -142,40 +143,6 @@ std::string_view xml_declared(std::string_view head) {
   return declared_in_markup(declaration.substr(i + 1, end - i - 1));
 }
 
-struct markup_attribute {
-  std::string_view name;
-  std::string_view value;
-};
-
-// The next attribute of a tag, as the HTML prescan reads them; nullopt at '>' or the end.
-std::optional<markup_attribute> next_attribute(std::string_view text, std::size_t& i) {
-  while (i < text.size() && (text::is_html_space(text[i]) || text[i] == '/')) ++i;
-  if (i >= text.size() || text[i] == '>') return std::nullopt;
-  const std::size_t name_start = i;
-  ++i;  // a leading '=' belongs to the name
-  while (i < text.size() && text[i] != '=' && text[i] != '/' && text[i] != '>' && !text::is_html_space(text[i])) ++i;
-  markup_attribute attribute{text.substr(name_start, i - name_start), {}};
-  std::size_t after_name = i;
-  while (i < text.size() && text::is_html_space(text[i])) ++i;
-  if (i >= text.size() || text[i] != '=') {
-    i = after_name;
-    return attribute;
-  }
-  ++i;
-  while (i < text.size() && text::is_html_space(text[i])) ++i;
-  if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
-    const char quote = text[i++];
-    const std::size_t end = std::min(text.find(quote, i), text.size());
-    attribute.value = text.substr(i, end - i);
-    i = end + 1;
-  } else {
-    const std::size_t start = i;
-    while (i < text.size() && !text::is_html_space(text[i]) && text[i] != '>') ++i;
-    attribute.value = text.substr(start, i - start);
-  }
-  return attribute;
-}
-
 // The attributes of a <meta> tag (i just past "<meta"): its charset, if it declares one.
 std::string_view meta_charset(std::string_view text, std::size_t& i) {
   std::string_view charset, http_equiv, content;
@@ -201,19 +168,6 @@ constexpr char16_t windows_1252_high[32] = {
     0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
-void append_utf8(std::string& out, char32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
 
 // Windows-1252 is the most common legacy charset and glibc leaves five of its bytes undefined,
 // where browsers map them to C1 controls; a table does it exactly, and faster.

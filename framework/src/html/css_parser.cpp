@@ -1,4 +1,5 @@
 #include "html/css_parser.hpp"
+#include "html/markup.hpp"
 
 #include "html/compiled_cache.hpp"
 #include "html/dom.hpp"
@@ -25,24 +26,11 @@ bool is_name_start(char c) {
 }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c) || c == '-'; }
 
-void append_utf8(std::string& out, char32_t code_point) {
+// CSS escapes: NUL, surrogates and values beyond Unicode stand for U+FFFD.
+void append_escaped_code_point(std::string& out, char32_t code_point) {
   if (code_point == 0 || (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF)
     code_point = 0xFFFD;
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
+  append_utf8(out, code_point);
 }
 
 // Recursive descent over the selector grammar of Selectors Level 3 (plus the i/s attribute flags
@@ -148,7 +136,7 @@ class parser {
         const char c = peek();
         code_point = code_point * 16 + static_cast<char32_t>(is_digit(c) ? c - '0' : ascii_lower(c) - 'a' + 10);
       }
-      append_utf8(out, code_point);
+      append_escaped_code_point(out, code_point);
       if (peek() == '\r' && peek(1) == '\n')
         pos_ += 2;
       else if (!at_end() && is_whitespace(peek()))
