@@ -6,13 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 using namespace orbweaver;
 using namespace orbweaver::testing;
@@ -223,20 +219,14 @@ TEST(Cookies, DebugLogsEveryCookieSentAndReceived) {
   s->starts.push_back(step(site.server.url("/login?user=alice"), "login", {}, [&] {
     return std::vector<request>{step(site.server.url("/whoami"), "whoami")};
   }));
-  auto log_path =
-      std::filesystem::temp_directory_path() / ("orbweaver-cookies-" + std::to_string(::getpid()) + ".log");
-  std::filesystem::remove(log_path);
-  auto result = run_crawl(std::move(s), {{"COOKIES_DEBUG", "true"}, {"LOG_LEVEL", "DEBUG"}, {"LOG_FILE", log_path.string()}});
+  auto result = run_crawl_with_log(std::move(s), {{"COOKIES_DEBUG", "true"}, {"LOG_LEVEL", "DEBUG"}});
   EXPECT_EQ(result.reason, "finished");
-  std::ifstream in(log_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_NE(text.str().find("[cookies] DEBUG: Received cookie from 200 <" + site.server.url("/login?user=alice") +
-                            ">: Set-Cookie: session=alice; Path=/; HttpOnly"),
+  const std::string& log = result.log;
+  EXPECT_NE(log.find("[cookies] DEBUG: Received cookie from 200 <" + site.server.url("/login?user=alice") +
+                     ">: Set-Cookie: session=alice; Path=/; HttpOnly"),
             std::string::npos)
-      << text.str();
-  EXPECT_NE(text.str().find("[cookies] DEBUG: Sending cookies to <GET " + site.server.url("/whoami") +
-                            ">: Cookie: session=alice; theme=dark"),
+      << log;
+  EXPECT_NE(log.find("[cookies] DEBUG: Sending cookies to <GET " + site.server.url("/whoami") +
+                     ">: Cookie: session=alice; theme=dark"),
             std::string::npos);
-  std::filesystem::remove(log_path);
 }

@@ -9,9 +9,6 @@
 #include <zlib.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <mutex>
 #include <set>
 
@@ -441,18 +438,11 @@ TEST(Crawl, DepthPriorityCrawlsBreadthFirst) {
 TEST(Crawl, LogsProgressEveryInterval) {
   test_server server;
   serve_pages(server, 20, 60ms);
-  auto log_path = std::filesystem::temp_directory_path() / ("orbweaver-logstats-" + std::to_string(::getpid()) + ".log");
-  std::filesystem::remove(log_path);
-  (void)run_crawl(item_per_page_spider(server), {{"LOGSTATS_INTERVAL", "0.2"},
-                                           {"LOG_LEVEL", "INFO"},
-                                           {"LOG_FILE", log_path.string()},
-                                           {"CONCURRENT_REQUESTS_PER_DOMAIN", "1"}});
-  std::ifstream in(log_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_NE(text.str().find("[logstats] INFO: Crawled "), std::string::npos);
-  EXPECT_NE(text.str().find("pages/min), scraped "), std::string::npos);
-  std::filesystem::remove(log_path);
+  const auto result = run_crawl_with_log(item_per_page_spider(server), {{"LOGSTATS_INTERVAL", "0.2"},
+                                                                       {"LOG_LEVEL", "INFO"},
+                                                                       {"CONCURRENT_REQUESTS_PER_DOMAIN", "1"}});
+  EXPECT_NE(result.log.find("[logstats] INFO: Crawled "), std::string::npos);
+  EXPECT_NE(result.log.find("pages/min), scraped "), std::string::npos);
 }
 
 TEST(Crawl, RedirectsAreRecheckedAgainstOffsite) {

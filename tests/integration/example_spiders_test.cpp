@@ -1,4 +1,5 @@
 // The example spiders against the bundled sample site, served from its files on loopback.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -6,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -16,13 +16,6 @@ using namespace orbweaver::testing;
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void serve_directory(test_server& server, const fs::path& root) {
   for (const auto& entry : fs::recursive_directory_iterator(root)) {

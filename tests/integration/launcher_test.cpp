@@ -1,5 +1,6 @@
 // The `orbweaver` executable as a user runs it: exit statuses, messages, and a crawl from the
 // command line into feeds and the SQLite store, against a loopback server.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -22,16 +23,10 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
+using orbweaver::testing::read_file;
 using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct run_result {
   int status = -1;

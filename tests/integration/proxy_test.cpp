@@ -28,6 +28,7 @@ namespace orbweaver::download {
 namespace {
 
 namespace asio = boost::asio;
+using testing::run_finished_crawl;
 using testing::proxy_request;
 using testing::test_certificates;
 using testing::test_proxy;
@@ -362,12 +363,6 @@ class probe_spider : public spider {
     return out;
   }
 };
-
-testing::crawl_result run_finished_crawl(std::unique_ptr<spider> s, const testing::setting_overrides& overrides = {}) {
-  auto result = testing::run_crawl(std::move(s), overrides);
-  EXPECT_EQ(result.reason, "finished");
-  return result;
-}
 
 std::vector<std::string> sorted_targets(const test_proxy& proxy) {
   std::vector<std::string> targets;

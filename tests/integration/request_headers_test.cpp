@@ -17,14 +17,6 @@ using namespace orbweaver::testing;
 
 namespace {
 
-// Every crawl in this file must end normally.
-orbweaver::testing::crawl_result run_finished_crawl(std::unique_ptr<spider> s,
-                                                    const orbweaver::testing::setting_overrides& overrides = {}) {
-  auto result = orbweaver::testing::run_crawl(std::move(s), overrides);
-  EXPECT_EQ(result.reason, "finished");
-  return result;
-}
-
 class link_spider : public spider {
  public:
   link_spider() { name = "headers_probe"; }

@@ -6,27 +6,15 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 using namespace orbweaver;
 using namespace orbweaver::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Every crawl in this file must end normally.
-orbweaver::testing::crawl_result run_finished_crawl(std::unique_ptr<spider> s,
-                                                    const orbweaver::testing::setting_overrides& overrides = {}) {
-  auto result = orbweaver::testing::run_crawl(std::move(s), overrides);
-  EXPECT_EQ(result.reason, "finished");
-  return result;
-}
 
 class status_spider : public spider {
  public:
@@ -95,20 +83,16 @@ TEST(RetryCrawl, GiveUpIsLoggedOnceAsAnError) {
   server.route("/down", [](const test_request&) { return test_reply{.status = 503}; });
   auto s = std::make_unique<status_spider>();
   s->start_urls = {server.url("/down")};
-  auto log_path = std::filesystem::temp_directory_path() / ("orbweaver-retry-" + std::to_string(::getpid()) + ".log");
-  std::filesystem::remove(log_path);
-  auto result = run_finished_crawl(std::move(s), {{"LOG_LEVEL", "DEBUG"}, {"LOG_FILE", log_path.string()}});
-  std::ifstream in(log_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::filesystem::remove(log_path);
+  auto result = run_crawl_with_log(std::move(s), {{"LOG_LEVEL", "DEBUG"}});
+  EXPECT_EQ(result.reason, "finished");
+  const std::string& log = result.log;
 
   const std::string gave_up = "[retry] ERROR: Gave up retrying <GET " + server.url("/down") +
                               "> (failed 3 times): 503 Service Unavailable";
-  auto first = text.str().find(gave_up);
-  ASSERT_NE(first, std::string::npos) << text.str();
-  EXPECT_EQ(text.str().find(gave_up, first + 1), std::string::npos) << "logged once";
-  EXPECT_NE(text.str().find("[retry] DEBUG: Retrying <GET " + server.url("/down") + "> (failed 2 times)"),
+  auto first = log.find(gave_up);
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find(gave_up, first + 1), std::string::npos) << "logged once";
+  EXPECT_NE(log.find("[retry] DEBUG: Retrying <GET " + server.url("/down") + "> (failed 2 times)"),
             std::string::npos);
 }
 

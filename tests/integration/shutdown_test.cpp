@@ -1,5 +1,6 @@
 // SIGINT during a crawl: scheduling stops, requests in flight finish, pipelines close, and every
 // item counted as scraped is in the feed, which stays valid JSON.
+#include "crawl_runner.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -8,8 +9,6 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace orbweaver;
 using namespace orbweaver::testing;
@@ -55,10 +54,7 @@ TEST(Shutdown, SigintFinishesInFlightWorkAndKeepsEveryItem) {
   auto scraped = c.stats().get("item_scraped_count");
   EXPECT_GT(scraped, 1);
   EXPECT_LT(scraped, 150) << "the crawl should have stopped early";
-  std::ifstream in(feed);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto items = json::parse(text.str());
+  auto items = json::parse(read_file(feed));
   ASSERT_TRUE(items.is_array());
   EXPECT_EQ(static_cast<std::int64_t>(items.as_array().size()), scraped);
   std::filesystem::remove(feed);
