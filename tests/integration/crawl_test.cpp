@@ -58,6 +58,20 @@ test_reply index_of(int n, std::string_view prefix = "/page/") {
   return {.body = body};
 }
 
+// An index linking each of n slow pages under two host names of the same server ("127.0.0.1" and
+// "localhost"), so that they fall into two download slots.
+void serve_two_host_index(test_server& server, int n, std::chrono::milliseconds delay) {
+  server.route("/", [&server, n](const test_request&) {
+    std::string body;
+    for (int i = 0; i < n; ++i)
+      body += fmt::format("<a href='{}'>a</a><a href='{}'>b</a>", server.url("/slow/" + std::to_string(i)),
+                          server.url("/slow/" + std::to_string(i), "localhost"));
+    return test_reply{.body = body};
+  });
+  for (int i = 0; i < n; ++i)
+    server.route("/slow/" + std::to_string(i), [delay](const test_request&) { return test_reply{.body = "ok", .delay = delay}; });
+}
+
 }  // namespace
 
 TEST(Crawl, FollowsLinksOnceAndReusesConnections) {
@@ -88,16 +102,7 @@ TEST(Crawl, FollowsLinksOnceAndReusesConnections) {
 
 TEST(Crawl, NeverExceedsGlobalAndPerHostConcurrency) {
   test_server server;
-  // Two host names for the same server make two download slots.
-  server.route("/", [&](const test_request&) {
-    std::string body;
-    for (int i = 0; i < 20; ++i)
-      body += fmt::format("<a href='{}'>a</a><a href='{}'>b</a>", server.url("/slow/" + std::to_string(i)),
-                          server.url("/slow/" + std::to_string(i), "localhost"));
-    return test_reply{.body = body};
-  });
-  for (int i = 0; i < 20; ++i)
-    server.route("/slow/" + std::to_string(i), [](const test_request&) { return test_reply{.body = "ok", .delay = 60ms}; });
+  serve_two_host_index(server, 20, 60ms);
   auto s = std::make_unique<probe_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/")};
@@ -395,15 +400,7 @@ TEST(Crawl, PerIpSlotsShareOneLimitAcrossHostNames) {
   if (!localhost_is_v4) GTEST_SKIP() << "localhost does not resolve to 127.0.0.1 first here";
 
   test_server server;
-  server.route("/", [&](const test_request&) {
-    std::string body;
-    for (int i = 0; i < 10; ++i)
-      body += fmt::format("<a href='{}'>a</a><a href='{}'>b</a>", server.url("/slow/" + std::to_string(i)),
-                          server.url("/slow/" + std::to_string(i), "localhost"));
-    return test_reply{.body = body};
-  });
-  for (int i = 0; i < 10; ++i)
-    server.route("/slow/" + std::to_string(i), [](const test_request&) { return test_reply{.body = "ok", .delay = 50ms}; });
+  serve_two_host_index(server, 10, 50ms);
   auto s = std::make_unique<probe_spider>();
   auto* spy = s.get();
   spy->start_urls = {server.url("/")};
