@@ -1,12 +1,12 @@
 // Whole crawls through engine, downloader, middlewares and scraper against the in-process server.
 #include "crawl_runner.hpp"
+#include "gzip.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
 
 #include <gtest/gtest.h>
 #include <netdb.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <mutex>
@@ -35,20 +35,6 @@ class probe_spider : public spider {
     if (on_parse) on_parse(r, out);
   }
 };
-
-std::string gzip(std::string_view text) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(text.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  zs.avail_in = static_cast<uInt>(text.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // A page with links to /page/0 .. /page/(n-1).
 test_reply index_of(int n, std::string_view prefix = "/page/") {

@@ -20,7 +20,4 @@ struct fault_site {
 // Registers every route on `server` and returns what a crawl of it must produce.
 fault_site serve_fault_site(test_server& server);
 
-// gzip of `gibibytes` GiB of zeros, built without compressing them: one flushed block repeats.
-std::string gzip_bomb(unsigned gibibytes);
-
 }  // namespace orbweaver::testing
