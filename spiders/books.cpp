@@ -33,4 +33,4 @@ class books_spider : public spider {
   }
 };
 
-ORBWEAVER_SPIDER(books_spider);
+ORBWEAVER_SPIDER(books_spider, parse_book);

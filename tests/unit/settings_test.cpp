@@ -196,7 +196,7 @@ TEST(Settings, MarkdownReferenceListsEverySetting) {
 // The table and the code that reads it agree: a name read but not declared would throw in the
 // middle of a crawl, and a name declared but never read would be accepted and silently ignored.
 TEST(Settings, TableMatchesTheNamesTheCodeReads) {
-  auto root = std::filesystem::path(__FILE__).parent_path() / "../..";
+  auto root = std::filesystem::path(ORBWEAVER_SOURCE_DIR);
   std::regex getter(R"re(\b(?:get_bool|get_int|get_double|get_string|get_list|get_dict|get_priorities)\("([A-Z0-9_]+)")re");
   std::regex quoted_name(R"re("([A-Z][A-Z0-9_]+)")re");
   std::set<std::string> read, quoted;
@@ -221,7 +221,7 @@ TEST(Settings, TableMatchesTheNamesTheCodeReads) {
 }
 
 TEST(Settings, DocsFileIsUpToDate) {
-  auto docs = std::filesystem::path(__FILE__).parent_path() / "../../docs/settings.md";
+  auto docs = std::filesystem::path(ORBWEAVER_SOURCE_DIR) / "docs/settings.md";
   std::ifstream in(docs);
   ASSERT_TRUE(in) << "missing " << docs;
   std::stringstream text;

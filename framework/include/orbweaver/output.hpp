@@ -25,12 +25,14 @@ class output {
   void follow(std::string_view href, callback_fn cb = {});
   template <class S>
   void follow(std::string_view href, void (S::*cb)(const response&, output&)) {
-    follow(href, bind_callback(cb));
+    follow_named(href, bind_callback(cb), detail::registered_name(detail::key_of(typeid(S), cb)));
   }
   void follow_all(const selector_list& hrefs, callback_fn cb = {});
   template <class S>
   void follow_all(const selector_list& hrefs, void (S::*cb)(const response&, output&)) {
-    follow_all(hrefs, bind_callback(cb));
+    const auto name = detail::registered_name(detail::key_of(typeid(S), cb));
+    const auto bound = bind_callback(cb);
+    for (const auto& href : hrefs) follow_named(href.get(), bound, name);
   }
 
   std::vector<item>& items() { return items_; }
@@ -39,6 +41,8 @@ class output {
   const std::vector<std::error_code>& unfollowable_links() const { return unfollowable_; }
 
  private:
+  void follow_named(std::string_view href, callback_fn cb, std::string callback_name);
+
   const response* source_;
   std::vector<item> items_;
   std::vector<request> requests_;

@@ -3,10 +3,13 @@
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
 
+#include <array>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <typeindex>
 
 namespace orbweaver {
 
@@ -26,6 +29,24 @@ struct failure {
 // Callbacks run on the parse pool with the spider, a read-only response and an output sink.
 using callback_fn = std::function<void(spider&, const response&, output&)>;
 using errback_fn = std::function<void(spider&, const failure&, output&)>;
+
+namespace detail {
+// Identifies a member function of a spider class, so that the name it was registered under
+// (ORBWEAVER_SPIDER) can be found from a member pointer.
+struct member_key {
+  std::type_index owner;
+  std::array<unsigned char, 2 * sizeof(void*)> bytes{};
+};
+template <class M>
+member_key key_of(std::type_index owner, M member) {
+  static_assert(sizeof(M) <= sizeof(member_key::bytes), "unexpected member pointer size");
+  member_key key{owner};
+  std::memcpy(key.bytes.data(), &member, sizeof member);
+  return key;
+}
+// The registered name of a callback or errback; empty when it was not registered.
+std::string registered_name(const member_key& key);
+}  // namespace detail
 
 template <class S>
 callback_fn bind_callback(void (S::*method)(const response&, output&)) {
@@ -52,13 +73,32 @@ struct request {
   json::object cb_kwargs;     // arguments for the callback, read back through response::req()
   callback_fn callback;       // empty: the spider's parse()
   errback_fn errback;         // empty: failures are only logged and counted
+  // The names callback and errback were registered under (ORBWEAVER_SPIDER(cls, method...)), set
+  // when they are given as member pointers. A request is written to disk or sent to another process
+  // by these names; one whose callback or errback has no name cannot be (see request_json.hpp).
+  // An empty callback with an empty name means parse().
+  std::string callback_name;
+  std::string errback_name;
 
   request() = default;
   explicit request(std::string u) : url(std::move(u)) {}
   request(std::string u, callback_fn cb) : url(std::move(u)), callback(std::move(cb)) {}
   template <class S>
-  request(std::string u, void (S::*cb)(const response&, output&))
-      : url(std::move(u)), callback(bind_callback(cb)) {}
+  request(std::string u, void (S::*cb)(const response&, output&)) : url(std::move(u)) {
+    set_callback(cb);
+  }
+
+  // Set the callback or errback from a member function of the spider, with its registered name.
+  template <class S>
+  void set_callback(void (S::*cb)(const response&, output&)) {
+    callback = bind_callback(cb);
+    callback_name = detail::registered_name(detail::key_of(typeid(S), cb));
+  }
+  template <class S>
+  void set_errback(void (S::*eb)(const failure&, output&)) {
+    errback = bind_errback(eb);
+    errback_name = detail::registered_name(detail::key_of(typeid(S), eb));
+  }
 };
 
 }  // namespace orbweaver

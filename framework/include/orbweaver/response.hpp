@@ -54,6 +54,12 @@ class response {
   // Fragments are dropped.
   std::optional<std::string> urljoin(std::string_view href, std::error_code* why = nullptr) const;
   std::optional<request> follow(std::string_view href, callback_fn cb = {}) const;
+  template <class S>
+  std::optional<request> follow(std::string_view href, void (S::*cb)(const response&, output&)) const {
+    auto r = follow(href);
+    if (r) r->set_callback(cb);
+    return r;
+  }
 
  private:
   request request_;

@@ -9,7 +9,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <typeindex>
 #include <vector>
 
 namespace orbweaver {
@@ -44,9 +47,39 @@ void register_spider(spider_factory factory);
 std::unique_ptr<spider> create_spider(std::string_view name);  // nullptr when unknown
 std::vector<std::string> spider_names();                        // sorted
 
+// Named callbacks and errbacks of a spider's class, as ORBWEAVER_SPIDER(cls, method...) declared
+// them; "parse" is always a callback. nullopt for a name that was not declared.
+std::optional<callback_fn> spider_callback(const spider& s, std::string_view name);
+std::optional<errback_fn> spider_errback(const spider& s, std::string_view name);
+std::vector<std::string> callback_names(const spider& s);  // sorted, "parse" included
+std::vector<std::string> errback_names(const spider& s);   // sorted
+
 namespace detail {
+// One method named in ORBWEAVER_SPIDER: a callback or an errback.
+struct named_member {
+  std::string name;
+  member_key key;
+  callback_fn callback;
+  errback_fn errback;
+};
+template <class S>
+named_member name_member(const char* name, void (S::*cb)(const response&, output&)) {
+  return {name, key_of(typeid(S), cb), bind_callback(cb), {}};
+}
+template <class S>
+named_member name_member(const char* name, void (S::*eb)(const failure&, output&)) {
+  return {name, key_of(typeid(S), eb), {}, bind_errback(eb)};
+}
+void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members);
+
+template <class S>
 struct spider_registration {
-  explicit spider_registration(spider_factory f) { register_spider(std::move(f)); }
+  explicit spider_registration(std::vector<named_member> members) {
+    static_assert(std::is_base_of_v<spider, S>, "ORBWEAVER_SPIDER names a class derived from orbweaver::spider");
+    members.push_back(name_member<S>("parse", static_cast<void (S::*)(const response&, output&)>(&S::parse)));
+    register_spider_class(typeid(S), [] { return std::unique_ptr<spider>(std::make_unique<S>()); },
+                          std::move(members));
+  }
 };
 }  // namespace detail
 
@@ -54,9 +87,28 @@ struct spider_registration {
 
 #define ORBWEAVER_CONCAT_INNER(a, b) a##b
 #define ORBWEAVER_CONCAT(a, b) ORBWEAVER_CONCAT_INNER(a, b)
-// Register a spider class (default-constructible; its constructor sets `name`).
-#define ORBWEAVER_SPIDER(cls)                                                     \
-  static const ::orbweaver::detail::spider_registration ORBWEAVER_CONCAT(         \
-      orbweaver_spider_registration_, __LINE__) {                                 \
-    [] { return std::unique_ptr<::orbweaver::spider>(std::make_unique<cls>()); } \
+
+// Calls macro(cls, x) for each further argument (up to 256), in order.
+#define ORBWEAVER_FOR_EACH(macro, cls, ...) \
+  __VA_OPT__(ORBWEAVER_EXPAND(ORBWEAVER_FOR_EACH_STEP(macro, cls, __VA_ARGS__)))
+#define ORBWEAVER_FOR_EACH_STEP(macro, cls, first, ...) \
+  macro(cls, first) __VA_OPT__(ORBWEAVER_FOR_EACH_AGAIN ORBWEAVER_PARENS(macro, cls, __VA_ARGS__))
+#define ORBWEAVER_FOR_EACH_AGAIN() ORBWEAVER_FOR_EACH_STEP
+#define ORBWEAVER_PARENS ()
+#define ORBWEAVER_EXPAND(...) ORBWEAVER_EXPAND3(ORBWEAVER_EXPAND3(ORBWEAVER_EXPAND3(ORBWEAVER_EXPAND3(__VA_ARGS__))))
+#define ORBWEAVER_EXPAND3(...) ORBWEAVER_EXPAND2(ORBWEAVER_EXPAND2(ORBWEAVER_EXPAND2(ORBWEAVER_EXPAND2(__VA_ARGS__))))
+#define ORBWEAVER_EXPAND2(...) ORBWEAVER_EXPAND1(ORBWEAVER_EXPAND1(ORBWEAVER_EXPAND1(ORBWEAVER_EXPAND1(__VA_ARGS__))))
+#define ORBWEAVER_EXPAND1(...) __VA_ARGS__
+#define ORBWEAVER_NAME_MEMBER(cls, method) ::orbweaver::detail::name_member<cls>(#method, &cls::method),
+
+// Register a spider class (default-constructible; its constructor sets `name`) and name the
+// methods that serve as its callbacks and errbacks, so that requests can refer to them by name:
+//   ORBWEAVER_SPIDER(books_spider, parse_book, on_error);
+// parse() is always named "parse".
+#define ORBWEAVER_SPIDER(cls, ...)                                                         \
+  static const ::orbweaver::detail::spider_registration<cls> ORBWEAVER_CONCAT(            \
+      orbweaver_spider_registration_, __LINE__) {                                          \
+    std::vector<::orbweaver::detail::named_member> {                                       \
+      ORBWEAVER_FOR_EACH(ORBWEAVER_NAME_MEMBER, cls, __VA_ARGS__)                          \
+    }                                                                                      \
   }

@@ -7,7 +7,9 @@
 
 namespace orbweaver {
 
-void output::follow(std::string_view href, callback_fn cb) {
+void output::follow(std::string_view href, callback_fn cb) { follow_named(href, std::move(cb), {}); }
+
+void output::follow_named(std::string_view href, callback_fn cb, std::string callback_name) {
   std::error_code why;
   auto target = source_ ? source_->urljoin(href, &why) : url::normalize(href, &why);
   if (!target) {
@@ -15,7 +17,8 @@ void output::follow(std::string_view href, callback_fn cb) {
     unfollowable_.push_back(why);
     return;
   }
-  requests_.emplace_back(std::move(*target), std::move(cb));
+  auto& r = requests_.emplace_back(std::move(*target), std::move(cb));
+  r.callback_name = std::move(callback_name);
 }
 
 void output::follow_all(const selector_list& hrefs, callback_fn cb) {

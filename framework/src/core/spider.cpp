@@ -1,6 +1,7 @@
 #include <orbweaver/spider.hpp>
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 namespace orbweaver {
@@ -11,7 +12,78 @@ std::vector<spider_factory>& spider_factories() {
   return factories;
 }
 
+// Methods named by ORBWEAVER_SPIDER, by the class that named them. Written during static
+// initialisation only, so callbacks on the pool read it without a lock.
+std::map<std::type_index, std::vector<detail::named_member>>& named_members() {
+  static std::map<std::type_index, std::vector<detail::named_member>> members;
+  return members;
+}
+
+const detail::named_member* find_member(const spider& s, std::string_view name) {
+  auto it = named_members().find(typeid(s));
+  if (it == named_members().end()) return nullptr;
+  for (const auto& m : it->second)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 }  // namespace
+
+namespace detail {
+
+void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members) {
+  auto& named = named_members()[cls];
+  for (auto& m : members) {
+    auto same_name = [&](const named_member& other) { return other.name == m.name; };
+    if (std::none_of(named.begin(), named.end(), same_name)) named.push_back(std::move(m));
+  }
+  register_spider(std::move(factory));
+}
+
+std::string registered_name(const member_key& key) {
+  const auto& all = named_members();
+  if (auto it = all.find(key.owner); it != all.end())
+    for (const auto& m : it->second)
+      if (m.key.bytes == key.bytes) return m.name;
+  // A method inherited from a base class is written &derived::m but has the base's type: accept
+  // the one registration whose member pointer is the same, if it is the only one.
+  const named_member* found = nullptr;
+  for (const auto& [owner, members] : all)
+    for (const auto& m : members)
+      if (m.key.bytes == key.bytes) {
+        if (found && found->name != m.name) return {};
+        found = &m;
+      }
+  return found ? found->name : std::string{};
+}
+
+}  // namespace detail
+
+std::optional<callback_fn> spider_callback(const spider& s, std::string_view name) {
+  if (const auto* m = find_member(s, name); m && m->callback) return m->callback;
+  if (name == "parse") return callback_fn([](spider& target, const response& r, output& out) { target.parse(r, out); });
+  return std::nullopt;
+}
+
+std::optional<errback_fn> spider_errback(const spider& s, std::string_view name) {
+  if (const auto* m = find_member(s, name); m && m->errback) return m->errback;
+  return std::nullopt;
+}
+
+namespace {
+std::vector<std::string> member_names(const spider& s, bool callbacks) {
+  std::vector<std::string> names;
+  if (auto it = named_members().find(typeid(s)); it != named_members().end())
+    for (const auto& m : it->second)
+      if (callbacks ? bool(m.callback) : bool(m.errback)) names.push_back(m.name);
+  if (callbacks && std::find(names.begin(), names.end(), "parse") == names.end()) names.push_back("parse");
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+std::vector<std::string> callback_names(const spider& s) { return member_names(s, true); }
+std::vector<std::string> errback_names(const spider& s) { return member_names(s, false); }
 
 std::vector<request> spider::start_requests() {
   std::vector<request> requests;
