@@ -1,4 +1,5 @@
 #include "feed_export.hpp"
+#include "engine/builtin_components.hpp"
 #include "core/text.hpp"
 
 #include "item_json.hpp"
@@ -99,6 +100,20 @@ std::optional<feed_format> feed_format_for(std::string_view path) {
   return std::nullopt;
 }
 
+std::optional<feed_target> parse_feed_uri(std::string_view uri) {
+  if (auto colon = uri.rfind(':'); colon != std::string_view::npos) {
+    auto suffix = text::ascii_lowered(uri.substr(colon + 1));
+    std::optional<feed_format> named;
+    if (suffix == "jsonl" || suffix == "jl" || suffix == "jsonlines") named = feed_format::json_lines;
+    if (suffix == "json") named = feed_format::json;
+    if (suffix == "csv") named = feed_format::csv;
+    if (named && colon > 0) return feed_target{std::string(uri.substr(0, colon)), *named};
+  }
+  if (uri == standard_output_path) return std::nullopt;  // standard output has no extension to go by
+  if (auto format = feed_format_for(uri)) return feed_target{std::string(uri), *format};
+  return std::nullopt;
+}
+
 std::string_view format_name(feed_format format) {
   switch (format) {
     case feed_format::json_lines: return "jsonlines";
@@ -113,6 +128,11 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
   if (options_.format == feed_format::csv && options_.ascii_only)
     throw std::runtime_error(fmt::format(
         "feed '{}': CSV has no escape for non-ASCII text, so only JSON feeds can be written as ascii", path));
+  if (path == standard_output_path) {
+    file_ = stdout;
+    if (options_.format == feed_format::json) buffer_ = "[";
+    return;
+  }
 
   std::error_code ec;
   auto directory = std::filesystem::path(path).parent_path();
@@ -217,7 +237,8 @@ void feed_writer::close() {
 
 void feed_writer::close_file() {
   std::FILE* file = std::exchange(file_, nullptr);
-  if (std::fclose(file) != 0)
+  // Standard output stays open for whoever prints after the crawl; only its buffer is written.
+  if (file == stdout ? std::fflush(file) != 0 : std::fclose(file) != 0)
     throw std::runtime_error(fmt::format("closing feed '{}': {}", options_.path, std::strerror(errno)));
 }
 
@@ -244,17 +265,16 @@ class feed_export_pipeline : public item_pipeline {
     std::vector<feed_options> all_options;
     std::set<std::string> seen;
     bool ascii_only = ascii_only_encoding(config.get_string("FEED_EXPORT_ENCODING"));
-    for (auto& path : paths) {
-      auto format = feed_format_for(path);
-      if (!format)
-        throw std::runtime_error(
-            fmt::format("feed '{}': unknown format; name the file .jsonl, .jl, .json or .csv", path));
-      if (!seen.insert(path).second) throw std::runtime_error(fmt::format("feed '{}' is listed twice in FEEDS", path));
-      if (ascii_only && *format == feed_format::csv)
+    for (auto& uri : paths) {
+      auto target = parse_feed_uri(uri);
+      if (!target) throw std::runtime_error(fmt::format("feed '{}': {}", uri, unknown_feed_format_advice));
+      if (!seen.insert(target->path).second)
+        throw std::runtime_error(fmt::format("feed '{}' is listed twice in FEEDS", target->path));
+      if (ascii_only && target->format == feed_format::csv)
         throw std::runtime_error(fmt::format(
-            "feed '{}': FEED_EXPORT_ENCODING is ascii, and CSV has no escape for non-ASCII text", path));
-      all_options.push_back({path, *format, config.get_bool("FEED_OVERWRITE"), config.get_list("FEED_EXPORT_FIELDS"),
-                             ascii_only});
+            "feed '{}': FEED_EXPORT_ENCODING is ascii, and CSV has no escape for non-ASCII text", uri));
+      all_options.push_back({target->path, target->format, config.get_bool("FEED_OVERWRITE"),
+                             config.get_list("FEED_EXPORT_FIELDS"), ascii_only});
     }
     for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     return true;
@@ -277,7 +297,9 @@ class feed_export_pipeline : public item_pipeline {
   boost::asio::awaitable<void> close(spider&) override {
     for (auto& feed : feeds_) {
       auto format = format_name(feed.writer->options().format);
-      const auto& path = feed.writer->options().path;
+      // Scrapy names standard output "stdout:".
+      std::string_view path = feed.writer->options().path;
+      if (path == standard_output_path) path = "stdout:";
       try {
         feed.writer->close();
       } catch (const std::exception& e) {
@@ -309,6 +331,6 @@ class feed_export_pipeline : public item_pipeline {
 
 // After user pipelines (Scrapy's conventional range is 0-1000): items are exported as they leave
 // the last of them, as Scrapy's feed exporter sees them on item_scraped.
-ORBWEAVER_PIPELINE(feed_export_pipeline, "feed_export", 1100);
+ORBWEAVER_BUILTIN_PIPELINE(feed_export_pipeline, "feed_export", 1100);
 
 }  // namespace orbweaver::pipelines

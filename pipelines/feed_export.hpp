@@ -1,5 +1,6 @@
 #pragma once
-// Feed exports: every path in FEEDS gets a feed_writer, its format chosen by the extension.
+// Feed exports: every feed in FEEDS gets a feed_writer, its format chosen by the extension or a
+// ":FORMAT" suffix; "-:FORMAT" writes to standard output (the log stays on standard error).
 // The writer has no crawler dependency (it is tested on its own); the pipeline reads the settings,
 // feeds each item to every writer and reports to the stats.
 //
@@ -22,11 +23,25 @@ enum class feed_format { json_lines, json, csv };
 
 // By extension, case-insensitive; nullopt for an extension we do not export.
 std::optional<feed_format> feed_format_for(std::string_view path);
+
+// A feed as -o and FEEDS name it, as Scrapy writes feed URIs: "items.jsonl" (the format from the
+// extension), "items.out:csv" (the format after the last colon, only when it names one: jsonl, jl,
+// jsonlines, json, csv; so "data:2026.jsonl" is a path), "-:jsonl" for standard output.
+struct feed_target {
+  std::string path;  // "-": standard output
+  feed_format format;
+};
+std::optional<feed_target> parse_feed_uri(std::string_view uri);
+inline constexpr std::string_view standard_output_path = "-";
+// What to say about a feed parse_feed_uri refuses.
+inline constexpr std::string_view unknown_feed_format_advice =
+    "unknown format; name the file .jsonl, .jl, .json or .csv, or give the format after a colon "
+    "(items.out:csv; -:jsonl for standard output)";
 // "jsonlines", "json", "csv" (Scrapy's format names, used in stats keys and log lines).
 std::string_view format_name(feed_format format);
 
 struct feed_options {
-  std::string path{};
+  std::string path{};  // standard_output_path for standard output
   feed_format format = feed_format::json_lines;
   bool overwrite = false;           // truncate instead of appending
   std::vector<std::string> fields{};  // export these, in this order (empty: the first item's keys for CSV)

@@ -1,4 +1,5 @@
 #include "sqlite_store.hpp"
+#include "engine/builtin_components.hpp"
 
 #include "item_json.hpp"
 
@@ -196,6 +197,6 @@ class sqlite_store_pipeline : public item_pipeline {
 }  // namespace
 
 // After the feed exports and every user pipeline.
-ORBWEAVER_PIPELINE(sqlite_store_pipeline, "sqlite_store", 1200);
+ORBWEAVER_BUILTIN_PIPELINE(sqlite_store_pipeline, "sqlite_store", 1200);
 
 }  // namespace orbweaver::pipelines

@@ -2,6 +2,7 @@
 // created; a mistake exits with status 2 without a single request made.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "project.hpp"
 
 #include "feed_export.hpp"
 
@@ -33,8 +34,9 @@ constexpr std::string_view crawl_help =
     "  -a NAME=VALUE         set spider argument (may be repeated)\n"
     "  -o FILE, --output FILE\n"
     "                        append scraped items to the end of FILE (may be\n"
-    "                        repeated); the format follows the extension:\n"
-    "                        .jsonl or .jl (JSON lines), .json, .csv\n"
+    "                        repeated); the format follows the extension\n"
+    "                        (.jsonl or .jl for JSON lines, .json, .csv) or a\n"
+    "                        colon: items.out:csv; -:jsonl writes to standard output\n"
     "  -O FILE, --overwrite-output FILE\n"
     "                        dump scraped items into FILE, overwriting any existing\n"
     "                        file (may be repeated; not with -o)\n"
@@ -75,6 +77,7 @@ struct crawl_plan {
 // FEEDS given with -s, as in Scrapy.
 crawl_plan plan_crawl(const parsed_args& parsed) {
   crawl_plan plan;
+  apply_project_settings(plan.config);
   if (parsed.positionals.empty()) throw usage_error("missing spider name");
   if (parsed.positionals.size() > 1) throw usage_error(fmt::format("unexpected argument: {}", parsed.positionals[1]));
   plan.spider_name = parsed.positionals[0];
@@ -95,8 +98,8 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
       }
     } else if (spec == output || spec == overwrite_output) {
       (spec == output ? appending : overwriting) = true;
-      if (!pipelines::feed_format_for(value))
-        throw usage_error(fmt::format("cannot export to '{}': unknown format; name the file .jsonl, .jl, .json or .csv", value));
+      if (!pipelines::parse_feed_uri(value))
+        throw usage_error(fmt::format("cannot export to '{}': {}", value, pipelines::unknown_feed_format_advice));
       // FEEDS is a comma-separated list.
       if (value.find(',') != std::string::npos)
         throw usage_error(fmt::format("cannot export to '{}': a feed path cannot contain a comma", value));
@@ -155,7 +158,11 @@ int crawl_command(std::span<const std::string> args) {
     auto known = spider_names();
     std::string list;
     for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
-    throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; no spiders are compiled in", plan.spider_name)
+    if (known.empty() && !running_project_file()) {
+      fmt::print(stderr, "orbweaver crawl: error: {}\n", no_project_message());
+      return 1;
+    }
+    throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; the project has no spiders yet (orbweaver genspider NAME DOMAIN adds one)", plan.spider_name)
                                     : fmt::format("unknown spider '{}'; known spiders: {}", plan.spider_name, list));
   }
   target->args = std::move(plan.spider_args);

@@ -15,12 +15,19 @@ int settings_command(std::span<const std::string> args) {
         "=====\n"
         "  orbweaver settings\n"
         "\n"
-        "Print every setting with its type, default and description as a markdown table\n"
-        "(docs/settings.md is this output: orbweaver settings > docs/settings.md)\n");
+        "Print every setting with its type, default and description as a markdown table:\n"
+        "the built-ins (docs/settings.md is this table: orbweaver settings > docs/settings.md),\n"
+        "then the settings the components compiled in declare (ORBWEAVER_SETTING)\n");
     return 0;
   }
   if (!parsed.positionals.empty()) throw usage_error(fmt::format("unexpected argument: {}", parsed.positionals[0]));
-  fmt::print("{}", settings_markdown());
+  try {
+    check_setting_declarations();
+  } catch (const settings_error& e) {
+    fmt::print(stderr, "orbweaver settings: error: {}\n", e.what());
+    return 2;
+  }
+  fmt::print("{}{}", settings_markdown(), component_settings_markdown());
   return 0;
 }
 

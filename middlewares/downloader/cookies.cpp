@@ -1,4 +1,5 @@
 #include "downloader/cookies.hpp"
+#include "engine/builtin_components.hpp"
 #include "core/text.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -96,6 +97,6 @@ awaitable<response_action> cookies_middleware::process_response(const request& r
   co_return resp;
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(cookies_middleware, "cookies", 700);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(cookies_middleware, "cookies", 700);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "downloader/default_headers.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/settings.hpp>
@@ -44,7 +45,7 @@ awaitable<request_action> user_agent_middleware::process_request(request& r, spi
   co_return pass;
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(default_headers_middleware, "default_headers", 400);
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(user_agent_middleware, "user_agent", 500);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(default_headers_middleware, "default_headers", 400);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(user_agent_middleware, "user_agent", 500);
 
 }  // namespace orbweaver::middlewares

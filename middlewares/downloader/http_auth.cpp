@@ -1,4 +1,5 @@
 #include "downloader/http_auth.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -53,6 +54,6 @@ awaitable<request_action> http_auth_middleware::process_request(request& r, spid
   co_return pass;
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(http_auth_middleware, "http_auth", 300);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(http_auth_middleware, "http_auth", 300);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "downloader/http_compression.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -43,6 +44,6 @@ awaitable<response_action> http_compression_middleware::process_response(const r
                                        std::move(decoded.body));
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(http_compression_middleware, "http_compression", 590);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(http_compression_middleware, "http_compression", 590);
 
 }  // namespace orbweaver::middlewares

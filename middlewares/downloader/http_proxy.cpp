@@ -1,4 +1,5 @@
 #include "downloader/http_proxy.hpp"
+#include "engine/builtin_components.hpp"
 #include "downloader/http_auth.hpp"
 
 #include "core/text.hpp"
@@ -214,6 +215,6 @@ awaitable<request_action> http_proxy_middleware::process_request(request& r, spi
   co_return pass;
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(http_proxy_middleware, "http_proxy", 750);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(http_proxy_middleware, "http_proxy", 750);
 
 }  // namespace orbweaver::middlewares

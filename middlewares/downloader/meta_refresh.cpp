@@ -1,4 +1,5 @@
 #include "downloader/meta_refresh.hpp"
+#include "engine/builtin_components.hpp"
 #include "core/text.hpp"
 
 #include "html/charset.hpp"
@@ -206,6 +207,6 @@ awaitable<response_action> meta_refresh_middleware::process_response(const reque
   co_return follower_.follow(r, std::move(next), "meta refresh");
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(meta_refresh_middleware, "meta_refresh", 580);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(meta_refresh_middleware, "meta_refresh", 580);
 
 }  // namespace orbweaver::middlewares

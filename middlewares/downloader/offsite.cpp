@@ -1,4 +1,5 @@
 #include "downloader/offsite.hpp"
+#include "engine/builtin_components.hpp"
 
 #include "spider/offsite.hpp"
 
@@ -22,6 +23,6 @@ awaitable<request_action> offsite_downloader_middleware::process_request(request
   co_return make_error_code(errc::offsite);
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(offsite_downloader_middleware, "offsite", 50);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(offsite_downloader_middleware, "offsite", 50);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "downloader/redirect.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -94,6 +95,6 @@ awaitable<response_action> redirect_middleware::process_response(const request& 
   co_return follower_.follow(r, std::move(*next), status);
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(redirect_middleware, "redirect", 600);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(redirect_middleware, "redirect", 600);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "downloader/retry.hpp"
+#include "engine/builtin_components.hpp"
 #include "core/text.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -150,6 +151,6 @@ awaitable<exception_action> retry_middleware::process_exception(const request& r
   co_return pass;
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(retry_middleware, "retry", 550);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(retry_middleware, "retry", 550);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "downloader/robots_txt.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -127,6 +128,6 @@ awaitable<void> robots_txt_middleware::fetch(const robots_location& where, origi
   state.fetched->cancel();
 }
 
-ORBWEAVER_DOWNLOADER_MIDDLEWARE(robots_txt_middleware, "robots_txt", 100);
+ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(robots_txt_middleware, "robots_txt", 100);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "spider/depth.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -38,6 +39,6 @@ awaitable<void> depth_middleware::process_spider_output(const response* source, 
   co_return;
 }
 
-ORBWEAVER_SPIDER_MIDDLEWARE(depth_middleware, "depth", 900);
+ORBWEAVER_BUILTIN_SPIDER_MIDDLEWARE(depth_middleware, "depth", 900);
 
 }  // namespace orbweaver::middlewares

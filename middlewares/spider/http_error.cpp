@@ -1,4 +1,5 @@
 #include "spider/http_error.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -37,6 +38,6 @@ awaitable<std::error_code> http_error_middleware::process_spider_input(const res
   co_return make_error_code(errc::http_error);
 }
 
-ORBWEAVER_SPIDER_MIDDLEWARE(http_error_middleware, "http_error", 50);
+ORBWEAVER_BUILTIN_SPIDER_MIDDLEWARE(http_error_middleware, "http_error", 50);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "spider/offsite.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -51,6 +52,6 @@ awaitable<void> offsite_middleware::process_spider_output(const response* source
   co_return;
 }
 
-ORBWEAVER_SPIDER_MIDDLEWARE(offsite_middleware, "offsite", 500);
+ORBWEAVER_BUILTIN_SPIDER_MIDDLEWARE(offsite_middleware, "offsite", 500);
 
 }  // namespace orbweaver::middlewares

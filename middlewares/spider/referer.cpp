@@ -1,4 +1,5 @@
 #include "spider/referer.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -120,6 +121,6 @@ awaitable<void> referer_middleware::process_spider_output(const response* source
   }
 }
 
-ORBWEAVER_SPIDER_MIDDLEWARE(referer_middleware, "referer", 700);
+ORBWEAVER_BUILTIN_SPIDER_MIDDLEWARE(referer_middleware, "referer", 700);
 
 }  // namespace orbweaver::middlewares

@@ -1,4 +1,5 @@
 #include "spider/url_length.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -26,6 +27,6 @@ awaitable<void> url_length_middleware::process_spider_output(const response*, st
   co_return;
 }
 
-ORBWEAVER_SPIDER_MIDDLEWARE(url_length_middleware, "url_length", 800);
+ORBWEAVER_BUILTIN_SPIDER_MIDDLEWARE(url_length_middleware, "url_length", 800);
 
 }  // namespace orbweaver::middlewares

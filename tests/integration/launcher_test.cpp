@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +66,34 @@ class LauncherTest : public ::testing::Test {
     posix_spawn_file_actions_destroy(&actions);
     result.out = read_file(out_path);
     result.err = read_file(err_path);
+    return result;
+  }
+
+  // Runs the binary with standard output and error on a pseudo-terminal, as in a person's shell;
+  // `environment` is all it gets. Returns what the terminal showed.
+  run_result run_in_terminal(std::vector<std::string> args, std::vector<std::string> environment) {
+    args.insert(args.begin(), binary_.string());
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    winsize size{.ws_row = 24, .ws_col = 200, .ws_xpixel = 0, .ws_ypixel = 0};
+    int terminal = -1;
+    // The test server's threads run in this process: between fork and exec only async-signal-safe calls.
+    pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
+    if (pid == 0) {
+      if (chdir(dir_.c_str()) == 0) execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+    run_result result;
+    if (pid < 0) return result;
+    char buffer[4096];
+    for (ssize_t n; (n = read(terminal, buffer, sizeof buffer)) > 0;) result.out.append(buffer, static_cast<std::size_t>(n));
+    close(terminal);  // read fails with EIO once the child is gone and the terminal hung up
+    int wait_status = 0;
+    waitpid(pid, &wait_status, 0);
+    result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
     return result;
   }
 
@@ -223,6 +252,101 @@ TEST_F(LauncherTest, CrawlWritesFeedsAndStore) {
   int count = 0;
   for (std::string l; std::getline(lines, l);) ++count;
   EXPECT_EQ(count, 2);
+}
+
+}  // namespace
+
+namespace {
+
+// Feed URIs as Scrapy writes them: "-:jsonl" is standard output, "FILE:csv" names the format.
+TEST_F(LauncherTest, FeedsToStandardOutputAndFormatAfterAColon) {
+  test_server server;
+  serve_bookshop(server);
+  auto result = run({"crawl", "books", "-a", "url=" + server.url("/"), "-o", "-:jsonl", "-o", "items.out:csv"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  auto line = boost::json::parse(result.out).as_object();  // exactly one JSON object: no log on stdout
+  EXPECT_EQ(line.at("title").as_string(), "Café «東京», \"quoted\"");
+  EXPECT_NE(result.err.find("Stored jsonlines feed (1 items) in: stdout:"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("Stored csv feed (1 items) in: items.out"), std::string::npos) << result.err;
+  EXPECT_TRUE(read_file(dir_ / "items.out").starts_with("title,price,availability,rating,url,category\r\n"));
+
+  auto no_format = run({"crawl", "books", "-a", "url=" + server.url("/"), "-o", "-"});
+  EXPECT_EQ(no_format.status, 2);
+  EXPECT_NE(no_format.err.find("cannot export to '-': unknown format"), std::string::npos) << no_format.err;
+}
+
+// Scrapy's DEBUG lines for items and for the first (or, with DUPEFILTER_DEBUG, every) duplicate.
+TEST_F(LauncherTest, DebugLinesForItemsAndDuplicates) {
+  test_server server;
+  serve_bookshop(server);
+  // Two links to the same book: the second is a duplicate.
+  server.route("/", [](const test_request&) {
+    test_reply reply{.body = R"(<html><body><article class="product_pod"><h3><a href="/book.html">x</a></h3></article>
+      <article class="product_pod"><h3><a href="/book.html">again</a></h3></article></body></html>)"};
+    reply.headers.set("Content-Type", "text/html; charset=utf-8");
+    return reply;
+  });
+  auto result = run({"crawl", "books", "-a", "url=" + server.url("/"), "-L", "DEBUG"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("[scraper] DEBUG: Scraped from <200 " + server.url("/book.html") + ">\n{\"title\":"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("[dupefilter] DEBUG: Filtered duplicate request: <GET " + server.url("/book.html") +
+                            "> - no more duplicates will be shown (see DUPEFILTER_DEBUG to show all duplicates)"),
+            std::string::npos)
+      << result.err;
+
+  auto every = run({"crawl", "books", "-a", "url=" + server.url("/"), "-L", "DEBUG", "-s", "DUPEFILTER_DEBUG=true"});
+  ASSERT_EQ(every.status, 0) << every.err;
+  EXPECT_NE(every.err.find("Filtered duplicate request: <GET " + server.url("/book.html") + "> (referer: " +
+                           server.url("/") + ")"),
+            std::string::npos)
+      << every.err;
+
+  auto quiet = run({"crawl", "books", "-a", "url=" + server.url("/")});
+  EXPECT_EQ(quiet.err.find("Scraped from"), std::string::npos) << "DEBUG only";
+}
+
+}  // namespace
+
+namespace {
+
+// On a terminal: the status line, redrawn in place (\r, erase line), and coloured level names;
+// through a pipe or a file, neither.
+TEST_F(LauncherTest, StatusLineAndColoursOnlyOnATerminal) {
+  test_server server;
+  serve_bookshop(server);
+  // A slow book page keeps the crawl going past a redraw of the status line (once a second).
+  server.route("/book.html", [](const test_request&) {
+    return test_reply{.body = R"(<html><body><article class="book"><h1>Slow</h1><p class="price">1</p></article>
+      </body></html>)", .delay = std::chrono::milliseconds(1500)};
+  });
+  const std::vector<std::string> crawl{"crawl", "books", "-a", "url=" + server.url("/")};
+
+  auto terminal = run_in_terminal(crawl, {"TERM=xterm"});
+  ASSERT_EQ(terminal.status, 0) << terminal.out;
+  EXPECT_NE(terminal.out.find("\r\033[K[0:01] 1 pages ("), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find(", 0 items, 0 errors | 0 queued, 1 in flight"), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find("[engine] \033[32mINFO\033[0m: Spider opened"), std::string::npos) << terminal.out;
+  EXPECT_EQ(terminal.out.find("[logstats]"), std::string::npos) << "the status line replaces LOGSTATS lines";
+
+  auto no_color = run_in_terminal(crawl, {"TERM=xterm", "NO_COLOR=1"});
+  ASSERT_EQ(no_color.status, 0) << no_color.out;
+  EXPECT_NE(no_color.out.find("\r\033[K[0:00] 0 pages ("), std::string::npos) << no_color.out;
+  EXPECT_NE(no_color.out.find("[engine] INFO: Spider opened"), std::string::npos) << no_color.out;
+  EXPECT_EQ(no_color.out.find("\033[3"), std::string::npos) << no_color.out;
+
+  auto log_file = run_in_terminal({"crawl", "books", "-a", "url=" + server.url("/"), "--logfile", "crawl.log"},
+                                  {"TERM=xterm"});
+  ASSERT_EQ(log_file.status, 0) << log_file.out;
+  EXPECT_EQ(log_file.out.find(" pages ("), std::string::npos) << log_file.out;
+  EXPECT_EQ(read_file(dir_ / "crawl.log").find('\033'), std::string::npos);
+
+  auto piped = run(crawl);  // standard error is a file
+  ASSERT_EQ(piped.status, 0) << piped.err;
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find('\033'), std::string::npos) << piped.err;
+  EXPECT_NE(piped.err.find("[engine] INFO: Spider opened"), std::string::npos) << piped.err;
 }
 
 }  // namespace

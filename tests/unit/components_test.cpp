@@ -12,8 +12,10 @@ std::vector<std::string> names(const std::vector<component_order_entry>& entries
   return out;
 }
 
-const std::vector<component_order_entry> registered{{"user_agent", 500}, {"default_headers", 400},
-                                                    {"http_compression", 590}, {"custom", 400}};
+// Built-ins with their default priorities, and a user's component, which has none.
+const std::vector<registered_component> registered{{"user_agent", 500}, {"default_headers", 400},
+                                                   {"http_compression", 590}, {"custom", 400},
+                                                   {"users_own", std::nullopt}};
 
 }  // namespace
 
@@ -34,4 +36,18 @@ TEST(ComponentOrder, UnknownNameIsAnError) {
   settings s;
   s.set("DOWNLOADER_MIDDLEWARES", "no_such_thing=10", setting_priority::command_line);
   EXPECT_THROW(order_components(registered, s, "DOWNLOADER_MIDDLEWARES"), settings_error);
+}
+
+TEST(ComponentOrder, UsersComponentIsOffUntilTheSettingNamesIt) {
+  settings s;
+  EXPECT_EQ(names(order_components(registered, s, "DOWNLOADER_MIDDLEWARES")),
+            (std::vector<std::string>{"custom=400", "default_headers=400", "user_agent=500", "http_compression=590"}));
+
+  s.set("DOWNLOADER_MIDDLEWARES", "users_own=450", setting_priority::spider);
+  EXPECT_EQ(names(order_components(registered, s, "DOWNLOADER_MIDDLEWARES")),
+            (std::vector<std::string>{"custom=400", "default_headers=400", "users_own=450", "user_agent=500",
+                                      "http_compression=590"}));
+
+  s.set("DOWNLOADER_MIDDLEWARES", "users_own=off", setting_priority::command_line);
+  EXPECT_EQ(order_components(registered, s, "DOWNLOADER_MIDDLEWARES").size(), 4u);
 }

@@ -68,6 +68,28 @@ TEST_F(FeedExportTest, FormatByExtension) {
   EXPECT_EQ(format_name(feed_format::json_lines), "jsonlines");
 }
 
+// Scrapy's feed URIs: a format after the last colon when it names one, "-" for standard output.
+TEST_F(FeedExportTest, FeedUriFormatAfterTheLastColon) {
+  auto target = [](std::string_view uri) -> std::string {
+    auto t = parse_feed_uri(uri);
+    return t ? t->path + " as " + std::string(format_name(t->format)) : "refused";
+  };
+  EXPECT_EQ(target("out/items.jsonl"), "out/items.jsonl as jsonlines");
+  EXPECT_EQ(target("items.out:csv"), "items.out as csv");
+  EXPECT_EQ(target("items.out:CSV"), "items.out as csv");
+  EXPECT_EQ(target("-:jsonl"), "- as jsonlines");
+  EXPECT_EQ(target("-:jl"), "- as jsonlines");
+  EXPECT_EQ(target("-:json"), "- as json");
+  EXPECT_EQ(target("items.csv:jsonlines"), "items.csv as jsonlines");
+  // A colon that is not followed by a known format is part of the path.
+  EXPECT_EQ(target("data:2026.jsonl"), "data:2026.jsonl as jsonlines");
+  EXPECT_EQ(target("a:b:json"), "a:b as json");
+  EXPECT_EQ(target("items:xml"), "refused");
+  EXPECT_EQ(target("-"), "refused");
+  EXPECT_EQ(target(":csv"), "refused");
+  EXPECT_EQ(target("items.out"), "refused");
+}
+
 TEST_F(FeedExportTest, JsonLinesRoundTripKeepsUtf8) {
   auto file = path("items.jsonl");
   write_all({file, feed_format::json_lines}, sample_items);

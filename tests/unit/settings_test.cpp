@@ -15,6 +15,10 @@
 namespace orbweaver {
 namespace {
 
+// A component's own setting, declared as a user's middleware or pipeline declares it.
+constexpr int min_price_line = __LINE__ + 1;
+ORBWEAVER_SETTING(TEST_COMPONENT_MIN_PRICE, number, "2.5", "Items cheaper than this are dropped (a test's setting).");
+
 std::string error_of(auto&& action) {
   try {
     action();
@@ -187,7 +191,7 @@ TEST(Settings, Priorities) {
 
 TEST(Settings, MarkdownReferenceListsEverySetting) {
   auto markdown = settings_markdown();
-  for (const auto& decl : setting_declarations())
+  for (const auto& decl : builtin_setting_declarations())
     EXPECT_NE(markdown.find(fmt::format("| `{}` |", decl.name)), std::string::npos) << decl.name;
   EXPECT_NE(markdown.find("| `CONCURRENT_REQUESTS` | integer | `16` |"), std::string::npos);
   EXPECT_NE(markdown.find("| `FEEDS` | list | *(empty)* |"), std::string::npos);
@@ -216,7 +220,7 @@ TEST(Settings, TableMatchesTheNamesTheCodeReads) {
   }
   EXPECT_GT(read.size(), 20u) << "the scan found the sources";
   for (const auto& name : read) EXPECT_NE(find_setting(name), nullptr) << name << " is read but not declared";
-  for (const auto& decl : setting_declarations())
+  for (const auto& decl : builtin_setting_declarations())
     EXPECT_TRUE(quoted.contains(std::string(decl.name))) << decl.name << " is declared but nothing reads it";
 }
 
@@ -227,6 +231,39 @@ TEST(Settings, DocsFileIsUpToDate) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), settings_markdown()) << "regenerate it: orbweaver settings > docs/settings.md";
+}
+
+TEST(Settings, ComponentDeclaresItsOwnSetting) {
+  const setting_decl* decl = find_setting("TEST_COMPONENT_MIN_PRICE");
+  ASSERT_NE(decl, nullptr);
+  EXPECT_EQ(decl->type, setting_type::number);
+  EXPECT_EQ(setting_declarations().back().name, "TEST_COMPONENT_MIN_PRICE") << "after the built-ins";
+  EXPECT_EQ(setting_declared_at("TEST_COMPONENT_MIN_PRICE"), fmt::format("{}:{}", __FILE__, min_price_line));
+  EXPECT_EQ(setting_declared_at("CONCURRENT_REQUESTS"), "");
+
+  settings s;
+  EXPECT_DOUBLE_EQ(s.get_double("TEST_COMPONENT_MIN_PRICE"), 2.5);
+  s.set("TEST_COMPONENT_MIN_PRICE", "10", setting_priority::command_line);
+  EXPECT_DOUBLE_EQ(s.get_double("TEST_COMPONENT_MIN_PRICE"), 10.0);
+  // Validated as the built-ins are.
+  EXPECT_EQ(error_of([&] { s.set("TEST_COMPONENT_MIN_PRICE", "cheap"); }),
+            "invalid value 'cheap' for setting 'TEST_COMPONENT_MIN_PRICE': expected a number");
+  EXPECT_EQ(error_of([&] { s.set("TEST_COMPONENT_MIN_PRIZE", "1"); }),
+            "unknown setting 'TEST_COMPONENT_MIN_PRIZE' (did you mean 'TEST_COMPONENT_MIN_PRICE'?)");
+  EXPECT_EQ(error_of([&] { (void)s.get_bool("TEST_COMPONENT_MIN_PRICE"); }),
+            "setting 'TEST_COMPONENT_MIN_PRICE' is a number; get_bool() cannot read it");
+}
+
+TEST(Settings, ComponentSettingsAreListedApartFromTheReference) {
+  EXPECT_EQ(settings_markdown().find("TEST_COMPONENT_MIN_PRICE"), std::string::npos)
+      << "docs/settings.md is the reference of the built-ins";
+  auto section = component_settings_markdown();
+  EXPECT_TRUE(section.starts_with("\n## Settings declared by components\n")) << section;
+  EXPECT_NE(section.find(fmt::format("| `TEST_COMPONENT_MIN_PRICE` | number | `2.5` | Items cheaper than this are "
+                                     "dropped (a test's setting). | `{}:{}` |\n",
+                                     __FILE__, min_price_line)),
+            std::string::npos)
+      << section;
 }
 
 }  // namespace

@@ -68,33 +68,37 @@ class spider_middleware {
 using downloader_middleware_factory = std::function<std::unique_ptr<downloader_middleware>()>;
 using spider_middleware_factory = std::function<std::unique_ptr<spider_middleware>()>;
 
-// Registered middlewares are enabled at their default priority; the DOWNLOADER_MIDDLEWARES and
-// SPIDER_MIDDLEWARES settings ("name=priority,name=off") move or disable them.
-void register_downloader_middleware(std::string name, int priority, downloader_middleware_factory f);
-void register_spider_middleware(std::string name, int priority, spider_middleware_factory f);
+// A middleware registered here is off until the DOWNLOADER_MIDDLEWARES / SPIDER_MIDDLEWARES
+// setting gives it a priority (orbweaver.toml, a spider's custom_settings or -s), as in Scrapy:
+//   DOWNLOADER_MIDDLEWARES = { my_proxy_rotation = 740 }
+// so one project's components run only for the spiders that ask for them. The same setting moves or
+// disables ("name=off") the built-ins, which are on at their default priorities.
+void register_downloader_middleware(std::string name, downloader_middleware_factory f);
+void register_spider_middleware(std::string name, spider_middleware_factory f);
 
 namespace detail {
 struct downloader_middleware_registration {
-  downloader_middleware_registration(std::string name, int priority, downloader_middleware_factory f) {
-    register_downloader_middleware(std::move(name), priority, std::move(f));
+  downloader_middleware_registration(std::string name, downloader_middleware_factory f) {
+    register_downloader_middleware(std::move(name), std::move(f));
   }
 };
 struct spider_middleware_registration {
-  spider_middleware_registration(std::string name, int priority, spider_middleware_factory f) {
-    register_spider_middleware(std::move(name), priority, std::move(f));
+  spider_middleware_registration(std::string name, spider_middleware_factory f) {
+    register_spider_middleware(std::move(name), std::move(f));
   }
 };
 }  // namespace detail
 
 }  // namespace orbweaver
 
-#define ORBWEAVER_DOWNLOADER_MIDDLEWARE(cls, name, priority)                              \
+// At namespace scope: ORBWEAVER_DOWNLOADER_MIDDLEWARE(my_middleware, "my_middleware");
+#define ORBWEAVER_DOWNLOADER_MIDDLEWARE(cls, name)                                        \
   static const ::orbweaver::detail::downloader_middleware_registration ORBWEAVER_CONCAT(  \
       orbweaver_dmw_registration_, __LINE__) {                                            \
-    name, priority, [] { return std::unique_ptr<::orbweaver::downloader_middleware>(std::make_unique<cls>()); } \
+    name, [] { return std::unique_ptr<::orbweaver::downloader_middleware>(std::make_unique<cls>()); } \
   }
-#define ORBWEAVER_SPIDER_MIDDLEWARE(cls, name, priority)                                  \
+#define ORBWEAVER_SPIDER_MIDDLEWARE(cls, name)                                            \
   static const ::orbweaver::detail::spider_middleware_registration ORBWEAVER_CONCAT(      \
       orbweaver_smw_registration_, __LINE__) {                                            \
-    name, priority, [] { return std::unique_ptr<::orbweaver::spider_middleware>(std::make_unique<cls>()); } \
+    name, [] { return std::unique_ptr<::orbweaver::spider_middleware>(std::make_unique<cls>()); } \
   }

@@ -31,21 +31,23 @@ class item_pipeline {
 };
 
 using pipeline_factory = std::function<std::unique_ptr<item_pipeline>()>;
-// Enabled at their default priority; ITEM_PIPELINES ("name=priority,name=off") overrides.
-void register_pipeline(std::string name, int priority, pipeline_factory f);
+// A pipeline registered here is off until ITEM_PIPELINES gives it a priority (orbweaver.toml, a
+// spider's custom_settings or -s), as in Scrapy: ITEM_PIPELINES = { price_filter = 300 }. Lower
+// priorities see items first; the built-in feed export (1100) and SQLite store (1200) come after
+// Scrapy's usual 0-1000.
+void register_pipeline(std::string name, pipeline_factory f);
 
 namespace detail {
 struct pipeline_registration {
-  pipeline_registration(std::string name, int priority, pipeline_factory f) {
-    register_pipeline(std::move(name), priority, std::move(f));
-  }
+  pipeline_registration(std::string name, pipeline_factory f) { register_pipeline(std::move(name), std::move(f)); }
 };
 }  // namespace detail
 
 }  // namespace orbweaver
 
-#define ORBWEAVER_PIPELINE(cls, name, priority)                                             \
+// At namespace scope: ORBWEAVER_PIPELINE(price_filter, "price_filter");
+#define ORBWEAVER_PIPELINE(cls, name)                                                       \
   static const ::orbweaver::detail::pipeline_registration ORBWEAVER_CONCAT(                 \
       orbweaver_pipeline_registration_, __LINE__) {                                         \
-    name, priority, [] { return std::unique_ptr<::orbweaver::item_pipeline>(std::make_unique<cls>()); } \
+    name, [] { return std::unique_ptr<::orbweaver::item_pipeline>(std::make_unique<cls>()); } \
   }

@@ -1,7 +1,8 @@
 #pragma once
-// Settings: every name is declared once, with its type, default and a line of documentation, in
-// framework/src/settings/setting_table.cpp. Values are validated when set; an unknown name or a
-// malformed value throws settings_error. Precedence: default < project < spider < command line.
+// Settings: every name is declared once, with its type, default and a line of documentation: the
+// built-ins in framework/src/settings/setting_table.cpp, a component's own with ORBWEAVER_SETTING.
+// Values are validated when set; an unknown name or a malformed value throws settings_error.
+// Precedence: default < project (orbweaver.toml) < spider (custom_settings) < command line.
 #include <map>
 #include <span>
 #include <stdexcept>
@@ -33,15 +34,30 @@ struct setting_decl {
   std::string_view doc;
 };
 
-// Every declared setting, in the order of the table.
+// Every declared setting: the built-ins in the order of their table, then the components' own in
+// the order they were declared.
 std::span<const setting_decl> setting_declarations();
 const setting_decl* find_setting(std::string_view name);
+
+// Declares a component's own setting beside the built-ins; `declared_at` ("file.cpp:12") names it
+// in messages. Declarations happen during static initialisation (ORBWEAVER_SETTING), before any
+// settings object exists. A name declared twice, or a default that does not parse as its type, is
+// reported by every settings constructor (a settings_error naming both places), so a crawl cannot
+// start with an ambiguous setting.
+void declare_setting(setting_decl decl, std::string_view declared_at);
+
+namespace detail {
+struct setting_registration {
+  setting_registration(setting_decl decl, std::string_view file, int line);
+};
+}  // namespace detail
 
 enum class setting_priority { defaults = 0, project = 10, spider = 20, command_line = 40 };
 
 class settings {
  public:
-  settings();  // every declared default
+  // Every declared default. Throws settings_error when the declarations conflict (see declare_setting).
+  settings();
 
   // Throws settings_error on an unknown name or a value that does not parse as the declared type.
   // A lower priority never overwrites a value set with a higher one.
@@ -72,3 +88,12 @@ class settings {
 };
 
 }  // namespace orbweaver
+
+// At namespace scope in a component's source file:
+//   ORBWEAVER_SETTING(MIN_PRICE, number, "0", "Items cheaper than this are dropped.");
+// declares MIN_PRICE as a number defaulting to 0. It is then validated, set from orbweaver.toml,
+// custom_settings or -s, read with config().get_double("MIN_PRICE") and listed by
+// `orbweaver settings`, as the built-ins are. The type is one of setting_type's names.
+#define ORBWEAVER_SETTING(name, type, default_value, doc)                                  \
+  static const ::orbweaver::detail::setting_registration orbweaver_setting_registration_##name{ \
+      ::orbweaver::setting_decl{#name, ::orbweaver::setting_type::type, default_value, doc}, __FILE__, __LINE__}

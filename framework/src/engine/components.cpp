@@ -1,4 +1,5 @@
 #include "engine/components.hpp"
+#include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -12,7 +13,7 @@ namespace {
 template <class Factory>
 struct registration {
   std::string name;
-  int priority;
+  std::optional<int> default_priority;
   Factory factory;
 };
 
@@ -25,10 +26,10 @@ std::vector<registration<Factory>>& registrations() {
 template <class Component, class Factory>
 component_list<Component> build(crawler& c, std::string_view setting_name, std::string_view kind) {
   const auto& regs = registrations<Factory>();
-  std::vector<component_order_entry> entries;
-  for (const auto& r : regs) entries.push_back({r.name, r.priority});
+  std::vector<registered_component> entries;
+  for (const auto& r : regs) entries.push_back({r.name, r.default_priority});
   component_list<Component> built;
-  for (const auto& entry : order_components(std::move(entries), c.config(), setting_name)) {
+  for (const auto& entry : order_components(entries, c.config(), setting_name)) {
     auto it = std::find_if(regs.begin(), regs.end(), [&](const auto& r) { return r.name == entry.name; });
     auto instance = it->factory();
     if (!instance->open(c)) {
@@ -45,7 +46,7 @@ component_list<Component> build(crawler& c, std::string_view setting_name, std::
 
 }  // namespace
 
-std::vector<component_order_entry> order_components(std::vector<component_order_entry> registered,
+std::vector<component_order_entry> order_components(const std::vector<registered_component>& registered,
                                                     const settings& s, std::string_view setting_name) {
   std::vector<std::string> disabled;
   auto overrides = s.get_priorities(setting_name, &disabled);
@@ -58,10 +59,11 @@ std::vector<component_order_entry> order_components(std::vector<component_order_
     if (!known(name)) throw settings_error(fmt::format("{}: no component named '{}'", setting_name, name));
 
   std::vector<component_order_entry> ordered;
-  for (auto& e : registered) {
+  for (const auto& e : registered) {
     if (std::find(disabled.begin(), disabled.end(), e.name) != disabled.end()) continue;
-    if (auto it = overrides.find(e.name); it != overrides.end()) e.priority = it->second;
-    ordered.push_back(std::move(e));
+    auto priority = e.default_priority;
+    if (auto it = overrides.find(e.name); it != overrides.end()) priority = it->second;
+    if (priority) ordered.push_back({e.name, *priority});
   }
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
     return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
@@ -69,13 +71,22 @@ std::vector<component_order_entry> order_components(std::vector<component_order_
   return ordered;
 }
 
-void register_downloader_middleware(std::string name, int priority, downloader_middleware_factory f) {
+void register_downloader_middleware(std::string name, downloader_middleware_factory f) {
+  registrations<downloader_middleware_factory>().push_back({std::move(name), std::nullopt, std::move(f)});
+}
+void register_spider_middleware(std::string name, spider_middleware_factory f) {
+  registrations<spider_middleware_factory>().push_back({std::move(name), std::nullopt, std::move(f)});
+}
+void register_pipeline(std::string name, pipeline_factory f) {
+  registrations<pipeline_factory>().push_back({std::move(name), std::nullopt, std::move(f)});
+}
+void register_builtin_downloader_middleware(std::string name, int priority, downloader_middleware_factory f) {
   registrations<downloader_middleware_factory>().push_back({std::move(name), priority, std::move(f)});
 }
-void register_spider_middleware(std::string name, int priority, spider_middleware_factory f) {
+void register_builtin_spider_middleware(std::string name, int priority, spider_middleware_factory f) {
   registrations<spider_middleware_factory>().push_back({std::move(name), priority, std::move(f)});
 }
-void register_pipeline(std::string name, int priority, pipeline_factory f) {
+void register_builtin_pipeline(std::string name, int priority, pipeline_factory f) {
   registrations<pipeline_factory>().push_back({std::move(name), priority, std::move(f)});
 }
 

@@ -1,5 +1,8 @@
 #include "engine/engine.hpp"
 
+#include "core/terminal_log.hpp"
+#include "engine/progress.hpp"
+
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
@@ -53,7 +56,8 @@ engine::engine(crawler& c)
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
   scheduler_ = std::make_unique<scheduler>(std::make_unique<memory_priority_queue>(),
-                                           std::make_unique<memory_dupefilter>(), c.stats());
+                                           std::make_unique<memory_dupefilter>(), c.stats(),
+                                           c.config().get_bool("DUPEFILTER_DEBUG"));
   downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));
 }
@@ -72,8 +76,13 @@ std::string engine::run() {
       if (!ec) close("closespider_timeout");
     });
   }
-  if (crawler_.config().get_double("LOGSTATS_INTERVAL") > 0)
-    asio::co_spawn(context_, log_stats_periodically(), log_escaped);
+  // On a terminal the status line says at every moment what LOGSTATS lines say now and then.
+  if (crawler_.config().get_double("LOGSTATS_INTERVAL") > 0) {
+    if (log::wants_status_line(log::current_terminal_facts()))
+      asio::co_spawn(context_, show_progress_periodically(), log_escaped);
+    else
+      asio::co_spawn(context_, log_stats_periodically(), log_escaped);
+  }
   context_.run();
   // Callbacks abandoned on the pool finish before the objects they reference are destroyed.
   scraper_->join_pool();
@@ -190,6 +199,7 @@ asio::awaitable<void> engine::finish() {
     co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   stats_timer_.cancel();
+  log::clear_status();  // the closing lines and the stats dump scroll without it
   close_timer_.cancel();
   downloader_->abort_transfers();  // nothing is in flight now: this closes idle pooled connections
   co_await scraper_->close_pipelines();
@@ -244,6 +254,31 @@ asio::awaitable<void> engine::log_stats_periodically() {
               static_cast<double>(items - last_items) * per_minute);
     last_pages = pages;
     last_items = items;
+  }
+}
+
+asio::awaitable<void> engine::show_progress_periodically() {
+  auto& stats = crawler_.stats();
+  auto errors_before = log::error_lines_logged();  // several crawls may run in one process
+  page_rate rate;
+  while (!closing_) {
+    auto now = std::chrono::steady_clock::now();
+    auto pages = stats.get("downloader/response_count");
+    rate.sample(now, pages);
+    progress_snapshot progress{
+        .pages = pages,
+        .items = stats.get("item_scraped_count"),
+        .pages_per_minute = rate.per_minute(),
+        .queued = scheduler_->pending(),
+        .in_flight = in_flight_,
+        .errors = log::error_lines_logged() - errors_before,
+        .elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - start_time_),
+    };
+    log::show_status(progress_line(progress, log::terminal_width()));
+    stats_timer_.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await stats_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
   }
 }
 

@@ -49,6 +49,7 @@ class engine {
   boost::asio::awaitable<void> handle(request r);
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> log_stats_periodically();
+  boost::asio::awaitable<void> show_progress_periodically();  // the status line, on a terminal
   void schedule(std::vector<request> requests);
   void pump();
   void check_idle();

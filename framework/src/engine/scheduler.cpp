@@ -5,12 +5,22 @@
 namespace orbweaver {
 
 scheduler::scheduler(std::unique_ptr<request_queue> queue, std::unique_ptr<dupefilter> filter,
-                     stats_collector& stats)
-    : queue_(std::move(queue)), filter_(std::move(filter)), stats_(stats) {}
+                     stats_collector& stats, bool log_every_duplicate)
+    : queue_(std::move(queue)), filter_(std::move(filter)), stats_(stats), log_every_duplicate_(log_every_duplicate) {}
 
 bool scheduler::enqueue(request r) {
   if (!r.dont_filter && filter_->seen_before(r)) {
     stats_.inc("dupefilter/filtered");
+    if (log_every_duplicate_) {
+      log::debug("dupefilter", "Filtered duplicate request: <{} {}> (referer: {})", r.method, r.url,
+                 r.headers.get("Referer").value_or("None"));
+    } else if (!first_duplicate_logged_) {
+      first_duplicate_logged_ = true;
+      log::debug("dupefilter",
+                 "Filtered duplicate request: <{} {}> - no more duplicates will be shown (see DUPEFILTER_DEBUG to "
+                 "show all duplicates)",
+                 r.method, r.url);
+    }
     return false;
   }
   queue_->push(std::move(r));

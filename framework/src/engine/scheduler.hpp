@@ -12,7 +12,10 @@ namespace orbweaver {
 
 class scheduler {
  public:
-  scheduler(std::unique_ptr<request_queue> queue, std::unique_ptr<dupefilter> filter, stats_collector& stats);
+  // Filtered duplicates are logged at DEBUG as Scrapy logs them: the first one only, or every one
+  // with `log_every_duplicate` (DUPEFILTER_DEBUG).
+  scheduler(std::unique_ptr<request_queue> queue, std::unique_ptr<dupefilter> filter, stats_collector& stats,
+            bool log_every_duplicate = false);
 
   // False when the request was dropped as a duplicate (unless dont_filter).
   bool enqueue(request r);
@@ -24,6 +27,8 @@ class scheduler {
   std::unique_ptr<request_queue> queue_;
   std::unique_ptr<dupefilter> filter_;
   stats_collector& stats_;
+  bool log_every_duplicate_;
+  bool first_duplicate_logged_ = false;
 };
 
 }  // namespace orbweaver

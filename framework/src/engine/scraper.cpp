@@ -193,11 +193,11 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
       log::error("scraper", "{}.process_spider_output raised: {}", mw->name, e.what());
     }
   }
-  for (auto& it : result.items) co_await process_item(std::move(it));
+  for (auto& it : result.items) co_await process_item(std::move(it), source, origin);
   co_return std::move(result.requests);
 }
 
-asio::awaitable<void> scraper::process_item(item it) {
+asio::awaitable<void> scraper::process_item(item it, const response* source, const request& origin) {
   auto& stats = crawler_.stats();
   auto& target = crawler_.target();
   for (auto& p : pipelines_) {
@@ -215,6 +215,12 @@ asio::awaitable<void> scraper::process_item(item it) {
     }
   }
   stats.inc("item_scraped_count");
+  // Scrapy's line: "Scraped from <200 URL>" and the item on the next line.
+  if (log::current_level() <= log::level::debug) {
+    auto from = source ? fmt::format("<{} {}>", source->status(), source->url())
+                       : fmt::format("<{} {}>", origin.method, origin.url);
+    log::debug("scraper", "Scraped from {}\n{}", from, json::serialize(it));
+  }
 }
 
 asio::awaitable<void> scraper::close_pipelines() {

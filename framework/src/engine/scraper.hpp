@@ -40,7 +40,8 @@ class scraper {
   boost::asio::awaitable<callback_result> run_on_pool(std::function<void(output&)> work, const response* source);
   boost::asio::awaitable<std::vector<request>> handle_output(const response* source, callback_result result,
                                                              const request& origin);
-  boost::asio::awaitable<void> process_item(item it);
+  // `source` is the response the item came from, null for an errback's (then `origin` names it).
+  boost::asio::awaitable<void> process_item(item it, const response* source, const request& origin);
 
   crawler& crawler_;
   component_list<spider_middleware> spider_middlewares_;

@@ -15,6 +15,13 @@ std::string escape_cell(std::string_view text) {
   return escaped;
 }
 
+std::string table_row(const setting_decl& decl, std::string_view extra_cells) {
+  std::string default_cell =
+      decl.default_value.empty() ? std::string("*(empty)*") : fmt::format("`{}`", escape_cell(decl.default_value));
+  return fmt::format("| `{}` | {} | {} | {} |{}\n", decl.name, type_name(decl.type), default_cell,
+                     escape_cell(decl.doc), extra_cells);
+}
+
 }  // namespace
 
 std::string_view type_name(setting_type type) {
@@ -38,9 +45,11 @@ std::string settings_markdown() {
       "framework/src/settings/setting_table.cpp; edit the table, not this file. -->\n"
       "\n"
       "Every setting orbweaver reads, with its type and default. From lowest to highest priority, a\n"
-      "setting comes from its default, the project (`orbweaver::settings::set`), the spider's\n"
-      "`custom_settings`, or the command line (`-s NAME=VALUE`). An unknown name or a value that does\n"
-      "not parse as its type is an error before any request is made.\n"
+      "setting comes from its default, the project (the `[settings]` table of `orbweaver.toml`), the\n"
+      "spider's `custom_settings`, or the command line (`-s NAME=VALUE`). An unknown name or a value\n"
+      "that does not parse as its type is an error before any request is made. A project's components\n"
+      "declare settings of their own with `ORBWEAVER_SETTING` (`orbweaver settings` lists them after\n"
+      "these).\n"
       "\n"
       "How values are written:\n"
       "\n";
@@ -51,13 +60,23 @@ std::string settings_markdown() {
       "\n"
       "| Setting | Type | Default | Description |\n"
       "| --- | --- | --- | --- |\n";
-  for (const auto& decl : setting_declarations()) {
-    std::string default_cell =
-        decl.default_value.empty() ? std::string("*(empty)*") : fmt::format("`{}`", escape_cell(decl.default_value));
-    text += fmt::format("| `{}` | {} | {} | {} |\n", decl.name, type_name(decl.type), default_cell,
-                        escape_cell(decl.doc));
-  }
+  for (const auto& decl : builtin_setting_declarations()) text += table_row(decl, "");
   return text;
+}
+
+std::string component_settings_markdown() {
+  std::string rows;
+  for (const auto& decl : setting_declarations())
+    if (auto place = setting_declared_at(decl.name); !place.empty())
+      rows += table_row(decl, fmt::format(" `{}` |", escape_cell(place)));
+  if (rows.empty()) return rows;
+  return
+      "\n"
+      "## Settings declared by components\n"
+      "\n"
+      "| Setting | Type | Default | Description | Declared at |\n"
+      "| --- | --- | --- | --- | --- |\n" +
+      rows;
 }
 
 }  // namespace orbweaver

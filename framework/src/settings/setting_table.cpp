@@ -1,12 +1,11 @@
-// The one place every setting is declared: name, type, default and one line of documentation.
+// The one place every built-in setting is declared: name, type, default and one line of documentation.
 // Names and defaults follow Scrapy's default_settings.py wherever Scrapy has the setting; where we
 // differ, the doc line says so. Only settings that some component reads are declared: a setting
 // accepted but ignored would mislead its user (add one here with the code that reads it).
 // docs/settings.md is generated from this table (`orbweaver settings > docs/settings.md`) and a
 // unit test checks it is up to date.
-#include <orbweaver/settings.hpp>
+#include "settings/setting_help.hpp"
 
-#include <algorithm>
 #include <array>
 
 namespace orbweaver {
@@ -81,6 +80,9 @@ constexpr std::array table{
     setting_decl{"HTTPERROR_ALLOWED_CODES", list, "", "Non-2xx status codes passed to the callback anyway, comma-separated (e.g. 404,410)."},
     setting_decl{"HTTPERROR_ALLOW_ALL", boolean, "false", "Pass every response to the callback, whatever its status."},
 
+    // Scheduler
+    setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every duplicate request filtered at DEBUG level, not only the first."},
+
     // Scraper
     setting_decl{"PARSE_THREADS", integer, "0", "Threads running parse callbacks (0 = one per CPU core)."},
     setting_decl{"SCRAPER_SLOT_MAX_ACTIVE_SIZE", integer, "5000000", "Bytes of responses waiting for or in callbacks above which the engine stops taking new requests."},
@@ -91,7 +93,7 @@ constexpr std::array table{
     setting_decl{"ITEM_PIPELINES", priorities, "", "Move or disable item pipelines: name=priority, or name=off."},
 
     // Feed exports
-    setting_decl{"FEEDS", list, "", "Files to write items to, comma-separated; the format follows the extension: .jsonl/.jl (JSON lines), .json, .csv."},
+    setting_decl{"FEEDS", list, "", "Files to write items to, comma-separated; the format follows the extension (.jsonl/.jl for JSON lines, .json, .csv) or a colon (items.out:csv); -:jsonl writes to standard output."},
     setting_decl{"FEED_OVERWRITE", boolean, "false", "Truncate feed files at the start of the crawl instead of appending (-O on the command line)."},
     setting_decl{"FEED_EXPORT_ENCODING", string, "utf-8", "\"utf-8\" writes text as is; \"ascii\" escapes non-ASCII as \\uXXXX in JSON feeds (CSV feeds refuse it)."},
     setting_decl{"FEED_EXPORT_FIELDS", list, "", "Fields to export and their order, comma-separated (empty: the keys of the first item; CSV only keeps those)."},
@@ -103,17 +105,12 @@ constexpr std::array table{
     // Logging and stats
     setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},
     setting_decl{"LOG_FILE", string, "", "File the log is appended to (empty: standard error)."},
-    setting_decl{"LOGSTATS_INTERVAL", number, "60", "Seconds between log lines reporting pages and items per minute (0 = off)."},
+    setting_decl{"LOGSTATS_INTERVAL", number, "60", "Seconds between log lines reporting pages and items per minute (0 = off). On a terminal (and without LOG_FILE) a status line under the log, redrawn every second, takes their place."},
     setting_decl{"STATS_DUMP", boolean, "true", "Log the crawl statistics when the spider closes."},
 };
 
 }  // namespace
 
-std::span<const setting_decl> setting_declarations() { return table; }
-
-const setting_decl* find_setting(std::string_view name) {
-  auto found = std::ranges::find(table, name, &setting_decl::name);
-  return found == table.end() ? nullptr : &*found;
-}
+std::span<const setting_decl> builtin_setting_declarations() { return table; }
 
 }  // namespace orbweaver

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <initializer_list>
 #include <limits>
 #include <optional>
@@ -159,7 +160,70 @@ void require_type(const setting_decl& decl, std::initializer_list<setting_type> 
                                      describe_type(decl.type), getter));
 }
 
+// The built-in table, then the settings components declare during static initialisation.
+struct declaration_registry {
+  declaration_registry() : all(builtin_setting_declarations().begin(), builtin_setting_declarations().end()) {}
+
+  std::vector<setting_decl> all;
+  std::deque<std::string> text;  // what the components' declarations view: declare_setting copies it
+  std::map<std::string, std::string, std::less<>> declared_at;  // components' settings only
+  std::vector<std::string> problems;
+};
+
+declaration_registry& registry() {
+  static declaration_registry r;
+  return r;
+}
+
 }  // namespace
+
+std::span<const setting_decl> setting_declarations() { return registry().all; }
+
+const setting_decl* find_setting(std::string_view name) {
+  const auto& all = registry().all;
+  auto found = std::ranges::find(all, name, &setting_decl::name);
+  return found == all.end() ? nullptr : &*found;
+}
+
+void declare_setting(setting_decl decl, std::string_view declared_at) {
+  auto& r = registry();
+  auto keep = [&r](std::string_view piece) -> std::string_view { return r.text.emplace_back(piece); };
+  decl = setting_decl{keep(decl.name), decl.type, keep(decl.default_value), keep(decl.doc)};
+  if (const setting_decl* earlier = find_setting(decl.name)) {
+    auto earlier_place = setting_declared_at(earlier->name);
+    r.problems.push_back(
+        earlier_place.empty()
+            ? fmt::format("setting '{}' declared at {} is a built-in setting; give yours another name", decl.name,
+                          declared_at)
+            : fmt::format("setting '{}' is declared twice: at {} and at {}", decl.name, earlier_place, declared_at));
+    return;
+  }
+  if (decl.name.empty())
+    r.problems.push_back(fmt::format("a setting declared at {} has an empty name", declared_at));
+  else if (!valid_value(decl.type, decl.default_value))
+    r.problems.push_back(fmt::format("setting '{}' declared at {}: its default '{}' is not {}", decl.name, declared_at,
+                                     decl.default_value, describe_type(decl.type)));
+  r.declared_at.emplace(std::string(decl.name), std::string(declared_at));
+  r.all.push_back(decl);
+}
+
+std::string_view setting_declared_at(std::string_view name) {
+  const auto& places = registry().declared_at;
+  auto found = places.find(name);
+  return found == places.end() ? std::string_view{} : std::string_view(found->second);
+}
+
+void check_setting_declarations() {
+  const auto& problems = registry().problems;
+  if (problems.empty()) return;
+  std::string message;
+  for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
+  throw settings_error(message);
+}
+
+detail::setting_registration::setting_registration(setting_decl decl, std::string_view file, int line) {
+  declare_setting(decl, fmt::format("{}:{}", file, line));
+}
 
 std::string_view describe_type(setting_type type) {
   switch (type) {
@@ -188,6 +252,7 @@ std::optional<std::string_view> closest_setting_name(std::string_view name) {
 }
 
 settings::settings() {
+  check_setting_declarations();
   for (const auto& decl : setting_declarations())
     values_.emplace(std::string(decl.name), value{std::string(decl.default_value), setting_priority::defaults});
 }
