@@ -1,7 +1,6 @@
 #include "project.hpp"
 
 #include "command_line.hpp"
-#include "settings/project_file.hpp"
 
 #include <orbweaver/settings.hpp>
 
@@ -85,11 +84,8 @@ const installation& this_installation() {
 }
 
 std::optional<fs::path> find_project_root(const fs::path& start) {
-  std::error_code ec;
-  for (fs::path dir = fs::absolute(start, ec);; dir = dir.parent_path()) {
-    if (fs::is_regular_file(dir / project_file_name, ec)) return dir;
-    if (dir == dir.parent_path()) return std::nullopt;
-  }
+  if (auto file = find_project_file(start)) return file->parent_path();
+  return std::nullopt;
 }
 
 std::optional<fs::path> running_project_file() {

@@ -3,18 +3,15 @@
 // into <project>/.orbweaver/build. The launcher builds it and hands the command over (execv) to
 // the project's executable, which is the same launcher with the project's spiders and components
 // linked in (docs/architecture.md says why).
+#include "settings/project_file.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
 
-namespace orbweaver {
-class settings;
-}
-
 namespace orbweaver::launcher {
 
-inline constexpr const char* project_file_name = "orbweaver.toml";
 // Set by the launcher for the project's executable: the project's root folder. Its presence also
 // tells the executable that it is the project and must not hand over again.
 inline constexpr const char* project_root_variable = "ORBWEAVER_PROJECT_ROOT";
@@ -28,7 +25,8 @@ struct installation {
 };
 const installation& this_installation();
 
-// The folder holding orbweaver.toml: `start` or its nearest parent with one.
+// The folder holding orbweaver.toml (project_file_name, settings/project_file.hpp): `start` or its
+// nearest parent with one.
 std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
 
 // In a project's executable, the project's orbweaver.toml; nullopt anywhere else. Settings are
