@@ -259,6 +259,14 @@ request contract_request(const pending_check& check, std::string url, contracts:
   return r;
 }
 
+// The spider's class as its source names it: a class in an anonymous namespace without the prefix.
+std::string class_name(std::type_index cls) {
+  constexpr std::string_view anonymous = "(anonymous namespace)::";
+  auto name = demangled(cls.name());
+  for (auto at = name.find(anonymous); at != std::string::npos; at = name.find(anonymous)) name.erase(at, anonymous.size());
+  return name;
+}
+
 // The contract's @url, absolute or resolved against the spider's first start URL.
 std::optional<std::string> contract_url(const std::string& written, const spider& s, std::string& problem) {
   if (auto absolute = url::normalize(written)) return absolute;
@@ -320,7 +328,7 @@ int check_command(std::span<const std::string> args) {
       }
       auto callback = spider_callback(run.crawl->target(), d.callback);
       if (!callback) {
-        auto cls = demangled(d.spider_class.name());
+        auto cls = class_name(d.spider_class);
         problems.push_back(fmt::format("{}: {}::{} is not a named callback; name it in ORBWEAVER_SPIDER({}, {}, ...)",
                                        where, cls, d.callback, cls, d.callback));
         continue;
