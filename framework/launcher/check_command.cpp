@@ -222,9 +222,9 @@ struct spider_run {
 
 // The contract's request: the callback runs the real one and checks its output, the errback
 // reports the failure; neither lets anything further.
-request contract_request(const pending_check& check, std::string url, contracts::callback_contracts parsed,
-                         callback_fn real, const std::shared_ptr<contract_report>& report) {
-  request r(std::move(url));
+request contract_request(const pending_check& check, contracts::callback_contracts parsed, callback_fn real,
+                         const std::shared_ptr<contract_report>& report) {
+  request r(check.url);
   r.dont_filter = true;  // several callbacks may be checked on one page
   r.meta = std::move(parsed.meta);
   r.cb_kwargs = std::move(parsed.cb_kwargs);
@@ -267,17 +267,16 @@ std::string class_name(std::type_index cls) {
   return name;
 }
 
-// The contract's @url, absolute or resolved against the spider's first start URL.
-std::optional<std::string> contract_url(const std::string& written, const spider& s, std::string& problem) {
-  if (auto absolute = url::normalize(written)) return absolute;
-  if (s.start_urls.empty()) {
-    problem = fmt::format("@url {} is not an absolute URL and the spider has no start URL to resolve it against", written);
-    return std::nullopt;
-  }
+// The contract's @url, absolute or resolved against the spider's first start URL. Throws
+// contract_error when it cannot be requested.
+std::string contract_url(const std::string& written, const spider& s) {
+  if (auto absolute = url::normalize(written)) return *absolute;
+  if (s.start_urls.empty())
+    throw contracts::contract_error(
+        fmt::format("@url {} is not an absolute URL and the spider has no start URL to resolve it against", written));
   std::error_code why;
-  if (auto joined = url::join(s.start_urls.front(), written, &why)) return joined;
-  problem = fmt::format("@url {} cannot be requested ({})", written, error_name(why));
-  return std::nullopt;
+  if (auto joined = url::join(s.start_urls.front(), written, &why)) return *joined;
+  throw contracts::contract_error(fmt::format("@url {} cannot be requested ({})", written, error_name(why)));
 }
 
 }  // namespace
@@ -335,14 +334,8 @@ int check_command(std::span<const std::string> args) {
       }
       try {
         auto contract = contracts::parse_contracts(d.lines);
-        std::string problem;
-        auto page = contract_url(contract.url, run.crawl->target(), problem);
-        if (!page) {
-          problems.push_back(fmt::format("{}: {}", where, problem));
-          continue;
-        }
-        pending_check check{name, d.callback, *page};
-        run.requests.push_back(contract_request(check, *page, std::move(contract), std::move(*callback), report));
+        pending_check check{name, d.callback, contract_url(contract.url, run.crawl->target())};
+        run.requests.push_back(contract_request(check, std::move(contract), std::move(*callback), report));
         checks.push_back(std::move(check));
       } catch (const contracts::contract_error& e) {
         problems.push_back(fmt::format("{}: {}", where, e.what()));

@@ -51,6 +51,7 @@ class malformed_spider : public shop_spider {
   void parse_tagged(const response&, output&) {}
   void parse_json(const response&, output&) {}
   void parse_nowhere(const response&, output&) {}
+  void parse_mail(const response&, output&) {}
 };
 
 class unnamed_spider : public shop_spider {
@@ -97,7 +98,7 @@ ORBWEAVER_CONTRACTS(failing_spider, parse_missing,
                     "@url book/no-such-book.html",
                     "@returns items 1");
 
-ORBWEAVER_SPIDER(malformed_spider, parse_book, parse_tagged, parse_json, parse_nowhere);
+ORBWEAVER_SPIDER(malformed_spider, parse_book, parse_tagged, parse_json, parse_nowhere, parse_mail);
 ORBWEAVER_CONTRACTS(malformed_spider, parse_book,
                     "@url book/a-walk-through-kyoto.html",
                     "@returns items x");
@@ -109,6 +110,8 @@ ORBWEAVER_CONTRACTS(malformed_spider, parse_json,
                     "@meta {\"source\": ");
 ORBWEAVER_CONTRACTS(malformed_spider, parse_nowhere,
                     "@returns items 1");
+ORBWEAVER_CONTRACTS(malformed_spider, parse_mail,
+                    "@url mailto:books@example.com");
 
 ORBWEAVER_SPIDER(unnamed_spider);
 ORBWEAVER_CONTRACTS(unnamed_spider, parse_book,

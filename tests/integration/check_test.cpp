@@ -89,7 +89,8 @@ TEST_F(CheckTest, MalformedContractsAreNamedBeforeAnyRequest) {
         "[contracts_malformed] parse_tagged: '@frobnicates 3': unknown contract @frobnicates (known: @url, @returns, "
         "@scrapes, @cb_kwargs, @meta)\n",
         "[contracts_malformed] parse_json: '@meta {\"source\":': not valid JSON",
-        "[contracts_malformed] parse_nowhere: no @url line: the check needs a page to download\n"})
+        "[contracts_malformed] parse_nowhere: no @url line: the check needs a page to download\n",
+        "[contracts_malformed] parse_mail: @url mailto:books@example.com cannot be requested (unsupported_scheme)\n"})
     EXPECT_TRUE(contains(result.err, problem)) << problem << "\n" << result.err;
   // Each line names where the contract is declared.
   std::istringstream lines(result.err);
@@ -97,7 +98,7 @@ TEST_F(CheckTest, MalformedContractsAreNamedBeforeAnyRequest) {
   for (std::string line; std::getline(lines, line); ++problems)
     EXPECT_TRUE(std::regex_search(line, std::regex("^orbweaver check: error: .*tests/check_spiders/contract_spiders\\.cpp:[0-9]+: ")))
         << line;
-  EXPECT_EQ(problems, 4);
+  EXPECT_EQ(problems, 5);
 
   auto unnamed = check({"contracts_unnamed"});
   EXPECT_EQ(unnamed.status, 1);
@@ -112,7 +113,7 @@ TEST_F(CheckTest, ListNamesTheCheckedCallbacks) {
   EXPECT_EQ(list.status, 0) << list.err;
   const std::string with_contracts =
       "contracts_fail\n  * parse_book\n  * parse_broken\n  * parse_missing\n"
-      "contracts_malformed\n  * parse_book\n  * parse_json\n  * parse_nowhere\n  * parse_tagged\n"
+      "contracts_malformed\n  * parse_book\n  * parse_json\n  * parse_mail\n  * parse_nowhere\n  * parse_tagged\n"
       "contracts_pass\n  * parse\n  * parse_book\n  * parse_with_arguments\n"
       "contracts_unnamed\n  * parse_book\n";
   EXPECT_EQ(list.out, with_contracts);
