@@ -4,10 +4,10 @@
 // pages per minute.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "project.hpp"
 
 #include <orbweaver/crawler.hpp>
-#include <orbweaver/log.hpp>
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 
@@ -150,32 +150,15 @@ class follow_spider : public spider {
 settings bench_settings(const parsed_args& parsed) {
   settings config;
   apply_project_settings(config);
-  auto set = [&](std::string_view name, std::string_view value, setting_priority priority) {
-    try {
-      config.set(name, value, priority);
-    } catch (const settings_error& e) {
-      throw usage_error(e.what());
-    }
-  };
   // Scrapy's bench defaults, below the project's settings and the command line.
-  set("LOG_LEVEL", "INFO", setting_priority::defaults);
-  set("LOGSTATS_INTERVAL", "1", setting_priority::defaults);
-  set("CLOSESPIDER_TIMEOUT", "10", setting_priority::defaults);
+  apply_setting(config, "LOG_LEVEL", "INFO", setting_priority::defaults);
+  apply_setting(config, "LOGSTATS_INTERVAL", "1", setting_priority::defaults);
+  apply_setting(config, "CLOSESPIDER_TIMEOUT", "10", setting_priority::defaults);
   for (const auto& [spec, value] : parsed.options) {
-    if (spec == set_setting) {
-      try {
-        config.set_from_arg(value, setting_priority::command_line);
-      } catch (const settings_error& e) {
-        throw usage_error(e.what());
-      }
-    }
-    if (spec == log_level) set("LOG_LEVEL", value, setting_priority::command_line);
+    if (spec == set_setting) apply_setting_option(config, value);
+    if (spec == log_level) apply_setting(config, "LOG_LEVEL", value);
   }
-  try {
-    log::parse_level(config.get_string("LOG_LEVEL"));
-  } catch (const settings_error& e) {
-    throw usage_error(e.what());
-  }
+  require_log_level(config);
   return config;
 }
 

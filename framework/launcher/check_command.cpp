@@ -5,6 +5,7 @@
 // a dot or, with -v, a line per contract, the failures and errors, "Ran N contracts", OK/FAILED.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "project.hpp"
 
 #include "core/contract_lines.hpp"
@@ -13,7 +14,6 @@
 #include <orbweaver/contracts.hpp>
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
-#include <orbweaver/log.hpp>
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 #include <orbweaver/url.hpp>
@@ -140,54 +140,25 @@ struct check_options_given {
 check_options_given read_options(const parsed_args& parsed) {
   check_options_given given;
   apply_project_settings(given.config);
-  auto set = [&](std::string_view name, std::string_view value) {
-    try {
-      given.config.set(name, value, setting_priority::command_line);
-    } catch (const settings_error& e) {
-      throw usage_error(e.what());
-    }
-  };
   // Callbacks' output goes no further than the contracts, so, as in Scrapy, no pipeline or feed is
   // opened; -s can set them back. Logging is for what goes wrong: the report is the output.
-  set("ITEM_PIPELINES", "");
-  set("FEEDS", "");
-  set("STORE_URI", "");
-  set("LOG_LEVEL", "ERROR");
-  set("LOGSTATS_INTERVAL", "0");
-  set("STATS_DUMP", "false");
+  for (const char* off : {"ITEM_PIPELINES", "FEEDS", "STORE_URI"}) apply_setting(given.config, off, "");
+  apply_setting(given.config, "LOG_LEVEL", "ERROR");
+  apply_setting(given.config, "LOGSTATS_INTERVAL", "0");
+  apply_setting(given.config, "STATS_DUMP", "false");
   for (const auto& [spec, value] : parsed.options) {
     if (spec == list_option) given.list = true;
     if (spec == verbose_option) given.verbose = true;
-    if (spec == spider_arg) {
-      auto equals = value.find('=');
-      if (equals == std::string::npos || equals == 0)
-        throw usage_error(fmt::format("invalid -a value: '{}' (expected NAME=VALUE)", value));
-      given.spider_args[value.substr(0, equals)] = value.substr(equals + 1);
-    }
-    if (spec == set_setting) {
-      try {
-        given.config.set_from_arg(value, setting_priority::command_line);
-      } catch (const settings_error& e) {
-        throw usage_error(e.what());
-      }
-    }
-    if (spec == log_level) set("LOG_LEVEL", value);
+    if (spec == spider_arg) add_spider_argument(given.spider_args, value);
+    if (spec == set_setting) apply_setting_option(given.config, value);
+    if (spec == log_level) apply_setting(given.config, "LOG_LEVEL", value);
   }
-  try {
-    log::parse_level(given.config.get_string("LOG_LEVEL"));
-  } catch (const settings_error& e) {
-    throw usage_error(e.what());
-  }
+  require_log_level(given.config);
 
   const auto known = spider_names();
   given.spiders = parsed.positionals.empty() ? known : parsed.positionals;
   for (const auto& name : given.spiders)
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; the project has no spiders yet", name)
-                                      : fmt::format("unknown spider '{}'; known spiders: {}", name, list));
-    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) throw unknown_spider(name);
   return given;
 }
 
