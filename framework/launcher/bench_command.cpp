@@ -176,6 +176,7 @@ int bench_command(std::span<const std::string> args) {
   bench_server server;
   try {
     crawler c(std::make_unique<follow_spider>(server.url(100000, 20)), std::move(config));
+    log_configuration(c.config());
     c.run();
     const auto pages = c.stats().get("downloader/response_count");
     const auto* elapsed = c.stats().all().if_contains("elapsed_time_seconds");

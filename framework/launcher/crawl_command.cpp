@@ -8,11 +8,9 @@
 #include "feed_export.hpp"
 
 #include <orbweaver/crawler.hpp>
-#include <orbweaver/log.hpp>
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <array>
@@ -114,16 +112,6 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
   }
   require_log_level(plan.config);
   return plan;
-}
-
-// As Scrapy opens a crawl: the bot, then every setting that differs from its default, so a log
-// says how the crawl was configured.
-void log_configuration(const settings& config) {
-  log::info("launcher", "orbweaver {} started (bot: {})", ORBWEAVER_VERSION, config.get_string("BOT_NAME"));
-  boost::json::object overridden;
-  for (const auto& decl : setting_declarations())
-    if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
-  if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <orbweaver/log.hpp>
 #include <orbweaver/spider.hpp>
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 namespace orbweaver::launcher {
@@ -36,6 +37,14 @@ void require_log_level(const settings& s) {
   } catch (const settings_error& e) {
     throw usage_error(e.what());
   }
+}
+
+void log_configuration(const settings& config) {
+  log::info("launcher", "orbweaver {} started (bot: {})", ORBWEAVER_VERSION, config.get_string("BOT_NAME"));
+  boost::json::object overridden;
+  for (const auto& decl : setting_declarations())
+    if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
+  if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
 }
 
 usage_error unknown_spider(std::string_view name) {

@@ -20,6 +20,9 @@ void apply_setting_option(settings& s, std::string_view name_equals_value);
 void add_spider_argument(std::map<std::string, std::string>& args, std::string_view name_equals_value);
 // A usage_error unless LOG_LEVEL names a level.
 void require_log_level(const settings& s);
+// As Scrapy opens a crawl: the bot, then every setting that differs from its default, so a log
+// says how the crawl was configured.
+void log_configuration(const settings& config);
 // The mistake of naming a spider that is not compiled in: the known ones, or how to add one.
 usage_error unknown_spider(std::string_view name);
 
