@@ -53,6 +53,7 @@ TEST_F(CheckTest, PassingContractsReportOk) {
   EXPECT_TRUE(result.err.starts_with(".......\n" + separator2 + "\nRan 7 contracts in ")) << result.err;
   EXPECT_TRUE(result.err.ends_with("s\n\nOK\n")) << result.err;
   EXPECT_EQ(result.out, "");
+  EXPECT_FALSE(fs::exists(dir_ / "contract-items.jsonl")) << "the spider's feed was opened";
 
   auto verbose = check({"-v", "contracts_pass"});
   EXPECT_EQ(verbose.status, 0) << verbose.err;
