@@ -34,3 +34,14 @@ class books_spider : public spider {
 };
 
 ORBWEAVER_SPIDER(books_spider, parse_book);
+// `orbweaver check books` (against the sample site; -a url=... elsewhere): the @urls are relative
+// to the start URL.
+ORBWEAVER_CONTRACTS(books_spider, parse,
+                    "@url category/travel/page-1.html",
+                    "@returns items 0 0",
+                    "@returns requests 6 6");
+ORBWEAVER_CONTRACTS(books_spider, parse_book,
+                    "@url book/a-walk-through-kyoto.html",
+                    "@returns items 1 1",
+                    "@returns requests 0 0",
+                    "@scrapes title price availability rating url category");

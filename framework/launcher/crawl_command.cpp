@@ -2,16 +2,15 @@
 // created; a mistake exits with status 2 without a single request made.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "project.hpp"
 
 #include "feed_export.hpp"
 
 #include <orbweaver/crawler.hpp>
-#include <orbweaver/log.hpp>
 #include <orbweaver/settings.hpp>
 #include <orbweaver/spider.hpp>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <array>
@@ -86,16 +85,9 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
   bool appending = false, overwriting = false;
   for (const auto& [spec, value] : parsed.options) {
     if (spec == spider_arg) {
-      auto equals = value.find('=');
-      if (equals == std::string::npos || equals == 0)
-        throw usage_error(fmt::format("invalid -a value: '{}' (expected NAME=VALUE)", value));
-      plan.spider_args[value.substr(0, equals)] = value.substr(equals + 1);
+      add_spider_argument(plan.spider_args, value);
     } else if (spec == set_setting) {
-      try {
-        plan.config.set_from_arg(value, setting_priority::command_line);
-      } catch (const settings_error& e) {
-        throw usage_error(e.what());
-      }
+      apply_setting_option(plan.config, value);
     } else if (spec == output || spec == overwrite_output) {
       (spec == output ? appending : overwriting) = true;
       if (!pipelines::parse_feed_uri(value))
@@ -108,39 +100,18 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
   }
   if (appending && overwriting) throw usage_error("use only one of -o/--output and -O/--overwrite-output");
 
-  auto set = [&](std::string_view name, const std::string& value) {
-    try {
-      plan.config.set(name, value, setting_priority::command_line);
-    } catch (const settings_error& e) {
-      throw usage_error(e.what());
-    }
-  };
   if (!feeds.empty()) {
     std::string joined;
     for (const auto& feed : feeds) joined += (joined.empty() ? "" : ",") + feed;
-    set("FEEDS", joined);
-    set("FEED_OVERWRITE", overwriting ? "true" : "false");
+    apply_setting(plan.config, "FEEDS", joined);
+    apply_setting(plan.config, "FEED_OVERWRITE", overwriting ? "true" : "false");
   }
   for (const auto& [spec, value] : parsed.options) {
-    if (spec == log_level) set("LOG_LEVEL", value);
-    if (spec == log_file) set("LOG_FILE", value);
+    if (spec == log_level) apply_setting(plan.config, "LOG_LEVEL", value);
+    if (spec == log_file) apply_setting(plan.config, "LOG_FILE", value);
   }
-  try {
-    log::parse_level(plan.config.get_string("LOG_LEVEL"));
-  } catch (const settings_error& e) {
-    throw usage_error(e.what());
-  }
+  require_log_level(plan.config);
   return plan;
-}
-
-// As Scrapy opens a crawl: the bot, then every setting that differs from its default, so a log
-// says how the crawl was configured.
-void log_configuration(const settings& config) {
-  log::info("launcher", "orbweaver {} started (bot: {})", ORBWEAVER_VERSION, config.get_string("BOT_NAME"));
-  boost::json::object overridden;
-  for (const auto& decl : setting_declarations())
-    if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
-  if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
 }
 
 }  // namespace
@@ -155,15 +126,11 @@ int crawl_command(std::span<const std::string> args) {
 
   auto target = create_spider(plan.spider_name);
   if (!target) {
-    auto known = spider_names();
-    std::string list;
-    for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
-    if (known.empty() && !running_project_file()) {
+    if (spider_names().empty() && !running_project_file()) {
       fmt::print(stderr, "orbweaver crawl: error: {}\n", no_project_message());
       return 1;
     }
-    throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; the project has no spiders yet (orbweaver genspider NAME DOMAIN adds one)", plan.spider_name)
-                                    : fmt::format("unknown spider '{}'; known spiders: {}", plan.spider_name, list));
+    throw unknown_spider(plan.spider_name);
   }
   target->args = std::move(plan.spider_args);
 

@@ -20,6 +20,8 @@ namespace {
 constexpr bool project_code = true;
 
 constexpr std::array all_commands{
+    command{"bench", "Run quick benchmark test", bench_command},
+    command{"check", "Check spider contracts", check_command, project_code},
     command{"crawl", "Run a spider", crawl_command, project_code},
     command{"genspider", "Generate new spider using pre-defined templates", genspider_command},
     command{"list", "List available spiders", list_command, project_code},

@@ -4,14 +4,12 @@
 // the refusals, against a loopback server. One install and one project serve the whole suite
 // (project builds are slow); the tests run in order in one process (tests/CMakeLists.txt).
 #include "crawl_runner.hpp"
+#include "run_program.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,48 +19,17 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
 using orbweaver::testing::read_file;
+using orbweaver::testing::run_program;
+using orbweaver::testing::run_result;
 using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
-
 void write_file(const fs::path& path, std::string_view text) { std::ofstream(path, std::ios::binary) << text; }
-
-// Runs `args` (a program and its arguments; a bare name is looked up on PATH) in `cwd`.
-run_result run_in(const fs::path& cwd, std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  fs::path out_path = cwd / ".test-stdout", err_path = cwd / ".test-stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  pid_t pid = 0;
-  run_result result;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    int wait_status = 0;
-    waitpid(pid, &wait_status, 0);
-    result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  fs::remove(out_path);
-  fs::remove(err_path);
-  return result;
-}
 
 std::vector<boost::json::object> read_items(const fs::path& jsonl) {
   std::vector<boost::json::object> items;
@@ -82,7 +49,7 @@ class ProjectTest : public ::testing::Test {
     prefix_ = new fs::path(*work_ / "prefix");
     // runspider's cache goes here, not into the user's home.
     ::setenv("XDG_CACHE_HOME", (*work_ / "cache").c_str(), 1);
-    auto install = run_in(*work_, {"cmake", "--install", ORBWEAVER_BUILD_DIR, "--prefix", prefix_->string()});
+    auto install = run_program(*work_, {"cmake", "--install", ORBWEAVER_BUILD_DIR, "--prefix", prefix_->string()});
     ASSERT_EQ(install.status, 0) << install.out << install.err;
 
     server_ = new test_server;
@@ -94,9 +61,9 @@ class ProjectTest : public ::testing::Test {
       return reply;
     });
 
-    auto created = run_in(*work_, {tool(), "startproject", "shop"});
+    auto created = run_program(*work_, {tool(), "startproject", "shop"});
     ASSERT_EQ(created.status, 0) << created.err;
-    auto generated = run_in(project(), {tool(), "genspider", "site", server_->url("/")});
+    auto generated = run_program(project(), {tool(), "genspider", "site", server_->url("/")});
     ASSERT_EQ(generated.status, 0) << generated.err;
   }
   static void TearDownTestSuite() {
@@ -110,7 +77,7 @@ class ProjectTest : public ::testing::Test {
   static fs::path project() { return *work_ / "shop"; }
   static run_result orbweaver(std::vector<std::string> args, const fs::path& cwd = project()) {
     args.insert(args.begin(), tool());
-    return run_in(cwd, std::move(args));
+    return run_program(cwd, std::move(args));
   }
   // `orbweaver crawl SPIDER` in the project with the items written to a fresh file.
   static std::pair<run_result, std::vector<boost::json::object>> crawl(const std::string& spider,
@@ -173,10 +140,10 @@ TEST_F(ProjectTest, EachPublicHeaderCompilesAloneAgainstTheInstall) {
              "add_library(headers OBJECT" + sources + ")\n"
              "target_compile_options(headers PRIVATE -Wall -Wextra -Werror)\n"
              "target_link_libraries(headers PRIVATE orbweaver::orbweaver)\n");
-  auto configure = run_in(source, {"cmake", "-S", ".", "-B", "build", "-G", "Ninja",
+  auto configure = run_program(source, {"cmake", "-S", ".", "-B", "build", "-G", "Ninja",
                                    "-DCMAKE_PREFIX_PATH=" + prefix_->string()});
   ASSERT_EQ(configure.status, 0) << configure.out << configure.err;
-  auto build = run_in(source, {"cmake", "--build", "build"});
+  auto build = run_program(source, {"cmake", "--build", "build"});
   EXPECT_EQ(build.status, 0) << build.out << build.err;
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace orbweaver {
 
@@ -34,6 +35,9 @@ class crawler {
   // "finished", "shutdown" (a signal), "closespider_*", or the reason given to close().
   // SIGINT/SIGTERM stop scheduling, and a second one abandons the requests in flight.
   std::string run();
+  // As run(), with `start` in place of the spider's start_requests(): `orbweaver check` crawls the
+  // requests of its contracts this way, as Scrapy's check replaces a spider's start.
+  std::string run(std::vector<request> start);
 
   // Ends the crawl with a reason; callable from the reactor thread (middlewares, pipelines).
   void close(std::string reason);

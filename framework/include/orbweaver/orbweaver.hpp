@@ -1,5 +1,6 @@
 #pragma once
 // The one include for spiders, middlewares and pipelines.
+#include <orbweaver/contracts.hpp>
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/headers.hpp>

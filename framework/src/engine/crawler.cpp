@@ -20,6 +20,11 @@ std::string crawler::run() {
   return engine_->run();
 }
 
+std::string crawler::run(std::vector<request> start) {
+  engine_ = std::make_unique<engine>(*this);
+  return engine_->run(std::move(start));
+}
+
 void crawler::close(std::string reason) {
   if (engine_) engine_->close(std::move(reason));
 }

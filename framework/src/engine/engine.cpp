@@ -64,12 +64,12 @@ engine::engine(crawler& c)
 
 engine::~engine() = default;
 
-std::string engine::run() {
+std::string engine::run(std::optional<std::vector<request>> start_requests) {
   start_time_ = std::chrono::steady_clock::now();
   crawler_.stats().set("start_time", boost::json::string(utc_now()));
   log::info("engine", "Spider opened: {}", crawler_.target().name);
   wait_for_signals();
-  asio::co_spawn(context_, start(), log_escaped);
+  asio::co_spawn(context_, start(std::move(start_requests)), log_escaped);
   if (close_when_.timeout.count() > 0) {
     close_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(close_when_.timeout));
     close_timer_.async_wait([this](boost::system::error_code ec) {
@@ -89,10 +89,10 @@ std::string engine::run() {
   return finish_reason_;
 }
 
-asio::awaitable<void> engine::start() {
+asio::awaitable<void> engine::start(std::optional<std::vector<request>> given) {
   std::vector<request> requests;
   try {
-    requests = crawler_.target().start_requests();
+    requests = given ? std::move(*given) : crawler_.target().start_requests();
   } catch (const std::exception& e) {
     log::error("engine", "start_requests() raised: {}", e.what());
     crawler_.stats().inc("spider_exceptions/count");

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -29,8 +30,9 @@ class engine {
   explicit engine(crawler& c);
   ~engine();
 
-  // Run the crawl on this thread until it closes; returns the finish reason.
-  std::string run();
+  // Run the crawl on this thread until it closes; returns the finish reason. `start`, when given,
+  // replaces the spider's start_requests().
+  std::string run(std::optional<std::vector<request>> start = std::nullopt);
   // Stop scheduling and finish once the requests in flight are done.
   void close(std::string reason);
   // See crawler::download.
@@ -45,7 +47,7 @@ class engine {
   }
 
  private:
-  boost::asio::awaitable<void> start();
+  boost::asio::awaitable<void> start(std::optional<std::vector<request>> given);
   boost::asio::awaitable<void> handle(request r);
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> log_stats_periodically();

@@ -1,5 +1,7 @@
 #include "engine/scraper.hpp"
 
+#include "core/demangle.hpp"
+
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
@@ -8,10 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cxxabi.h>
-
 #include <thread>
-#include <typeinfo>
 
 namespace orbweaver {
 
@@ -33,14 +32,6 @@ std::size_t pool_size(const settings& s) {
   auto n = s.get_int("PARSE_THREADS");
   if (n > 0) return static_cast<std::size_t>(n);
   return std::max(1u, std::thread::hardware_concurrency());
-}
-
-std::string demangled_type(const std::type_info& t) {
-  int status = 0;
-  char* name = abi::__cxa_demangle(t.name(), nullptr, nullptr, &status);
-  std::string result = status == 0 && name ? name : t.name();
-  std::free(name);
-  return result;
 }
 
 // Keeps the scraper's byte count right whichever way processing leaves.
