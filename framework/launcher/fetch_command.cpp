@@ -53,6 +53,7 @@ int fetch_command(std::span<const std::string> args) {
   }
   const auto options = read_page_options(parsed);
   request r(requestable_url(parsed.positionals[0]));
+  r.dont_filter = true;
   if (no_redirect) r.meta["dont_redirect"] = true;
 
   download_result result;

@@ -91,7 +91,6 @@ std::string requestable_url(std::string_view text) {
 page_session::page_session(std::unique_ptr<spider> s, settings config) : crawler_(std::move(s), std::move(config)) {}
 
 download_result page_session::download(request r) {
-  r.dont_filter = true;  // the user asked for this page: no offsite refusal
   const auto method = r.method;
   auto result = crawler_.download_now(std::move(r));
   if (result.resp) log::debug("engine", "Crawled ({}) <{} {}>", result.resp->status(), method, result.resp->url());
@@ -101,6 +100,10 @@ download_result page_session::download(request r) {
 std::string download_error_message(const request& r, const download_result& failed) {
   return fmt::format("Error downloading <{} {}>: {} ({})", r.method, r.url,
                      failed.detail.empty() ? failed.error.message() : failed.detail, error_name(failed.error));
+}
+
+bool refused_by_policy(const download_result& failed) {
+  return failed.error == errc::offsite || failed.error == errc::robots_blocked || failed.error == errc::cancelled;
 }
 
 callback_yield run_callback(spider& s, const response& resp) {

@@ -62,6 +62,7 @@ class page_session {
  public:
   page_session(std::unique_ptr<spider> s, settings config);
   // Through the downloader middlewares, redirects followed; never throws for a failed download.
+  // A page the user names should be dont_filter, as Scrapy's tools make it: no offsite refusal.
   download_result download(request r);
   spider& target() { return crawler_.target(); }
 
@@ -71,6 +72,8 @@ class page_session {
 
 // "Error downloading <GET URL>: why (error_name)", as the crawl logs it.
 std::string download_error_message(const request& r, const download_result& failed);
+// A request a policy refused (offsite, robots.txt, cancelled): the crawl logs it at DEBUG only.
+bool refused_by_policy(const download_result& failed);
 
 // What a callback yielded on one page; `error` is set (its type and message) when it threw.
 struct callback_yield {

@@ -195,6 +195,7 @@ int parse_command(std::span<const std::string> args) {
   target->args = plan.spider_args;
 
   request first(plan.url);
+  first.dont_filter = true;
   first.meta = plan.meta;
   first.cb_kwargs = plan.cb_kwargs;
   if (plan.callback) {
@@ -220,6 +221,10 @@ int parse_command(std::span<const std::string> args) {
       for (auto& r : pending) {
         auto result = session.download(r);
         if (!result.resp) {
+          if (depth > 1 && refused_by_policy(result)) {
+            log::debug("parse", "{}", download_error_message(r, result));
+            continue;
+          }
           fmt::print(stderr, "orbweaver parse: error: {}\n", download_error_message(r, result));
           if (depth == 1) return 1;  // nothing to parse
           failed = true;

@@ -122,6 +122,7 @@ int shell_command(std::span<const std::string> args) {
       }
       if (!absolute) throw shell::shell_error(fmt::format("ValueError: cannot request {}", shell::python_repr(address)));
       request r(*absolute);
+      r.dont_filter = true;
       auto result = session.download(r);
       if (!result.resp) throw shell::shell_error(download_error_message(r, result));
       return result.resp;

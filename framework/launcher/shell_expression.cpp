@@ -76,7 +76,7 @@ class parser {
       call.args.push_back(argument());
       skip_spaces();
       if (take(')')) return call;
-      expect(',');
+      if (!take(',')) fail(at_end() ? "',' or ')' expected at the end of the line" : "',' or ')' expected");
     }
   }
 

@@ -1,5 +1,6 @@
 // The example spiders against the bundled sample site, served from its files on loopback.
 #include "crawl_runner.hpp"
+#include "static_site.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -16,22 +17,6 @@ using namespace orbweaver::testing;
 namespace {
 
 namespace fs = std::filesystem;
-
-void serve_directory(test_server& server, const fs::path& root) {
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file()) continue;
-    std::string path = "/" + fs::relative(entry.path(), root).generic_string();
-    std::string body = read_file(entry.path());
-    std::string type = entry.path().extension() == ".css" ? "text/css" : "text/html; charset=utf-8";
-    test_handler handler = [body, type](const test_request&) {
-      test_reply reply{.body = body};
-      reply.headers.set("Content-Type", type);
-      return reply;
-    };
-    server.route(path, handler);
-    if (path == "/index.html") server.route("/", handler);
-  }
-}
 
 // Items written by the feed exporter, keyed by their url path.
 std::map<std::string, json::object> read_items(const fs::path& jsonl, const std::string& base) {

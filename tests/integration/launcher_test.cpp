@@ -1,6 +1,7 @@
 // The `orbweaver` executable as a user runs it: exit statuses, messages, and a crawl from the
 // command line into feeds and the SQLite store, against a loopback server.
 #include "crawl_runner.hpp"
+#include "program_runner.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -46,27 +47,8 @@ class LauncherTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   run_result run(std::vector<std::string> args) {
-    args.insert(args.begin(), binary_.string());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto out_path = dir_ / "stdout", err_path = dir_ / "stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
-    pid_t pid = 0;
-    run_result result;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-      int wait_status = 0;
-      waitpid(pid, &wait_status, 0);
-      result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    result.out = read_file(out_path);
-    result.err = read_file(err_path);
-    return result;
+    auto ran = orbweaver::testing::run_program(binary_, std::move(args), dir_);
+    return {ran.status, std::move(ran.out), std::move(ran.err)};
   }
 
   // Runs the binary with standard output and error on a pseudo-terminal, as in a person's shell;
