@@ -37,12 +37,17 @@ bool spider_handles(const spider& s, std::string_view host) {
   return false;
 }
 
-std::vector<std::string> spiders_for_url(std::string_view address) {
+std::vector<std::string> spiders_for_url(std::string_view address, const std::map<std::string, std::string>& args) {
   const auto host = url::host(address);
   std::vector<std::string> names;
   for (const auto& name : spider_names()) {
     auto candidate = create_spider(name);
-    candidate->init();  // spiders often derive allowed_domains from their arguments here
+    candidate->args = args;
+    try {
+      candidate->init();  // spiders often derive allowed_domains from their arguments here
+    } catch (const std::exception&) {
+      continue;  // one that needs an argument it was not given
+    }
     if (spider_handles(*candidate, host)) names.push_back(name);
   }
   return names;

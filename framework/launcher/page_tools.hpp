@@ -7,6 +7,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/spider.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -40,8 +41,9 @@ page_options read_page_options(const parsed_args& parsed);
 // True when `s` (its init() done) handles URLs of `host`: the host is one of its allowed_domains
 // or a subdomain, or the host of one of its start URLs.
 bool spider_handles(const spider& s, std::string_view host);
-// Names of the spiders compiled in that handle the URL's host, sorted.
-std::vector<std::string> spiders_for_url(std::string_view url);
+// Names of the spiders compiled in that handle the URL's host, sorted; each is asked with these
+// arguments (-a), and one whose init() throws is passed over.
+std::vector<std::string> spiders_for_url(std::string_view url, const std::map<std::string, std::string>& args = {});
 
 // The named spider; usage_error listing the known ones when there is none of that name.
 std::unique_ptr<spider> named_spider(std::string_view name);

@@ -106,9 +106,10 @@ parse_plan plan_parse(const parsed_args& parsed) {
 }
 
 // Without --spider, the one spider that handles the URL (Scrapy's parse needs one).
-std::unique_ptr<spider> spider_to_parse_with(const page_options& options, const std::string& address) {
+std::unique_ptr<spider> spider_to_parse_with(const page_options& options, const parse_plan& plan) {
   if (options.spider_name) return named_spider(*options.spider_name);
-  auto names = spiders_for_url(address);
+  const auto& address = plan.url;
+  auto names = spiders_for_url(address, plan.spider_args);
   if (names.size() == 1) return create_spider(names.front());
   if (names.empty())
     throw usage_error(fmt::format("no spider handles {} (none has its host in allowed_domains or start_urls); "
@@ -191,7 +192,7 @@ int parse_command(std::span<const std::string> args) {
   const auto plan = plan_parse(parsed);
   const auto options = read_page_options(parsed);
   auto config = page_settings(options);
-  auto target = spider_to_parse_with(options, plan.url);
+  auto target = spider_to_parse_with(options, plan);
   target->args = plan.spider_args;
 
   request first(plan.url);

@@ -8,6 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <regex>
@@ -236,6 +241,56 @@ TEST_F(VerbsTest, ShellWithoutAPageAndWithAFailedOne) {
   auto unreachable = run({"shell", "--nolog", "-s", "RETRY_ENABLED=false", "http://127.0.0.1:1/"}, "status\n");
   EXPECT_EQ(unreachable.status, 1);
   EXPECT_NE(unreachable.err.find("Error downloading <GET http://127.0.0.1:1/>"), std::string::npos) << unreachable.err;
+}
+
+// A person's terminal: a banner, a prompt with line editing, answers, Ctrl-D to leave, and the
+// lines kept in ~/.orbweaver_history.
+TEST_F(VerbsTest, ShellOnATerminal) {
+  std::vector<std::string> args{ORBWEAVER_BINARY, "shell", "--nolog", url("/index.html")};
+  std::vector<std::string> environment{"HOME=" + dir_.string(), "TERM=xterm"};
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  winsize size{.ws_row = 24, .ws_col = 120, .ws_xpixel = 0, .ws_ypixel = 0};
+  int terminal = -1;
+  // The test server's threads run in this process: between fork and exec only async-signal-safe calls.
+  pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
+  if (pid == 0) {
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  std::string screen;
+  // Reads what the terminal shows until `wanted` appears after `from` (false after 20 seconds or at
+  // the end of the session).
+  auto read_until = [&](std::string_view wanted, std::size_t from) {
+    for (int waited = 0; waited < 200 && screen.find(wanted, from) == std::string::npos; ++waited) {
+      pollfd ready{.fd = terminal, .events = POLLIN, .revents = 0};
+      if (poll(&ready, 1, 100) <= 0) continue;
+      char buffer[4096];
+      auto n = read(terminal, buffer, sizeof buffer);
+      if (n <= 0) break;
+      screen.append(buffer, static_cast<std::size_t>(n));
+    }
+    return screen.find(wanted, from) != std::string::npos;
+  };
+  auto type = [&](std::string_view keys) { ASSERT_EQ(write(terminal, keys.data(), keys.size()), static_cast<ssize_t>(keys.size())); };
+
+  EXPECT_TRUE(read_until(">>> ", 0)) << screen;
+  EXPECT_NE(screen.find("[s]   response   <200 " + url("/index.html") + ">"), std::string::npos) << screen;
+  auto before = screen.size();
+  type("css(\"h1::text\").get()\r");
+  EXPECT_TRUE(read_until(">>> ", before)) << screen;
+  EXPECT_NE(screen.find("'Orbweaver Books'", before), std::string::npos) << screen;
+  type("\x04");  // Ctrl-D
+  read_until("never shown", screen.size());
+  close(terminal);
+  int wait_status = 0;
+  waitpid(pid, &wait_status, 0);
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << screen;
+  EXPECT_NE(read_file(dir_ / ".orbweaver_history").find("css(\"h1::text\").get()"), std::string::npos);
 }
 
 TEST_F(VerbsTest, VersionVerboseListsTheLibraries) {
