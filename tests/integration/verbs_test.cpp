@@ -9,8 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <poll.h>
-#include <pty.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -246,22 +244,10 @@ TEST_F(VerbsTest, ShellWithoutAPageAndWithAFailedOne) {
 // A person's terminal: a banner, a prompt with line editing, answers, Ctrl-D to leave, and the
 // lines kept in ~/.orbweaver_history.
 TEST_F(VerbsTest, ShellOnATerminal) {
-  std::vector<std::string> args{ORBWEAVER_BINARY, "shell", "--nolog", url("/index.html")};
-  std::vector<std::string> environment{"HOME=" + dir_.string(), "TERM=xterm"};
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  winsize size{.ws_row = 24, .ws_col = 120, .ws_xpixel = 0, .ws_ypixel = 0};
-  int terminal = -1;
-  // The test server's threads run in this process: between fork and exec only async-signal-safe calls.
-  pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
-  if (pid == 0) {
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  ASSERT_GT(pid, 0);
+  auto started = start_in_terminal(ORBWEAVER_BINARY, {"shell", "--nolog", url("/index.html")},
+                                  {"HOME=" + dir_.string(), "TERM=xterm"}, dir_, 120);
+  ASSERT_GT(started.pid, 0);
+  const int terminal = started.terminal;
   std::string screen;
   // Reads what the terminal shows until `wanted` appears after `from` (false after 20 seconds or at
   // the end of the session).
@@ -287,9 +273,7 @@ TEST_F(VerbsTest, ShellOnATerminal) {
   type("\x04");  // Ctrl-D
   read_until("never shown", screen.size());
   close(terminal);
-  int wait_status = 0;
-  waitpid(pid, &wait_status, 0);
-  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << screen;
+  EXPECT_EQ(wait_for_exit(started.pid), 0) << screen;
   EXPECT_NE(read_file(dir_ / ".orbweaver_history").find("css(\"h1::text\").get()"), std::string::npos);
 }
 

@@ -3,8 +3,10 @@
 #include "crawl_runner.hpp"
 
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -28,15 +30,38 @@ program_result run_program(const std::filesystem::path& program, std::vector<std
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   pid_t pid = 0;
   program_result result;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    int wait_status = 0;
-    waitpid(pid, &wait_status, 0);
-    result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-  }
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) result.status = wait_for_exit(pid);
   posix_spawn_file_actions_destroy(&actions);
   result.out = read_file(out_path);
   result.err = read_file(err_path);
   return result;
+}
+
+terminal_program start_in_terminal(const std::filesystem::path& program, std::vector<std::string> args,
+                                   std::vector<std::string> environment, const std::filesystem::path& dir,
+                                   unsigned short columns) {
+  args.insert(args.begin(), program.string());
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  winsize size{.ws_row = 24, .ws_col = columns, .ws_xpixel = 0, .ws_ypixel = 0};
+  terminal_program started;
+  // The test servers' threads run in this process: between fork and exec only async-signal-safe calls.
+  pid_t pid = forkpty(&started.terminal, nullptr, nullptr, &size);
+  if (pid == 0) {
+    if (chdir(dir.c_str()) == 0) execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  started.pid = pid;
+  return started;
+}
+
+int wait_for_exit(int pid) {
+  int wait_status = 0;
+  waitpid(pid, &wait_status, 0);
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
 }
 
 }  // namespace orbweaver::testing

@@ -17,4 +17,19 @@ struct program_result {
 program_result run_program(const std::filesystem::path& program, std::vector<std::string> args,
                            const std::filesystem::path& dir, const std::string& input = {});
 
+// A program started on a new pseudo-terminal, as in a person's shell: `terminal` is the
+// controlling side, to read what it shows and write what is typed.
+struct terminal_program {
+  int pid = -1;
+  int terminal = -1;
+};
+// Starts `program` with `args` (argv[0] excluded) in `dir` on a terminal `columns` wide;
+// `environment` is all it gets. pid is -1 when it could not start.
+terminal_program start_in_terminal(const std::filesystem::path& program, std::vector<std::string> args,
+                                   std::vector<std::string> environment, const std::filesystem::path& dir,
+                                   unsigned short columns);
+
+// Waits for a child process to end: its exit status, or 128 + the signal that ended it.
+int wait_for_exit(int pid);
+
 }  // namespace orbweaver::testing
