@@ -36,36 +36,8 @@ void print_headers(const http_headers& headers, char prefix) {
   for (const auto& [name, value] : headers) fmt::print("{} {}: {}\n", prefix, name, value);
 }
 
-}  // namespace
-
-int fetch_command(std::span<const std::string> args) {
-  auto parsed = parse_args(args, fetch_options);
-  if (parsed.help) {
-    fmt::print("{}{}", fetch_help, page_options_help);
-    return 0;
-  }
-  if (parsed.positionals.empty()) throw usage_error("missing URL");
-  if (parsed.positionals.size() > 1) throw usage_error(fmt::format("unexpected argument: {}", parsed.positionals[1]));
-  bool headers_only = false, no_redirect = false;
-  for (const auto& [spec, value] : parsed.options) {
-    if (spec->long_name == "headers") headers_only = true;
-    if (spec->long_name == "no-redirect") no_redirect = true;
-  }
-  const auto options = read_page_options(parsed);
-  request r(requestable_url(parsed.positionals[0]));
-  r.dont_filter = true;
-  if (no_redirect) r.meta["dont_redirect"] = true;
-
-  download_result result;
-  try {
-    page_session session(spider_for_page(options, r.url), page_settings(options));
-    result = session.download(r);
-  } catch (const settings_error&) {
-    throw;  // a spider's custom_settings or a component's setting: the launcher says so, status 2
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver fetch: error: {}\n", e.what());
-    return 1;
-  }
+// The body, or with --headers the request's and the response's headers as Scrapy prints them.
+int print_download(const download_result& result, const request& r, bool headers_only) {
   if (!result.resp) {
     fmt::print(stderr, "orbweaver fetch: error: {}\n", download_error_message(r, result));
     return 1;
@@ -80,6 +52,30 @@ int fetch_command(std::span<const std::string> args) {
   }
   std::fflush(stdout);
   return 0;
+}
+
+}  // namespace
+
+int fetch_command(std::span<const std::string> args) {
+  auto parsed = parse_args(args, fetch_options);
+  if (parsed.help) {
+    fmt::print("{}{}", fetch_help, page_options_help);
+    return 0;
+  }
+  bool headers_only = false, no_redirect = false;
+  for (const auto& [spec, value] : parsed.options) {
+    if (spec->long_name == "headers") headers_only = true;
+    if (spec->long_name == "no-redirect") no_redirect = true;
+  }
+  const auto options = read_page_options(parsed);
+  request r(url_argument(parsed));
+  r.dont_filter = true;
+  if (no_redirect) r.meta["dont_redirect"] = true;
+
+  return run_with_spider("fetch", [&] {
+    page_session session(spider_for_page(options, r.url), page_settings(options));
+    return print_download(session.download(r), r, headers_only);
+  });
 }
 
 }  // namespace orbweaver::launcher

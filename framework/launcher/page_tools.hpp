@@ -8,6 +8,7 @@
 #include <orbweaver/spider.hpp>
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,7 +49,7 @@ std::vector<std::string> spiders_for_url(std::string_view url, const std::map<st
 // The named spider; usage_error listing the known ones when there is none of that name.
 std::unique_ptr<spider> named_spider(std::string_view name);
 // fetch and shell, as Scrapy's: the named spider, else the one spider that handles the URL, else
-// a plain spider named "default" (also when several handle it).
+// a plain spider named "default" (also when several handle it, or there is no URL: "").
 std::unique_ptr<spider> spider_for_page(const page_options& options, std::string_view url);
 
 // Settings as crawl builds them (the project's orbweaver.toml, then -s), with feeds off: items
@@ -58,6 +59,14 @@ settings page_settings(const page_options& options);
 // "http://" before a URL without a scheme, as Scrapy's shell does; usage_error when the URL cannot
 // be requested.
 std::string requestable_url(std::string_view text);
+// The one URL among the positional arguments, made requestable; usage_error when there is none or
+// more than one.
+std::string url_argument(const parsed_args& parsed);
+
+// Runs a command's work with a spider, its settings and components: what stops it (a component
+// that cannot open, a spider's init() that throws) is "orbweaver COMMAND: error: ..." and exit
+// status 1. Mistakes in the command line or in settings go on to the launcher (status 2).
+int run_with_spider(std::string_view command, const std::function<int()>& work);
 
 // One spider, its settings and components, downloading pages on demand.
 class page_session {

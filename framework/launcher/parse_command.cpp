@@ -75,10 +75,8 @@ json::object json_object_option(std::string_view option, const std::string& text
 }
 
 parse_plan plan_parse(const parsed_args& parsed) {
-  if (parsed.positionals.empty()) throw usage_error("missing URL");
-  if (parsed.positionals.size() > 1) throw usage_error(fmt::format("unexpected argument: {}", parsed.positionals[1]));
   parse_plan plan;
-  plan.url = requestable_url(parsed.positionals[0]);
+  plan.url = url_argument(parsed);
   for (const auto& [spec, value] : parsed.options) {
     if (spec->short_name == 'c') plan.callback = value;
     if (spec->short_name == 'm') plan.meta = json_object_option("--meta", value);
@@ -181,6 +179,52 @@ void print_results(const parse_plan& plan, const std::vector<level_output>& leve
 
 std::string callback_label(const request& r) { return r.callback_name.empty() ? "parse" : r.callback_name; }
 
+// Downloads and parses level by level, up to the plan's depth; `failed` is set when a download or
+// a callback failed. nullopt when the first page could not be downloaded: nothing to print.
+std::optional<std::vector<level_output>> parse_levels(page_session& session, request first, const parse_plan& plan,
+                                                      bool& failed) {
+  std::vector<level_output> levels;
+  std::unordered_set<fingerprint, fingerprint_hash> seen{request_fingerprint(first)};
+  std::vector<request> pending{std::move(first)};
+  for (int depth = 1; depth <= plan.depth && !pending.empty(); ++depth) {
+    level_output level;
+    for (auto& r : pending) {
+      auto result = session.download(r);
+      if (!result.resp) {
+        if (depth > 1 && refused_by_policy(result)) {
+          log::debug("parse", "{}", download_error_message(r, result));
+          continue;
+        }
+        fmt::print(stderr, "orbweaver parse: error: {}\n", download_error_message(r, result));
+        if (depth == 1) return std::nullopt;
+        failed = true;
+        continue;
+      }
+      auto yield = run_callback(session.target(), *result.resp);
+      if (!yield.error.empty()) {
+        fmt::print(stderr, "orbweaver parse: error: spider '{}' callback '{}' raised on <{} {}>: {}\n",
+                   session.target().name, callback_label(r), r.method, r.url, yield.error);
+        failed = true;
+      }
+      std::move(yield.items.begin(), yield.items.end(), std::back_inserter(level.items));
+      std::move(yield.requests.begin(), yield.requests.end(), std::back_inserter(level.requests));
+    }
+    // The requests of this level lead to the next one, each once, as the scheduler would.
+    pending.clear();
+    if (depth < plan.depth) {
+      for (const auto& r : level.requests) {
+        auto follow = r;
+        auto normalized = url::normalize(follow.url);
+        if (!normalized) continue;
+        follow.url = *normalized;
+        if (seen.insert(request_fingerprint(follow)).second) pending.push_back(std::move(follow));
+      }
+    }
+    levels.push_back(std::move(level));
+  }
+  return levels;
+}
+
 }  // namespace
 
 int parse_command(std::span<const std::string> args) {
@@ -211,56 +255,14 @@ int parse_command(std::span<const std::string> args) {
     first.callback_name = *plan.callback;
   }
 
-  std::vector<level_output> levels;
-  bool failed = false;
-  try {
+  return run_with_spider("parse", [&] {
     page_session session(std::move(target), std::move(config));
-    std::unordered_set<fingerprint, fingerprint_hash> seen{request_fingerprint(first)};
-    std::vector<request> pending{std::move(first)};
-    for (int depth = 1; depth <= plan.depth && !pending.empty(); ++depth) {
-      level_output level;
-      for (auto& r : pending) {
-        auto result = session.download(r);
-        if (!result.resp) {
-          if (depth > 1 && refused_by_policy(result)) {
-            log::debug("parse", "{}", download_error_message(r, result));
-            continue;
-          }
-          fmt::print(stderr, "orbweaver parse: error: {}\n", download_error_message(r, result));
-          if (depth == 1) return 1;  // nothing to parse
-          failed = true;
-          continue;
-        }
-        auto yield = run_callback(session.target(), *result.resp);
-        if (!yield.error.empty()) {
-          fmt::print(stderr, "orbweaver parse: error: spider '{}' callback '{}' raised on <{} {}>: {}\n",
-                     session.target().name, callback_label(r), r.method, r.url, yield.error);
-          failed = true;
-        }
-        std::move(yield.items.begin(), yield.items.end(), std::back_inserter(level.items));
-        std::move(yield.requests.begin(), yield.requests.end(), std::back_inserter(level.requests));
-      }
-      // The requests of this level lead to the next one, each once, as the scheduler would.
-      pending.clear();
-      if (depth < plan.depth) {
-        for (const auto& r : level.requests) {
-          auto follow = r;
-          auto normalized = url::normalize(follow.url);
-          if (!normalized) continue;
-          follow.url = *normalized;
-          if (seen.insert(request_fingerprint(follow)).second) pending.push_back(std::move(follow));
-        }
-      }
-      levels.push_back(std::move(level));
-    }
-  } catch (const settings_error&) {
-    throw;  // a spider's custom_settings or a component's setting: the launcher says so, status 2
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver parse: error: {}\n", e.what());
-    return 1;
-  }
-  print_results(plan, levels);
-  return failed ? 1 : 0;
+    bool failed = false;
+    auto levels = parse_levels(session, std::move(first), plan, failed);
+    if (!levels) return 1;
+    print_results(plan, *levels);
+    return failed ? 1 : 0;
+  });
 }
 
 }  // namespace orbweaver::launcher

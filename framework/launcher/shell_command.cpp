@@ -100,14 +100,9 @@ int shell_command(std::span<const std::string> args) {
   const auto options = read_page_options(parsed);
   std::optional<std::string> first_url;
   if (!parsed.positionals.empty()) first_url = requestable_url(parsed.positionals[0]);
-  auto target = first_url ? spider_for_page(options, *first_url)
-                          : options.spider_name ? named_spider(*options.spider_name) : nullptr;
-  if (!target) {
-    target = std::make_unique<spider>();
-    target->name = "default";
-  }
+  auto target = spider_for_page(options, first_url.value_or(""));
 
-  try {
+  return run_with_spider("shell", [&] {
     page_session session(std::move(target), page_settings(options));
     shell::shell_context context;
     context.fetch = [&](const std::string& address) {
@@ -136,12 +131,7 @@ int shell_command(std::span<const std::string> args) {
       }
     }
     return ::isatty(STDIN_FILENO) ? interactive(context, session.target()) : piped(context);
-  } catch (const settings_error&) {
-    throw;  // a spider's custom_settings or a component's setting: the launcher says so, status 2
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver shell: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace orbweaver::launcher
