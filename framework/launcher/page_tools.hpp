@@ -7,8 +7,9 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/spider.hpp>
 
-#include <map>
+#include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
