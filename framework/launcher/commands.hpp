@@ -26,6 +26,9 @@ int genspider_command(std::span<const std::string> args);
 int runspider_command(std::span<const std::string> args);
 int check_command(std::span<const std::string> args);
 int bench_command(std::span<const std::string> args);
+int fetch_command(std::span<const std::string> args);
+int parse_command(std::span<const std::string> args);
+int shell_command(std::span<const std::string> args);
 
 // The whole tool: dispatches argv[1] to its command. main() of every orbweaver program.
 int run_launcher(int argc, char** argv);

@@ -23,10 +23,13 @@ constexpr std::array all_commands{
     command{"bench", "Run quick benchmark test", bench_command},
     command{"check", "Check spider contracts", check_command, project_code},
     command{"crawl", "Run a spider", crawl_command, project_code},
+    command{"fetch", "Fetch a URL using the orbweaver downloader", fetch_command, project_code},
     command{"genspider", "Generate new spider using pre-defined templates", genspider_command},
     command{"list", "List available spiders", list_command, project_code},
+    command{"parse", "Parse URL (using its spider) and print the results", parse_command, project_code},
     command{"runspider", "Run a self-contained spider (without creating a project)", runspider_command},
     command{"settings", "Print the settings reference (markdown)", settings_command, project_code},
+    command{"shell", "Interactive scraping console", shell_command, project_code},
     command{"startproject", "Create new project", startproject_command},
     command{"version", "Print orbweaver version", version_command},
 };

@@ -1,5 +1,5 @@
 // `orbweaver bench`: its own loopback server, crawled for CLOSESPIDER_TIMEOUT seconds.
-#include "run_program.hpp"
+#include "program_runner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 TEST(Bench, CrawlsItsServerAndReportsPagesPerMinute) {
   std::string dir = (std::filesystem::temp_directory_path() / "orbweaver-bench-XXXXXX").string();
   ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  auto result = orbweaver::testing::run_program(dir, {ORBWEAVER_BINARY, "bench", "-s", "CLOSESPIDER_TIMEOUT=2"});
+  auto result = orbweaver::testing::run_program(ORBWEAVER_BINARY, {"bench", "-s", "CLOSESPIDER_TIMEOUT=2"}, dir);
   std::filesystem::remove_all(dir);
   EXPECT_EQ(result.status, 0) << result.err;
   std::smatch figures;

@@ -1,7 +1,7 @@
 // `orbweaver check` against the sample bookshop on loopback: the spiders of tests/check_spiders
 // (their own launcher, orbweaver_check_launcher) and the books example's contracts.
 #include "crawl_runner.hpp"
-#include "run_program.hpp"
+#include "program_runner.hpp"
 #include "static_site.hpp"
 #include "test_server.hpp"
 
@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using orbweaver::testing::run_program;
-using orbweaver::testing::run_result;
+using orbweaver::testing::program_result;
 using orbweaver::testing::serve_directory;
 using orbweaver::testing::test_server;
 
@@ -36,9 +36,9 @@ class CheckTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // The check launcher (tests/check_spiders) with `args`, the sample site as the spiders' url.
-  run_result check(std::vector<std::string> args, const std::string& program = ORBWEAVER_CHECK_LAUNCHER) {
-    args.insert(args.begin(), {program, "check", "-a", "url=" + server_.url("/")});
-    return run_program(dir_, std::move(args));
+  program_result check(std::vector<std::string> args, const std::string& program = ORBWEAVER_CHECK_LAUNCHER) {
+    args.insert(args.begin(), {"check", "-a", "url=" + server_.url("/")});
+    return run_program(program, std::move(args), dir_);
   }
 
   fs::path dir_;

@@ -1,15 +1,13 @@
 // The `orbweaver` executable as a user runs it: exit statuses, messages, and a crawl from the
 // command line into feeds and the SQLite store, against a loopback server.
 #include "crawl_runner.hpp"
-#include "run_program.hpp"
+#include "program_runner.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <pty.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -23,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using orbweaver::testing::read_file;
 using orbweaver::testing::run_program;
-using orbweaver::testing::run_result;
+using orbweaver::testing::program_result;
 using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
@@ -39,36 +37,21 @@ class LauncherTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  run_result run(std::vector<std::string> args) {
-    args.insert(args.begin(), binary_.string());
-    return run_program(dir_, std::move(args));
+  program_result run(std::vector<std::string> args) {
+    return run_program(binary_, std::move(args), dir_);
   }
 
   // Runs the binary with standard output and error on a pseudo-terminal, as in a person's shell;
   // `environment` is all it gets. Returns what the terminal showed.
-  run_result run_in_terminal(std::vector<std::string> args, std::vector<std::string> environment) {
-    args.insert(args.begin(), binary_.string());
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : environment) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    winsize size{.ws_row = 24, .ws_col = 200, .ws_xpixel = 0, .ws_ypixel = 0};
-    int terminal = -1;
-    // The test server's threads run in this process: between fork and exec only async-signal-safe calls.
-    pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
-    if (pid == 0) {
-      if (chdir(dir_.c_str()) == 0) execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    run_result result;
-    if (pid < 0) return result;
+  program_result run_in_terminal(std::vector<std::string> args, std::vector<std::string> environment) {
+    auto started = orbweaver::testing::start_in_terminal(binary_, std::move(args), std::move(environment), dir_, 200);
+    program_result result;
+    if (started.pid < 0) return result;
     char buffer[4096];
-    for (ssize_t n; (n = read(terminal, buffer, sizeof buffer)) > 0;) result.out.append(buffer, static_cast<std::size_t>(n));
-    close(terminal);  // read fails with EIO once the child is gone and the terminal hung up
-    int wait_status = 0;
-    waitpid(pid, &wait_status, 0);
-    result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+    for (ssize_t n; (n = read(started.terminal, buffer, sizeof buffer)) > 0;)
+      result.out.append(buffer, static_cast<std::size_t>(n));
+    close(started.terminal);  // read fails with EIO once the child is gone and the terminal hung up
+    result.status = orbweaver::testing::wait_for_exit(started.pid);
     return result;
   }
 
@@ -132,7 +115,7 @@ TEST_F(LauncherTest, MistakesExitTwoBeforeAnyRequest) {
   };
   const std::vector<mistake> mistakes{
       {{}, "Usage:"},
-      {{"fetch"}, "Unknown command: fetch"},
+      {{"fletch"}, "Unknown command: fletch"},
       {{"crawl"}, "missing spider name"},
       {{"crawl", "no-such-spider"}, "unknown spider 'no-such-spider'; known spiders: "},
       {{"crawl", "books", "-x"}, "no such option: -x"},

@@ -4,7 +4,7 @@
 // the refusals, against a loopback server. One install and one project serve the whole suite
 // (project builds are slow); the tests run in order in one process (tests/CMakeLists.txt).
 #include "crawl_runner.hpp"
-#include "run_program.hpp"
+#include "program_runner.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using orbweaver::testing::read_file;
 using orbweaver::testing::run_program;
-using orbweaver::testing::run_result;
+using orbweaver::testing::program_result;
 using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
@@ -49,7 +49,7 @@ class ProjectTest : public ::testing::Test {
     prefix_ = new fs::path(*work_ / "prefix");
     // runspider's cache goes here, not into the user's home.
     ::setenv("XDG_CACHE_HOME", (*work_ / "cache").c_str(), 1);
-    auto install = run_program(*work_, {"cmake", "--install", ORBWEAVER_BUILD_DIR, "--prefix", prefix_->string()});
+    auto install = run_program("cmake", {"--install", ORBWEAVER_BUILD_DIR, "--prefix", prefix_->string()}, *work_);
     ASSERT_EQ(install.status, 0) << install.out << install.err;
 
     server_ = new test_server;
@@ -61,9 +61,9 @@ class ProjectTest : public ::testing::Test {
       return reply;
     });
 
-    auto created = run_program(*work_, {tool(), "startproject", "shop"});
+    auto created = run_program(tool(), {"startproject", "shop"}, *work_);
     ASSERT_EQ(created.status, 0) << created.err;
-    auto generated = run_program(project(), {tool(), "genspider", "site", server_->url("/")});
+    auto generated = run_program(tool(), {"genspider", "site", server_->url("/")}, project());
     ASSERT_EQ(generated.status, 0) << generated.err;
   }
   static void TearDownTestSuite() {
@@ -75,12 +75,11 @@ class ProjectTest : public ::testing::Test {
 
   static std::string tool() { return (*prefix_ / "bin" / "orbweaver").string(); }
   static fs::path project() { return *work_ / "shop"; }
-  static run_result orbweaver(std::vector<std::string> args, const fs::path& cwd = project()) {
-    args.insert(args.begin(), tool());
-    return run_program(cwd, std::move(args));
+  static program_result orbweaver(std::vector<std::string> args, const fs::path& cwd = project()) {
+    return run_program(tool(), std::move(args), cwd);
   }
   // `orbweaver crawl SPIDER` in the project with the items written to a fresh file.
-  static std::pair<run_result, std::vector<boost::json::object>> crawl(const std::string& spider,
+  static std::pair<program_result, std::vector<boost::json::object>> crawl(const std::string& spider,
                                                                        std::vector<std::string> extra = {}) {
     fs::path out = *work_ / "items.jsonl";
     fs::remove(out);
@@ -140,10 +139,10 @@ TEST_F(ProjectTest, EachPublicHeaderCompilesAloneAgainstTheInstall) {
              "add_library(headers OBJECT" + sources + ")\n"
              "target_compile_options(headers PRIVATE -Wall -Wextra -Werror)\n"
              "target_link_libraries(headers PRIVATE orbweaver::orbweaver)\n");
-  auto configure = run_program(source, {"cmake", "-S", ".", "-B", "build", "-G", "Ninja",
-                                   "-DCMAKE_PREFIX_PATH=" + prefix_->string()});
+  auto configure = run_program("cmake", {"-S", ".", "-B", "build", "-G", "Ninja",
+                                          "-DCMAKE_PREFIX_PATH=" + prefix_->string()}, source);
   ASSERT_EQ(configure.status, 0) << configure.out << configure.err;
-  auto build = run_program(source, {"cmake", "--build", "build"});
+  auto build = run_program("cmake", {"--build", "build"}, source);
   EXPECT_EQ(build.status, 0) << build.out << build.err;
 }
 

@@ -5,10 +5,9 @@
 namespace orbweaver::testing {
 
 void serve_directory(test_server& server, const std::filesystem::path& root) {
-  namespace fs = std::filesystem;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file()) continue;
-    std::string path = "/" + fs::relative(entry.path(), root).generic_string();
+    std::string path = "/" + std::filesystem::relative(entry.path(), root).generic_string();
     std::string body = read_file(entry.path());
     std::string type = entry.path().extension() == ".css" ? "text/css" : "text/html; charset=utf-8";
     test_handler handler = [body, type](const test_request&) {

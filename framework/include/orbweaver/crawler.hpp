@@ -46,6 +46,11 @@ class crawler {
   // downloader middlewares and slots, following up to 5 redirects: for middlewares that need a
   // resource before a request may go (robots.txt). Reactor thread only.
   boost::asio::awaitable<download_result> download(request r);
+  // Downloads a request as download() does, without a crawl: the components open on first use,
+  // start_requests() is never called, and the calling thread runs the reactor until the download
+  // ends. For tools that look at pages one at a time (orbweaver fetch, parse, shell); a crawler
+  // used so cannot run() too.
+  download_result download_now(request r);
 
   // True once the crawl has begun to close, whatever the reason (finished, a signal, a
   // CLOSESPIDER_* limit, close()). Reactor thread only.

@@ -31,6 +31,11 @@ void crawler::close(std::string reason) {
 
 boost::asio::awaitable<download_result> crawler::download(request r) { return engine_->download(std::move(r)); }
 
+download_result crawler::download_now(request r) {
+  if (!engine_) engine_ = std::make_unique<engine>(*this);
+  return engine_->download_now(std::move(r));
+}
+
 bool crawler::closing() const { return engine_ && engine_->closing(); }
 
 boost::asio::awaitable<bool> crawler::wait_unless_closing(std::chrono::steady_clock::duration duration) {

@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <optional>
 #include <ctime>
 
 namespace orbweaver {
@@ -165,6 +166,21 @@ asio::awaitable<download_result> engine::download(request r) {
     if (hops && hops->is_int64() && hops->get_int64() > max_redirects)
       co_return download_result{nullptr, make_error_code(errc::too_many_redirects), "more than 5 redirects"};
   }
+}
+
+download_result engine::download_now(request r) {
+  std::optional<download_result> result;
+  std::exception_ptr failed;
+  auto transfer = download(std::move(r));
+  asio::co_spawn(context_, std::move(transfer), [&](std::exception_ptr e, download_result d) {
+    failed = e;
+    result = std::move(d);
+  });
+  // Idle pooled connections wait for nothing, so the loop runs out of work when the download ends.
+  context_.restart();
+  context_.run();
+  if (failed) std::rethrow_exception(failed);
+  return std::move(*result);
 }
 
 asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::duration duration) {

@@ -37,6 +37,8 @@ class engine {
   void close(std::string reason);
   // See crawler::download.
   boost::asio::awaitable<download_result> download(request r);
+  // See crawler::download_now.
+  download_result download_now(request r);
   boost::asio::any_io_executor executor() { return context_.get_executor(); }
   bool closing() const { return closing_; }
   // See crawler::wait_unless_closing.
