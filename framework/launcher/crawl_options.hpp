@@ -1,5 +1,5 @@
 #pragma once
-// What the commands that crawl share (crawl, check, bench): settings and spider arguments from the
+// What the commands that crawl or fetch share (crawl, check, bench, fetch, parse, shell): settings and
 // command line and the spider's name, each mistake a usage_error (exit status 2 before any request).
 #include "command_line.hpp"
 

@@ -1,5 +1,6 @@
 #include "page_tools.hpp"
 
+#include "crawl_options.hpp"
 #include "project.hpp"
 #include "spider/offsite.hpp"
 
@@ -55,10 +56,7 @@ std::vector<std::string> spiders_for_url(std::string_view address, const std::ma
 
 std::unique_ptr<spider> named_spider(std::string_view name) {
   if (auto found = create_spider(name)) return found;
-  std::string known;
-  for (const auto& n : spider_names()) known += (known.empty() ? "" : ", ") + n;
-  throw usage_error(known.empty() ? fmt::format("unknown spider '{}'; there are no spiders", name)
-                                  : fmt::format("unknown spider '{}'; known spiders: {}", name, known));
+  throw unknown_spider(name);
 }
 
 std::unique_ptr<spider> spider_for_page(const page_options& options, std::string_view address) {
@@ -73,14 +71,10 @@ std::unique_ptr<spider> spider_for_page(const page_options& options, std::string
 settings page_settings(const page_options& options) {
   settings config;
   apply_project_settings(config);
-  try {
-    config.set("FEEDS", "", setting_priority::command_line);
-    for (const auto& arg : options.setting_args) config.set_from_arg(arg, setting_priority::command_line);
-    if (options.nolog) config.set("LOG_LEVEL", "CRITICAL", setting_priority::command_line);
-    log::parse_level(config.get_string("LOG_LEVEL"));
-  } catch (const settings_error& e) {
-    throw usage_error(e.what());
-  }
+  apply_setting(config, "FEEDS", "");
+  for (const auto& arg : options.setting_args) apply_setting_option(config, arg);
+  if (options.nolog) apply_setting(config, "LOG_LEVEL", "CRITICAL");
+  require_log_level(config);
   return config;
 }
 

@@ -3,6 +3,7 @@
 // Scrapy's layout. Items are printed, not sent to the pipelines.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "page_tools.hpp"
 
 #include "engine/fingerprint.hpp"
@@ -93,12 +94,7 @@ parse_plan plan_parse(const parsed_args& parsed) {
         throw usage_error(fmt::format("--depth: '{}' is not a whole number of at least 1", value));
       }
     }
-    if (spec->short_name == 'a') {
-      auto equals = value.find('=');
-      if (equals == std::string::npos || equals == 0)
-        throw usage_error(fmt::format("invalid -a value: '{}' (expected NAME=VALUE)", value));
-      plan.spider_args[value.substr(0, equals)] = value.substr(equals + 1);
-    }
+    if (spec->short_name == 'a') add_spider_argument(plan.spider_args, value);
   }
   return plan;
 }
