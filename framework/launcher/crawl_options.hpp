@@ -1,6 +1,7 @@
 #pragma once
-// What the commands that crawl or fetch share (crawl, check, bench, fetch, parse, shell): settings and
-// command line and the spider's name, each mistake a usage_error (exit status 2 before any request).
+// What the commands that crawl or fetch share (crawl, check, bench, fetch, parse, shell): settings
+// and spider arguments from the command line and the spider's name, each mistake a usage_error
+// (exit status 2 before any request).
 #include "command_line.hpp"
 
 #include <orbweaver/settings.hpp>
