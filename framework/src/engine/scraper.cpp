@@ -8,7 +8,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cxxabi.h>
+#include "core/type_name.hpp"
+
+#include <boost/system/system_error.hpp>
 
 #include <thread>
 #include <typeinfo>
@@ -21,6 +23,7 @@ struct scraper::callback_result {
   std::vector<request> requests;
   std::vector<item> items;
   std::vector<std::error_code> unfollowable_links;
+  std::string handler;         // "callback 'parse_book'", for the error line
   std::string exception_type;  // empty when the callback returned normally
   std::string exception_message;
 };
@@ -35,12 +38,26 @@ std::size_t pool_size(const settings& s) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-std::string demangled_type(const std::type_info& t) {
-  int status = 0;
-  char* name = abi::__cxa_demangle(t.name(), nullptr, nullptr, &status);
-  std::string result = status == 0 && name ? name : t.name();
-  std::free(name);
-  return result;
+// How the error line names the method that ran: callback 'parse_book', errback 'on_error'.
+std::string callback_description(const request& r) {
+  if (!r.callback) return "callback 'parse'";
+  return r.callback_name.empty() ? "an unnamed callback" : fmt::format("callback '{}'", r.callback_name);
+}
+std::string errback_description(const request& r) {
+  return r.errback_name.empty() ? "an unnamed errback" : fmt::format("errback '{}'", r.errback_name);
+}
+
+// Boost's system_error appends its source location ("[boost.json:33 at /usr/include/boost/...]")
+// to what(): a user needs the error, not Boost's header path.
+std::string exception_message(const std::exception& e) {
+  if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
+    const std::string message = system->code().message();
+    return system->code().category() == boost::system::generic_category() ||
+                   system->code().category() == boost::system::system_category()
+               ? message
+               : fmt::format("{} ({})", message, system->code().category().name());
+  }
+  return e.what();
 }
 
 // Keeps the scraper's byte count right whichever way processing leaves.
@@ -69,18 +86,19 @@ void scraper::join_pool() {
 }
 
 asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<void(output&)> work,
-                                                               const response* source) {
+                                                               const response* source, std::string handler) {
   // The callback runs on a pool thread; the co_await resumes on the reactor with its results.
   // Lambdas are named locals, never temporaries inside a co_await expression: GCC 12 destroys
   // such temporaries twice (their captured response_ptr would be released early).
-  auto task = [work = std::move(work), source]() -> asio::awaitable<callback_result> {
+  auto task = [work = std::move(work), source, handler = std::move(handler)]() -> asio::awaitable<callback_result> {
     callback_result result;
+    result.handler = handler;
     output out(source);
     try {
       work(out);
     } catch (const std::exception& e) {
-      result.exception_type = demangled_type(typeid(e));
-      result.exception_message = e.what();
+      result.exception_type = demangled_name(typeid(e));
+      result.exception_message = exception_message(e);
     } catch (...) {
       result.exception_type = "unknown";
       result.exception_message = "a non-standard exception";
@@ -119,7 +137,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
         failure f{resp->req(), refused, message, resp.get()};
         errback(target, f, out);
       };
-      auto result = co_await run_on_pool(std::move(work), resp.get());
+      auto result = co_await run_on_pool(std::move(work), resp.get(), errback_description(resp->req()));
       co_return co_await handle_output(resp.get(), std::move(result), resp->req());
     }
   }
@@ -130,7 +148,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
     else
       target.parse(*resp, out);
   };
-  auto result = co_await run_on_pool(std::move(work), resp.get());
+  auto result = co_await run_on_pool(std::move(work), resp.get(), callback_description(resp->req()));
   co_return co_await handle_output(resp.get(), std::move(result), resp->req());
 }
 
@@ -155,7 +173,7 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
     failure fail{r, f.error, message, nullptr};
     r.errback(target, fail, out);
   };
-  auto result = co_await run_on_pool(std::move(work), nullptr);
+  auto result = co_await run_on_pool(std::move(work), nullptr, errback_description(r));
   co_return co_await handle_output(nullptr, std::move(result), r);
 }
 
@@ -183,8 +201,11 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
   if (!result.exception_type.empty()) {
     stats.inc("spider_exceptions/count");
     stats.inc("spider_exceptions/" + result.exception_type);
-    log::error("scraper", "Spider error processing <{} {}>: {}: {}", origin.method, origin.url,
-               result.exception_type, result.exception_message);
+    // Scrapy's line, and which spider and method failed: the request may have been made anywhere.
+    const auto referer = origin.headers.get("Referer");
+    log::error("scraper", "Spider error processing <{} {}> (referer: {}) in spider '{}', {}: {}: {}", origin.method,
+               origin.url, referer ? *referer : "None", target.name, result.handler, result.exception_type,
+               result.exception_message);
   }
   for (auto mw = spider_middlewares_.rbegin(); mw != spider_middlewares_.rend(); ++mw) {
     try {
