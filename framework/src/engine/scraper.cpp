@@ -47,6 +47,15 @@ std::string errback_description(const request& r) {
   return r.errback_name.empty() ? "an unnamed errback" : fmt::format("errback '{}'", r.errback_name);
 }
 
+// The exception's type as the user threw or would catch it: Boost throws its exceptions wrapped
+// (boost::wrapexcept<T>, boost::detail::with_throw_location<T>), an implementation detail.
+std::string exception_type(const std::exception& e) {
+  std::string name = demangled_name(typeid(e));
+  for (std::string_view wrapper : {"boost::wrapexcept<", "boost::detail::with_throw_location<"})
+    if (name.starts_with(wrapper) && name.ends_with('>')) name = name.substr(wrapper.size(), name.size() - wrapper.size() - 1);
+  return name;
+}
+
 // Boost's system_error appends its source location ("[boost.json:33 at /usr/include/boost/...]")
 // to what(): a user needs the error, not Boost's header path.
 std::string exception_message(const std::exception& e) {
@@ -97,7 +106,7 @@ asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<voi
     try {
       work(out);
     } catch (const std::exception& e) {
-      result.exception_type = demangled_name(typeid(e));
+      result.exception_type = exception_type(e);
       result.exception_message = exception_message(e);
     } catch (...) {
       result.exception_type = "unknown";
