@@ -1,15 +1,14 @@
 // The `orbweaver` executable as a user runs it: exit statuses, messages, and a crawl from the
 // command line into feeds and the SQLite store, against a loopback server.
 #include "crawl_runner.hpp"
+#include "run_program.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <fcntl.h>
 #include <pty.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +18,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,10 +26,7 @@ using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
+using run_result = orbweaver::testing::program_result;
 
 class LauncherTest : public ::testing::Test {
  protected:
@@ -47,26 +41,7 @@ class LauncherTest : public ::testing::Test {
 
   run_result run(std::vector<std::string> args) {
     args.insert(args.begin(), binary_.string());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto out_path = dir_ / "stdout", err_path = dir_ / "stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
-    pid_t pid = 0;
-    run_result result;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-      int wait_status = 0;
-      waitpid(pid, &wait_status, 0);
-      result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    result.out = read_file(out_path);
-    result.err = read_file(err_path);
-    return result;
+    return orbweaver::testing::run_program(std::move(args), dir_);
   }
 
   // Runs the binary with standard output and error on a pseudo-terminal, as in a person's shell;

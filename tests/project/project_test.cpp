@@ -4,14 +4,12 @@
 // the refusals, against a loopback server. One install and one project serve the whole suite
 // (project builds are slow); the tests run in order in one process (tests/CMakeLists.txt).
 #include "crawl_runner.hpp"
+#include "run_program.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,8 +19,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -31,37 +27,13 @@ using orbweaver::testing::test_reply;
 using orbweaver::testing::test_request;
 using orbweaver::testing::test_server;
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
+using run_result = orbweaver::testing::program_result;
 
 void write_file(const fs::path& path, std::string_view text) { std::ofstream(path, std::ios::binary) << text; }
 
 // Runs `args` (a program and its arguments; a bare name is looked up on PATH) in `cwd`.
 run_result run_in(const fs::path& cwd, std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  fs::path out_path = cwd / ".test-stdout", err_path = cwd / ".test-stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  pid_t pid = 0;
-  run_result result;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    int wait_status = 0;
-    waitpid(pid, &wait_status, 0);
-    result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  fs::remove(out_path);
-  fs::remove(err_path);
-  return result;
+  return orbweaver::testing::run_program(std::move(args), cwd);
 }
 
 std::vector<boost::json::object> read_items(const fs::path& jsonl) {
