@@ -176,3 +176,27 @@ TEST(SpiderErrors, StartRequestsHaveNoRefererAndErrbacksAreNamed) {
       << result.log;
   EXPECT_EQ(result.stats.get("spider_exceptions/count"), 2);
 }
+
+namespace {
+
+class no_start_spider : public spider {
+ public:
+  no_start_spider() { name = "no_start"; }
+  std::vector<request> start_requests() override {
+    (void)json::parse("{\"pages\": }");  // Boost.JSON's own exception, with its source location in what()
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST(SpiderErrors, ThrowingStartRequestsIsOneLine) {
+  auto result = run_crawl_with_log(std::make_unique<no_start_spider>(), {{"LOG_LEVEL", "INFO"}});
+  EXPECT_EQ(result.reason, "finished");
+  EXPECT_NE(result.log.find("[engine] ERROR: Error while obtaining start requests in spider 'no_start': "
+                            "boost::system::system_error: syntax error (boost.json)\n"),
+            std::string::npos)
+      << result.log;
+  EXPECT_EQ(result.log.find("/usr/include"), std::string::npos) << result.log;
+  EXPECT_EQ(result.stats.get("spider_exceptions/boost::system::system_error"), 1);
+}

@@ -2,7 +2,7 @@
 #include <orbweaver/error.hpp>
 #include <orbweaver/meta.hpp>
 
-#include "core/type_name.hpp"
+#include "core/exception_text.hpp"
 
 #include <fmt/format.h>
 

@@ -8,12 +8,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/type_name.hpp"
-
-#include <boost/system/system_error.hpp>
+#include "core/exception_text.hpp"
 
 #include <thread>
-#include <typeinfo>
 
 namespace orbweaver {
 
@@ -45,28 +42,6 @@ std::string callback_description(const request& r) {
 }
 std::string errback_description(const request& r) {
   return r.errback_name.empty() ? "an unnamed errback" : fmt::format("errback '{}'", r.errback_name);
-}
-
-// The exception's type as the user threw or would catch it: Boost throws its exceptions wrapped
-// (boost::wrapexcept<T>, boost::detail::with_throw_location<T>), an implementation detail.
-std::string exception_type(const std::exception& e) {
-  std::string name = demangled_name(typeid(e));
-  for (std::string_view wrapper : {"boost::wrapexcept<", "boost::detail::with_throw_location<"})
-    if (name.starts_with(wrapper) && name.ends_with('>')) name = name.substr(wrapper.size(), name.size() - wrapper.size() - 1);
-  return name;
-}
-
-// Boost's system_error appends its source location ("[boost.json:33 at /usr/include/boost/...]")
-// to what(): a user needs the error, not Boost's header path.
-std::string exception_message(const std::exception& e) {
-  if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
-    const std::string message = system->code().message();
-    return system->code().category() == boost::system::generic_category() ||
-                   system->code().category() == boost::system::system_category()
-               ? message
-               : fmt::format("{} ({})", message, system->code().category().name());
-  }
-  return e.what();
 }
 
 // Keeps the scraper's byte count right whichever way processing leaves.
@@ -129,7 +104,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
       refused = co_await mw.instance->process_spider_input(*resp, target);
     } catch (const std::exception& e) {
       refused = errc::component_failed;
-      log::error("scraper", "{}.process_spider_input raised: {}", mw.name, e.what());
+      log::error("scraper", "{}.process_spider_input raised: {}", mw.name, exception_message(e));
     }
     if (refused) {
       std::string message = refused == errc::http_error
@@ -193,7 +168,7 @@ asio::awaitable<std::vector<request>> scraper::process_start_requests(std::vecto
     try {
       co_await mw->instance->process_spider_output(nullptr, requests, no_items, target);
     } catch (const std::exception& e) {
-      log::error("scraper", "{}.process_spider_output raised on start requests: {}", mw->name, e.what());
+      log::error("scraper", "{}.process_spider_output raised on start requests: {}", mw->name, exception_message(e));
     }
   }
   co_return requests;
@@ -220,7 +195,7 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
     try {
       co_await mw->instance->process_spider_output(source, result.requests, result.items, target);
     } catch (const std::exception& e) {
-      log::error("scraper", "{}.process_spider_output raised: {}", mw->name, e.what());
+      log::error("scraper", "{}.process_spider_output raised: {}", mw->name, exception_message(e));
     }
   }
   for (auto& it : result.items) co_await process_item(std::move(it), source, origin);
@@ -240,7 +215,7 @@ asio::awaitable<void> scraper::process_item(item it, const response* source, con
       co_return;
     } catch (const std::exception& e) {
       stats.inc("item_error_count");
-      log::error("scraper", "Error processing item in {}: {}", p.name, e.what());
+      log::error("scraper", "Error processing item in {}: {}", p.name, exception_message(e));
       co_return;
     }
   }
@@ -259,7 +234,7 @@ asio::awaitable<void> scraper::close_pipelines() {
     try {
       co_await p.instance->close(target);
     } catch (const std::exception& e) {
-      log::error("scraper", "Error closing pipeline {}: {}", p.name, e.what());
+      log::error("scraper", "Error closing pipeline {}: {}", p.name, exception_message(e));
     }
   }
 }
