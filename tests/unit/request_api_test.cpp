@@ -224,6 +224,9 @@ TEST(CheckedSelections, FrontOfNothingNamesTheSelector) {
   EXPECT_EQ(message_of<empty_selection>([&] { page.css("h1").front().css("span").front(); }),
             R"(css("span") matched nothing, so it has no element [0]; get() and first() give a default or nullopt when nothing matches)");
   EXPECT_THROW(selector_list().front(), empty_selection);
+  EXPECT_THROW(selector(nullptr, nullptr), std::invalid_argument) << "an element without a node";
+  EXPECT_THROW(selector(nullptr, "<p>", selector::kind::element), std::invalid_argument);
+  EXPECT_EQ(selector(nullptr, "x", selector::kind::text).get(), "x");
   EXPECT_THROW(page.css("p::text").front().css("b").front(), value_error) << "empty_selection is a value_error";
 }
 

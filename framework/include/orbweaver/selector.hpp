@@ -44,7 +44,10 @@ class selector {
  public:
   enum class kind { element, text, attribute };
 
-  selector(std::shared_ptr<const html::document> doc, const void* node);  // element
+  // Made by css(): an element of a parsed document, or the text or attribute value of a match.
+  // An element without its document and node, or a value of kind element, throws
+  // std::invalid_argument.
+  selector(std::shared_ptr<const html::document> doc, const void* node);
   selector(std::shared_ptr<const html::document> doc, std::string value, kind k);
 
   kind type() const { return kind_; }

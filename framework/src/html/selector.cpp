@@ -50,6 +50,7 @@ std::optional<std::string> first_match(const std::string& subject, std::string_v
 
 selector::selector(std::shared_ptr<const html::document> doc, const void* node)
     : doc_(std::move(doc)), node_(node), kind_(kind::element) {
+  if (!doc_ || !node_) throw std::invalid_argument("an element selector needs its document and its node");
   // gumbo names only the tags it knows; keep the lower-cased name of any other for tag().
   const GumboElement& element = as_node(node)->v.element;
   if (element.tag == GUMBO_TAG_UNKNOWN) {
@@ -59,7 +60,9 @@ selector::selector(std::shared_ptr<const html::document> doc, const void* node)
 }
 
 selector::selector(std::shared_ptr<const html::document> doc, std::string value, kind k)
-    : doc_(std::move(doc)), value_(std::move(value)), kind_(k) {}
+    : doc_(std::move(doc)), value_(std::move(value)), kind_(k) {
+  if (k == kind::element) throw std::invalid_argument("an element selector is made from its node, not from text");
+}
 
 selector_list selector::css(std::string_view query) const {
   const auto group = html::css::parse_cached(query);
