@@ -1,6 +1,9 @@
 // The request API a callback writes in: options in one line (request_options), typed reads of
-// cb_kwargs and meta, checked access to selections, and the messages of a user's mistakes.
+// cb_kwargs and meta, checked access to selections, and the messages of a user's mistakes
+// (exceptions as the log shows them, core/exception_text.hpp).
 #include <orbweaver/orbweaver.hpp>
+
+#include "core/exception_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -249,5 +252,31 @@ TEST(CheckedSelections, WhatIsThereReadsAsBefore) {
 }
 
 TEST(SpiderNames, TheBuiltInSpidersHaveOneNameEach) { EXPECT_NO_THROW(check_spider_names()); }
+
+}  // namespace
+
+namespace {
+
+TEST(ExceptionText, BoostWithoutItsWrappersAndHeaderPaths) {
+  try {
+    (void)orbweaver::json::parse("{\"a\": }");
+    FAIL() << "no exception";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/usr/include"), std::string::npos) << "what Boost says: " << e.what();
+    EXPECT_EQ(orbweaver::exception_type(e), "boost::system::system_error");
+    EXPECT_EQ(orbweaver::exception_message(e), "syntax error (boost.json)");
+  }
+  try {
+    (void)orbweaver::json::value_to<int>(orbweaver::json::value("x"));
+    FAIL() << "no exception";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(orbweaver::exception_type(e), "boost::system::system_error");
+    EXPECT_EQ(orbweaver::exception_message(e), "not a number (boost.json)");
+  }
+  const std::runtime_error plain("plain");
+  EXPECT_EQ(orbweaver::exception_type(plain), "std::runtime_error");
+  EXPECT_EQ(orbweaver::exception_message(plain), "plain");
+  EXPECT_EQ(orbweaver::exception_type(orbweaver::empty_selection("x")), "orbweaver::empty_selection");
+}
 
 }  // namespace
