@@ -15,7 +15,8 @@ class books_spider : public spider {
 
   void parse(const response& r, output& out) override {
     out.follow_all(r.css("ul.categories li a::attr(href)"));
-    out.follow_all(r.css("article.product_pod h3 a::attr(href)"), &books_spider::parse_book);
+    // Book pages before further listings: items come out while the crawl is still walking pages.
+    out.follow_all(r.css("article.product_pod h3 a::attr(href)"), &books_spider::parse_book, {.priority = 1});
     out.follow_all(r.css("li.next a::attr(href)"));
   }
 

@@ -9,7 +9,7 @@
 #include "project.hpp"
 
 #include "core/contract_lines.hpp"
-#include "core/demangle.hpp"
+#include "core/exception_text.hpp"
 
 #include <orbweaver/contracts.hpp>
 #include <orbweaver/crawler.hpp>
@@ -208,7 +208,7 @@ request contract_request(const pending_check& check, contracts::callback_contrac
       real(s, resp, returned);
     } catch (const std::exception& e) {
       report->error(test_name(check.spider_name, check.callback, "callback"),
-                    fmt::format("{}: {}", demangled_type(typeid(e)), e.what()));
+                    fmt::format("{}: {}", exception_type(e), exception_message(e)));
       return;
     } catch (...) {
       report->error(test_name(check.spider_name, check.callback, "callback"), "an exception of unknown type");

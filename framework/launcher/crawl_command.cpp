@@ -5,6 +5,7 @@
 #include "crawl_options.hpp"
 #include "project.hpp"
 
+#include "core/exception_text.hpp"
 #include "feed_export.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -145,7 +146,7 @@ int crawl_command(std::span<const std::string> args) {
     fmt::print(stderr, "orbweaver crawl: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver crawl: error: the crawl could not start: {}\n", e.what());
+    fmt::print(stderr, "orbweaver crawl: error: the crawl could not start: {}\n", exception_message(e));
     return 1;
   }
 }

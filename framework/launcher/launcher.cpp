@@ -5,6 +5,7 @@
 #include "project.hpp"
 
 #include <orbweaver/settings.hpp>
+#include <orbweaver/spider.hpp>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,13 @@ std::string tool_help() {
 }  // namespace
 
 int run_launcher(int argc, char** argv) {
+  try {
+    // Spiders register during static initialisation; a name twice is reported here, before anything runs.
+    check_spider_names();
+  } catch (const spider_name_error& e) {
+    fmt::print(stderr, "orbweaver: error: {}\n", e.what());
+    return 1;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::fputs(tool_help().c_str(), stderr);

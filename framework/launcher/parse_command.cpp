@@ -9,6 +9,8 @@
 #include "engine/fingerprint.hpp"
 #include "item_json.hpp"
 
+#include <orbweaver/error.hpp>
+#include <orbweaver/item.hpp>
 #include <orbweaver/log.hpp>
 #include <orbweaver/url.hpp>
 
@@ -68,9 +70,12 @@ struct parse_plan {
 };
 
 json::object json_object_option(std::string_view option, const std::string& text) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (ec) throw usage_error(fmt::format("{}: invalid JSON '{}': {}", option, text, ec.message()));
+  json::value value;
+  try {
+    value = parse_json(text, option);
+  } catch (const value_error& e) {
+    throw usage_error(e.what());
+  }
   if (!value.is_object()) throw usage_error(fmt::format("{}: '{}' is not a JSON object", option, text));
   return std::move(value.as_object());
 }

@@ -1,6 +1,6 @@
 #include <orbweaver/response.hpp>
 
-#include <boost/system/system_error.hpp>
+#include <orbweaver/error.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -110,7 +110,7 @@ TEST(Response, Json) {
   auto value = r.json();
   EXPECT_EQ(value.at("items").as_array().size(), 2u);
   EXPECT_EQ(value.at("name").as_string(), "x");
-  EXPECT_THROW(make("{not json", "application/json").json(), boost::system::system_error);
+  EXPECT_THROW(make("{not json", "application/json").json(), value_error);
   EXPECT_EQ(make("\xEF\xBB\xBF[1]", "application/json").json().as_array().size(), 1u);
 }
 

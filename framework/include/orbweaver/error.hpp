@@ -1,6 +1,8 @@
 #pragma once
 // The project's own error codes: every failure inside I/O travels as a std::error_code of this
-// category, and its short name is the key under which the stats count it.
+// category, and its short name is the key under which the stats count it. And value_error, what a
+// spider's reads throw when a value it expects is not there.
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 
@@ -38,6 +40,14 @@ std::error_code make_error_code(errc e) noexcept;
 // A short stable name for stats keys and log lines: "download_timeout", or for errors of other
 // categories "<category>:<value>".
 std::string error_name(std::error_code ec);
+
+// A value a spider asked for is missing or is not of the type it asked for: a cb_kwarg or meta
+// key (request::cb_kwarg<T>, request::meta_value<T>), JSON text that does not parse
+// (parse_json), a selection that matched nothing (empty_selection, selector.hpp). The message
+// names what was asked for, the type expected and what was there.
+struct value_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 }  // namespace orbweaver
 

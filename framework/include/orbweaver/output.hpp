@@ -21,18 +21,40 @@ class output {
   void emit(request r) { requests_.push_back(std::move(r)); }
 
   // Resolve href against the response being parsed and request it; links that cannot be
-  // requested (mailto:, javascript:, malformed) are skipped and counted.
-  void follow(std::string_view href, callback_fn cb = {});
-  template <class S>
-  void follow(std::string_view href, void (S::*cb)(const response&, output&)) {
-    follow_named(href, bind_callback(cb), detail::registered_name(detail::key_of(typeid(S), cb)));
+  // requested (mailto:, javascript:, malformed) are skipped and counted. The callback is a
+  // method of the spider (parse() when none is given), then an errback if any, then the
+  // request's other members in one line (request_options, request.hpp):
+  //   out.follow(href, &books::parse_book);
+  //   out.follow(href, &books::parse_page, &books::on_error, {.cb_kwargs = {{"page", 2}}, .priority = 1});
+  void follow(std::string_view href, callback_fn cb = {}, request_options options = {}) {
+    follow_request(href, request({}, std::move(cb), std::move(options)));
   }
-  void follow_all(const selector_list& hrefs, callback_fn cb = {});
+  void follow(std::string_view href, request_options options) { follow_request(href, request({}, std::move(options))); }
   template <class S>
-  void follow_all(const selector_list& hrefs, void (S::*cb)(const response&, output&)) {
-    const auto name = detail::registered_name(detail::key_of(typeid(S), cb));
-    const auto bound = bind_callback(cb);
-    for (const auto& href : hrefs) follow_named(href.get(), bound, name);
+  void follow(std::string_view href, void (S::*cb)(const response&, output&), request_options options = {}) {
+    follow_request(href, request({}, cb, std::move(options)));
+  }
+  template <class S, class E>
+  void follow(std::string_view href, void (S::*cb)(const response&, output&), void (E::*eb)(const failure&, output&),
+              request_options options = {}) {
+    follow_request(href, request({}, cb, eb, std::move(options)));
+  }
+
+  // follow() for each href of a selection (an ::attr(href) or ::text one), with the same options.
+  void follow_all(const selector_list& hrefs, callback_fn cb = {}, request_options options = {}) {
+    follow_each(hrefs, request({}, std::move(cb), std::move(options)));
+  }
+  void follow_all(const selector_list& hrefs, request_options options) {
+    follow_each(hrefs, request({}, std::move(options)));
+  }
+  template <class S>
+  void follow_all(const selector_list& hrefs, void (S::*cb)(const response&, output&), request_options options = {}) {
+    follow_each(hrefs, request({}, cb, std::move(options)));
+  }
+  template <class S, class E>
+  void follow_all(const selector_list& hrefs, void (S::*cb)(const response&, output&),
+                  void (E::*eb)(const failure&, output&), request_options options = {}) {
+    follow_each(hrefs, request({}, cb, eb, std::move(options)));
   }
 
   std::vector<item>& items() { return items_; }
@@ -41,7 +63,9 @@ class output {
   const std::vector<std::error_code>& unfollowable_links() const { return unfollowable_; }
 
  private:
-  void follow_named(std::string_view href, callback_fn cb, std::string callback_name);
+  // Requests `prototype` (all but its URL) at href resolved against the response.
+  void follow_request(std::string_view href, request prototype);
+  void follow_each(const selector_list& hrefs, const request& prototype);
 
   const response* source_;
   std::vector<item> items_;

@@ -2,6 +2,7 @@
 // A request to download, and the callback that will receive its response.
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
+#include <orbweaver/meta.hpp>
 
 #include <array>
 #include <cstring>
@@ -60,6 +61,22 @@ errback_fn bind_errback(void (S::*method)(const failure&, output&)) {
   return [method](spider& s, const failure& f, output& o) { (static_cast<S&>(s).*method)(f, o); };
 }
 
+// What a request carries besides its URL and callbacks, to give in one line, in this order:
+//   out.follow(href, &books::parse_page, {.cb_kwargs = {{"page", 2}}, .priority = 1});
+//   request r(url, &api::parse_result, {.method = "POST", .headers = {{"Content-Type", "application/json"}},
+//                                       .body = R"({"q": "x"})"});
+// Members left out keep their defaults (those of request below); each has an initializer so
+// that leaving one out does not warn (-Wmissing-field-initializers).
+struct request_options {
+  json::object cb_kwargs{};
+  json::object meta{};
+  int priority = 0;
+  bool dont_filter = false;
+  std::string method = "GET";
+  http_headers headers{};
+  std::string body{};
+};
+
 struct request {
   std::string url;
   std::string method = "GET";
@@ -82,10 +99,43 @@ struct request {
 
   request() = default;
   explicit request(std::string u) : url(std::move(u)) {}
-  request(std::string u, callback_fn cb) : url(std::move(u)), callback(std::move(cb)) {}
+  request(std::string u, request_options options) : url(std::move(u)) { apply(std::move(options)); }
+  request(std::string u, callback_fn cb, request_options options = {}) : url(std::move(u)), callback(std::move(cb)) {
+    apply(std::move(options));
+  }
   template <class S>
-  request(std::string u, void (S::*cb)(const response&, output&)) : url(std::move(u)) {
+  request(std::string u, void (S::*cb)(const response&, output&), request_options options = {}) : url(std::move(u)) {
     set_callback(cb);
+    apply(std::move(options));
+  }
+  template <class S, class E>
+  request(std::string u, void (S::*cb)(const response&, output&), void (E::*eb)(const failure&, output&),
+          request_options options = {})
+      : url(std::move(u)) {
+    set_callback(cb);
+    set_errback(eb);
+    apply(std::move(options));
+  }
+
+  // cb_kwargs[key] and meta[key] as T (see read_value, meta.hpp): a missing key or a value of
+  // another type throws value_error naming the key, T and what was there.
+  //   int page = r.cb_kwarg<int>("page");
+  //   auto lang = r.meta_value<std::string>("lang", "en");  // the fallback when absent
+  template <class T>
+  T cb_kwarg(std::string_view key) const {
+    return read_value<T>(cb_kwargs, key, "cb_kwargs");
+  }
+  template <class T>
+  T cb_kwarg(std::string_view key, std::type_identity_t<T> fallback) const {
+    return read_value<T>(cb_kwargs, key, std::move(fallback), "cb_kwargs");
+  }
+  template <class T>
+  T meta_value(std::string_view key) const {
+    return read_value<T>(meta, key, "meta");
+  }
+  template <class T>
+  T meta_value(std::string_view key, std::type_identity_t<T> fallback) const {
+    return read_value<T>(meta, key, std::move(fallback), "meta");
   }
 
   // Set the callback or errback from a member function of the spider, with its registered name.
@@ -98,6 +148,17 @@ struct request {
   void set_errback(void (S::*eb)(const failure&, output&)) {
     errback = bind_errback(eb);
     errback_name = detail::registered_name(detail::key_of(typeid(S), eb));
+  }
+
+ private:
+  void apply(request_options&& options) {
+    cb_kwargs = std::move(options.cb_kwargs);
+    meta = std::move(options.meta);
+    priority = options.priority;
+    dont_filter = options.dont_filter;
+    method = std::move(options.method);
+    headers = std::move(options.headers);
+    body = std::move(options.body);
   }
 };
 

@@ -35,6 +35,24 @@ class response {
   const request& req() const { return request_; }
   request& req() { return request_; }
   const json::object& meta() const { return request_.meta; }
+  // The request's cb_kwargs and meta as T: a missing key or a value of another type throws
+  // value_error (see request::cb_kwarg).
+  template <class T>
+  T cb_kwarg(std::string_view key) const {
+    return request_.cb_kwarg<T>(key);
+  }
+  template <class T>
+  T cb_kwarg(std::string_view key, std::type_identity_t<T> fallback) const {
+    return request_.cb_kwarg<T>(key, std::move(fallback));
+  }
+  template <class T>
+  T meta_value(std::string_view key) const {
+    return request_.meta_value<T>(key);
+  }
+  template <class T>
+  T meta_value(std::string_view key, std::type_identity_t<T> fallback) const {
+    return request_.meta_value<T>(key, std::move(fallback));
+  }
 
   // Charset from a byte-order mark, else Content-Type, else <meta charset> / http-equiv (or an
   // XML declaration), else UTF-8: the order browsers and w3lib use.
@@ -46,22 +64,35 @@ class response {
 
   // CSS over the document, parsed on first use. Throws not_supported unless is_html() or is_xml().
   selector_list css(std::string_view query) const;
-  // The body as JSON; throws boost::system::system_error when it is not.
+  // The body as JSON; throws value_error saying where the JSON is broken when it is not JSON.
   json::value json() const;
 
   // Resolves href against the response URL (and <base href>); nullopt for links that cannot be
   // requested (javascript:, mailto:, data:, unparsable), with `why` set as url::join sets it.
   // Fragments are dropped.
   std::optional<std::string> urljoin(std::string_view href, std::error_code* why = nullptr) const;
-  std::optional<request> follow(std::string_view href, callback_fn cb = {}) const;
+  // A request for href resolved as urljoin() does (nullopt when it cannot be requested), with
+  // the arguments of output::follow.
+  std::optional<request> follow(std::string_view href, callback_fn cb = {}, request_options options = {}) const {
+    return follow_request(href, request({}, std::move(cb), std::move(options)));
+  }
+  std::optional<request> follow(std::string_view href, request_options options) const {
+    return follow_request(href, request({}, std::move(options)));
+  }
   template <class S>
-  std::optional<request> follow(std::string_view href, void (S::*cb)(const response&, output&)) const {
-    auto r = follow(href);
-    if (r) r->set_callback(cb);
-    return r;
+  std::optional<request> follow(std::string_view href, void (S::*cb)(const response&, output&),
+                                request_options options = {}) const {
+    return follow_request(href, request({}, cb, std::move(options)));
+  }
+  template <class S, class E>
+  std::optional<request> follow(std::string_view href, void (S::*cb)(const response&, output&),
+                                void (E::*eb)(const failure&, output&), request_options options = {}) const {
+    return follow_request(href, request({}, cb, eb, std::move(options)));
   }
 
  private:
+  std::optional<request> follow_request(std::string_view href, request prototype) const;
+
   request request_;
   std::string url_;
   int status_;

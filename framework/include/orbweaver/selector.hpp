@@ -8,6 +8,12 @@
 // :first-child, :last-child, :only-child, :nth-child(an+b), :nth-last-child, the *-of-type forms,
 // :empty, :not(simple), and the pseudo-elements ::text and ::attr(name). An invalid selector
 // throws selector_error.
+//
+// A selection may be empty: get() and first() then give a default or nullopt, as parsel's get()
+// gives None, while front(), back(), [i] and at(i) throw empty_selection naming the selector.
+#include <orbweaver/error.hpp>
+
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +31,12 @@ struct selector_error : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A match was asked for that the selection does not have: css("h2.title").front() on a page
+// without one. The message names the selector and how many matches there were.
+struct empty_selection : value_error {
+  using value_error::value_error;
+};
+
 class selector_list;
 
 // One match: an element, or a string produced by ::text / ::attr().
@@ -32,7 +44,10 @@ class selector {
  public:
   enum class kind { element, text, attribute };
 
-  selector(std::shared_ptr<const html::document> doc, const void* node);  // element
+  // Made by css(): an element of a parsed document, or the text or attribute value of a match.
+  // An element without its document and node, or a value of kind element, throws
+  // std::invalid_argument.
+  selector(std::shared_ptr<const html::document> doc, const void* node);
   selector(std::shared_ptr<const html::document> doc, std::string value, kind k);
 
   kind type() const { return kind_; }
@@ -58,6 +73,10 @@ class selector {
 class selector_list : public std::vector<selector> {
  public:
   using std::vector<selector>::vector;
+  // The matches of `query`, which names the selection in messages: css("article").css("h1").
+  selector_list(std::vector<selector> matches, std::string query)
+      : std::vector<selector>(std::move(matches)), query_(std::move(query)) {}
+
   selector_list css(std::string_view query) const;
   // First match's get(), or the default when nothing matched.
   std::string get(std::string_view default_value = {}) const;
@@ -66,6 +85,31 @@ class selector_list : public std::vector<selector> {
   std::optional<std::string> attrib(std::string_view name) const;  // of the first element
   std::vector<std::string> re(std::string_view pattern) const;
   std::optional<std::string> re_first(std::string_view pattern) const;
+
+  // Checked access, unlike std::vector's: a match that is not there throws empty_selection.
+  const selector& front() const { return at(0); }
+  selector& front() { return at(0); }
+  const selector& back() const { return at(empty() ? 0 : size() - 1); }
+  selector& back() { return at(empty() ? 0 : size() - 1); }
+  const selector& operator[](std::size_t i) const { return at(i); }
+  selector& operator[](std::size_t i) { return at(i); }
+  const selector& at(std::size_t i) const {
+    if (i >= size()) throw_missing(i);
+    return std::vector<selector>::operator[](i);
+  }
+  selector& at(std::size_t i) {
+    if (i >= size()) throw_missing(i);
+    return std::vector<selector>::operator[](i);
+  }
+
+  // How the selection was made, as code writes it: css("article").css("h1"); empty for a list
+  // built otherwise.
+  const std::string& query() const { return query_; }
+
+ private:
+  [[noreturn]] void throw_missing(std::size_t index) const;
+
+  std::string query_;
 };
 
 }  // namespace orbweaver

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeindex>
@@ -43,9 +44,19 @@ class spider {
 using spider_factory = std::function<std::unique_ptr<spider>()>;
 
 // Spiders compiled into the launcher register themselves by name (see ORBWEAVER_SPIDER).
-void register_spider(spider_factory factory);
+// `declared_at` ("spiders/books.cpp:36") names the registration in messages.
+void register_spider(spider_factory factory, std::string declared_at = {});
 std::unique_ptr<spider> create_spider(std::string_view name);  // nullptr when unknown
 std::vector<std::string> spider_names();                        // sorted
+
+// Registered spiders that cannot be told apart by name: two classes (or one registered twice)
+// with the same name, a spider with no name. Registration happens during static initialisation,
+// too early to report anything; the launcher calls check_spider_names() first, so every command
+// of a program with such spiders exits 1 naming both places.
+struct spider_name_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+void check_spider_names();
 
 // Named callbacks and errbacks of a spider's class, as ORBWEAVER_SPIDER(cls, method...) declared
 // them; "parse" is always a callback. nullopt for a name that was not declared.
@@ -70,15 +81,16 @@ template <class S>
 named_member name_member(const char* name, void (S::*eb)(const failure&, output&)) {
   return {name, key_of(typeid(S), eb), {}, bind_errback(eb)};
 }
-void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members);
+void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members,
+                           const char* file, int line);
 
 template <class S>
 struct spider_registration {
-  explicit spider_registration(std::vector<named_member> members) {
+  spider_registration(std::vector<named_member> members, const char* file, int line) {
     static_assert(std::is_base_of_v<spider, S>, "ORBWEAVER_SPIDER names a class derived from orbweaver::spider");
     members.push_back(name_member<S>("parse", static_cast<void (S::*)(const response&, output&)>(&S::parse)));
     register_spider_class(typeid(S), [] { return std::unique_ptr<spider>(std::make_unique<S>()); },
-                          std::move(members));
+                          std::move(members), file, line);
   }
 };
 }  // namespace detail
@@ -108,7 +120,7 @@ struct spider_registration {
 #define ORBWEAVER_SPIDER(cls, ...)                                                         \
   static const ::orbweaver::detail::spider_registration<cls> ORBWEAVER_CONCAT(            \
       orbweaver_spider_registration_, __LINE__) {                                          \
-    std::vector<::orbweaver::detail::named_member> {                                       \
-      ORBWEAVER_FOR_EACH(ORBWEAVER_NAME_MEMBER, cls, __VA_ARGS__)                          \
-    }                                                                                      \
+    std::vector<::orbweaver::detail::named_member>{                                        \
+        ORBWEAVER_FOR_EACH(ORBWEAVER_NAME_MEMBER, cls, __VA_ARGS__)},                      \
+        __FILE__, __LINE__                                                                 \
   }

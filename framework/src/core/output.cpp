@@ -7,9 +7,7 @@
 
 namespace orbweaver {
 
-void output::follow(std::string_view href, callback_fn cb) { follow_named(href, std::move(cb), {}); }
-
-void output::follow_named(std::string_view href, callback_fn cb, std::string callback_name) {
+void output::follow_request(std::string_view href, request prototype) {
   std::error_code why;
   auto target = source_ ? source_->urljoin(href, &why) : url::normalize(href, &why);
   if (!target) {
@@ -17,12 +15,12 @@ void output::follow_named(std::string_view href, callback_fn cb, std::string cal
     unfollowable_.push_back(why);
     return;
   }
-  auto& r = requests_.emplace_back(std::move(*target), std::move(cb));
-  r.callback_name = std::move(callback_name);
+  prototype.url = std::move(*target);
+  requests_.push_back(std::move(prototype));
 }
 
-void output::follow_all(const selector_list& hrefs, callback_fn cb) {
-  for (const auto& href : hrefs) follow(href.get(), cb);
+void output::follow_each(const selector_list& hrefs, const request& prototype) {
+  for (const auto& href : hrefs) follow_request(href.get(), prototype);
 }
 
 }  // namespace orbweaver

@@ -83,10 +83,10 @@ selector_list response::css(std::string_view query) const {
                                     type ? std::string(*type) : std::string("not markup")));
   }
   if (!doc_) doc_ = std::make_shared<const html::document>(std::string(text()));
-  return html::select(doc_, doc_->root(), *group);
+  return selector_list(html::select(doc_, doc_->root(), *group), html::describe_query(query));
 }
 
-json::value response::json() const { return json::parse(text()); }
+json::value response::json() const { return parse_json(text(), fmt::format("the body of <{} {}>", status_, url_)); }
 
 std::optional<std::string> response::urljoin(std::string_view href, std::error_code* why) const {
   if (!doc_ && is_html() && may_have_base(text()))
@@ -98,10 +98,11 @@ std::optional<std::string> response::urljoin(std::string_view href, std::error_c
   return url::join(url_, href, why);
 }
 
-std::optional<request> response::follow(std::string_view href, callback_fn cb) const {
+std::optional<request> response::follow_request(std::string_view href, request prototype) const {
   auto target = urljoin(href);
   if (!target) return std::nullopt;
-  return request(std::move(*target), std::move(cb));
+  prototype.url = std::move(*target);
+  return prototype;
 }
 
 }  // namespace orbweaver

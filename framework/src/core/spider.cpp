@@ -1,15 +1,35 @@
 #include <orbweaver/spider.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 
 namespace orbweaver {
 namespace {
 
-std::vector<spider_factory>& spider_factories() {
-  static std::vector<spider_factory> factories;
-  return factories;
+struct registered_spider {
+  spider_factory factory;
+  std::string declared_at;  // "spiders/books.cpp:36"; empty when not known
+};
+
+std::vector<registered_spider>& registered_spiders() {
+  static std::vector<registered_spider> spiders;
+  return spiders;
+}
+
+// A source file as the user knows it: relative to the current folder when it is inside it.
+std::string shown_path(const char* file) {
+  namespace fs = std::filesystem;
+  const fs::path path(file);
+  std::error_code ec;
+  const fs::path here = fs::current_path(ec);
+  if (ec || !path.is_absolute()) return file;
+  const fs::path relative = path.lexically_relative(here);
+  if (relative.empty() || *relative.begin() == "..") return file;
+  return relative.string();
 }
 
 // Methods named by ORBWEAVER_SPIDER, by the class that named them. Written during static
@@ -31,13 +51,14 @@ const detail::named_member* find_member(const spider& s, std::string_view name) 
 
 namespace detail {
 
-void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members) {
+void register_spider_class(std::type_index cls, spider_factory factory, std::vector<named_member> members,
+                           const char* file, int line) {
   auto& named = named_members()[cls];
   for (auto& m : members) {
     auto same_name = [&](const named_member& other) { return other.name == m.name; };
     if (std::none_of(named.begin(), named.end(), same_name)) named.push_back(std::move(m));
   }
-  register_spider(std::move(factory));
+  register_spider(std::move(factory), fmt::format("{}:{}", shown_path(file), line));
 }
 
 std::string registered_name(const member_key& key) {
@@ -105,11 +126,13 @@ std::string spider::arg(const std::string& key, std::string fallback) const {
   return it == args.end() ? std::move(fallback) : it->second;
 }
 
-void register_spider(spider_factory factory) { spider_factories().push_back(std::move(factory)); }
+void register_spider(spider_factory factory, std::string declared_at) {
+  registered_spiders().push_back({std::move(factory), std::move(declared_at)});
+}
 
 std::unique_ptr<spider> create_spider(std::string_view name) {
-  for (const auto& factory : spider_factories()) {
-    auto s = factory();
+  for (const auto& registered : registered_spiders()) {
+    auto s = registered.factory();
     if (s && s->name == name) return s;
   }
   return nullptr;
@@ -117,9 +140,36 @@ std::unique_ptr<spider> create_spider(std::string_view name) {
 
 std::vector<std::string> spider_names() {
   std::vector<std::string> names;
-  for (const auto& factory : spider_factories()) names.push_back(factory()->name);
+  for (const auto& registered : registered_spiders())
+    if (auto s = registered.factory()) names.push_back(s->name);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+void check_spider_names() {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string, std::less<>> first_place;  // name -> where it was declared first
+  for (const auto& registered : registered_spiders()) {
+    const std::string place = registered.declared_at.empty() ? "an unknown place" : registered.declared_at;
+    std::unique_ptr<spider> s;
+    try {
+      s = registered.factory();
+    } catch (const std::exception& e) {
+      problems.push_back(fmt::format("the spider declared at {} cannot be created: {}", place, e.what()));
+      continue;
+    }
+    if (!s) continue;
+    if (s->name.empty()) {
+      problems.push_back(fmt::format("the spider declared at {} has no name (set `name` in its constructor)", place));
+      continue;
+    }
+    if (auto [it, first] = first_place.emplace(s->name, place); !first)
+      problems.push_back(fmt::format("spider name \"{}\" is declared twice: {} and {}", s->name, it->second, place));
+  }
+  if (problems.empty()) return;
+  std::string message;
+  for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
+  throw spider_name_error(message);
 }
 
 }  // namespace orbweaver

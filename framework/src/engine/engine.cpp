@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include "core/exception_text.hpp"
 #include "core/terminal_log.hpp"
 #include "engine/progress.hpp"
 
@@ -95,8 +96,10 @@ asio::awaitable<void> engine::start(std::optional<std::vector<request>> given) {
   try {
     requests = given ? std::move(*given) : crawler_.target().start_requests();
   } catch (const std::exception& e) {
-    log::error("engine", "start_requests() raised: {}", e.what());
+    log::error("engine", "Error while obtaining start requests in spider '{}': {}: {}", crawler_.target().name,
+               exception_type(e), exception_message(e));
     crawler_.stats().inc("spider_exceptions/count");
+    crawler_.stats().inc("spider_exceptions/" + exception_type(e));
   }
   requests = co_await scraper_->process_start_requests(std::move(requests));
   schedule(std::move(requests));

@@ -1,6 +1,6 @@
 #include "engine/scraper.hpp"
 
-#include "core/demangle.hpp"
+#include "core/exception_text.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -20,6 +20,7 @@ struct scraper::callback_result {
   std::vector<request> requests;
   std::vector<item> items;
   std::vector<std::error_code> unfollowable_links;
+  std::string handler;         // "callback 'parse_book'", for the error line
   std::string exception_type;  // empty when the callback returned normally
   std::string exception_message;
 };
@@ -32,6 +33,15 @@ std::size_t pool_size(const settings& s) {
   auto n = s.get_int("PARSE_THREADS");
   if (n > 0) return static_cast<std::size_t>(n);
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// How the error line names the method that ran: callback 'parse_book', errback 'on_error'.
+std::string callback_description(const request& r) {
+  if (!r.callback) return "callback 'parse'";
+  return r.callback_name.empty() ? "an unnamed callback" : fmt::format("callback '{}'", r.callback_name);
+}
+std::string errback_description(const request& r) {
+  return r.errback_name.empty() ? "an unnamed errback" : fmt::format("errback '{}'", r.errback_name);
 }
 
 // Keeps the scraper's byte count right whichever way processing leaves.
@@ -60,18 +70,19 @@ void scraper::join_pool() {
 }
 
 asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<void(output&)> work,
-                                                               const response* source) {
+                                                               const response* source, std::string handler) {
   // The callback runs on a pool thread; the co_await resumes on the reactor with its results.
   // Lambdas are named locals, never temporaries inside a co_await expression: GCC 12 destroys
   // such temporaries twice (their captured response_ptr would be released early).
-  auto task = [work = std::move(work), source]() -> asio::awaitable<callback_result> {
+  auto task = [work = std::move(work), source, handler = std::move(handler)]() -> asio::awaitable<callback_result> {
     callback_result result;
+    result.handler = handler;
     output out(source);
     try {
       work(out);
     } catch (const std::exception& e) {
-      result.exception_type = demangled_type(typeid(e));
-      result.exception_message = e.what();
+      result.exception_type = exception_type(e);
+      result.exception_message = exception_message(e);
     } catch (...) {
       result.exception_type = "unknown";
       result.exception_message = "a non-standard exception";
@@ -93,7 +104,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
       refused = co_await mw.instance->process_spider_input(*resp, target);
     } catch (const std::exception& e) {
       refused = errc::component_failed;
-      log::error("scraper", "{}.process_spider_input raised: {}", mw.name, e.what());
+      log::error("scraper", "{}.process_spider_input raised: {}", mw.name, exception_message(e));
     }
     if (refused) {
       std::string message = refused == errc::http_error
@@ -110,7 +121,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
         failure f{resp->req(), refused, message, resp.get()};
         errback(target, f, out);
       };
-      auto result = co_await run_on_pool(std::move(work), resp.get());
+      auto result = co_await run_on_pool(std::move(work), resp.get(), errback_description(resp->req()));
       co_return co_await handle_output(resp.get(), std::move(result), resp->req());
     }
   }
@@ -121,7 +132,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
     else
       target.parse(*resp, out);
   };
-  auto result = co_await run_on_pool(std::move(work), resp.get());
+  auto result = co_await run_on_pool(std::move(work), resp.get(), callback_description(resp->req()));
   co_return co_await handle_output(resp.get(), std::move(result), resp->req());
 }
 
@@ -146,7 +157,7 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
     failure fail{r, f.error, message, nullptr};
     r.errback(target, fail, out);
   };
-  auto result = co_await run_on_pool(std::move(work), nullptr);
+  auto result = co_await run_on_pool(std::move(work), nullptr, errback_description(r));
   co_return co_await handle_output(nullptr, std::move(result), r);
 }
 
@@ -157,7 +168,7 @@ asio::awaitable<std::vector<request>> scraper::process_start_requests(std::vecto
     try {
       co_await mw->instance->process_spider_output(nullptr, requests, no_items, target);
     } catch (const std::exception& e) {
-      log::error("scraper", "{}.process_spider_output raised on start requests: {}", mw->name, e.what());
+      log::error("scraper", "{}.process_spider_output raised on start requests: {}", mw->name, exception_message(e));
     }
   }
   co_return requests;
@@ -174,14 +185,17 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
   if (!result.exception_type.empty()) {
     stats.inc("spider_exceptions/count");
     stats.inc("spider_exceptions/" + result.exception_type);
-    log::error("scraper", "Spider error processing <{} {}>: {}: {}", origin.method, origin.url,
-               result.exception_type, result.exception_message);
+    // Scrapy's line, and which spider and method failed: the request may have been made anywhere.
+    const auto referer = origin.headers.get("Referer");
+    log::error("scraper", "Spider error processing <{} {}> (referer: {}) in spider '{}', {}: {}: {}", origin.method,
+               origin.url, referer ? *referer : "None", target.name, result.handler, result.exception_type,
+               result.exception_message);
   }
   for (auto mw = spider_middlewares_.rbegin(); mw != spider_middlewares_.rend(); ++mw) {
     try {
       co_await mw->instance->process_spider_output(source, result.requests, result.items, target);
     } catch (const std::exception& e) {
-      log::error("scraper", "{}.process_spider_output raised: {}", mw->name, e.what());
+      log::error("scraper", "{}.process_spider_output raised: {}", mw->name, exception_message(e));
     }
   }
   for (auto& it : result.items) co_await process_item(std::move(it), source, origin);
@@ -201,7 +215,7 @@ asio::awaitable<void> scraper::process_item(item it, const response* source, con
       co_return;
     } catch (const std::exception& e) {
       stats.inc("item_error_count");
-      log::error("scraper", "Error processing item in {}: {}", p.name, e.what());
+      log::error("scraper", "Error processing item in {}: {}", p.name, exception_message(e));
       co_return;
     }
   }
@@ -220,7 +234,7 @@ asio::awaitable<void> scraper::close_pipelines() {
     try {
       co_await p.instance->close(target);
     } catch (const std::exception& e) {
-      log::error("scraper", "Error closing pipeline {}: {}", p.name, e.what());
+      log::error("scraper", "Error closing pipeline {}: {}", p.name, exception_message(e));
     }
   }
 }

@@ -37,7 +37,9 @@ class scraper {
 
  private:
   struct callback_result;
-  boost::asio::awaitable<callback_result> run_on_pool(std::function<void(output&)> work, const response* source);
+  // `handler` names what runs in the error line if it throws: "callback 'parse_book'".
+  boost::asio::awaitable<callback_result> run_on_pool(std::function<void(output&)> work, const response* source,
+                                                      std::string handler);
   boost::asio::awaitable<std::vector<request>> handle_output(const response* source, callback_result result,
                                                              const request& origin);
   // `source` is the response the item came from, null for an errback's (then `origin` names it).

@@ -127,6 +127,8 @@ bool matches(const css::compound& compound, const GumboNode* node) {
 // bit of compound k-1 is set where the combinator looks: on an ancestor (inherited), the parent,
 // the previous element sibling or any earlier one. Every element is tested once per compound,
 // so the cost is linear in the tree whatever the selector's shape or the depth.
+std::string describe_query(std::string_view query) { return "css(\"" + std::string(query) + "\")"; }
+
 selector_list select(const std::shared_ptr<const document>& doc, const GumboNode* scope,
                      const css::selector_group& group) {
   selector_list results;

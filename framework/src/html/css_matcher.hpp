@@ -7,6 +7,8 @@
 #include <gumbo.h>
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace orbweaver::html {
 
@@ -21,5 +23,8 @@ bool matches(const css::compound& compound, const GumboNode* element);
 // follow the combinators, so "li + li" finds the next <li> even though it lies outside.
 selector_list select(const std::shared_ptr<const document>& doc, const GumboNode* scope,
                      const css::selector_group& group);
+
+// A query as code writes it, naming a selection in messages: css("h1.title").
+std::string describe_query(std::string_view query);
 
 }  // namespace orbweaver::html

@@ -50,6 +50,7 @@ std::optional<std::string> first_match(const std::string& subject, std::string_v
 
 selector::selector(std::shared_ptr<const html::document> doc, const void* node)
     : doc_(std::move(doc)), node_(node), kind_(kind::element) {
+  if (!doc_ || !node_) throw std::invalid_argument("an element selector needs its document and its node");
   // gumbo names only the tags it knows; keep the lower-cased name of any other for tag().
   const GumboElement& element = as_node(node)->v.element;
   if (element.tag == GUMBO_TAG_UNKNOWN) {
@@ -59,12 +60,14 @@ selector::selector(std::shared_ptr<const html::document> doc, const void* node)
 }
 
 selector::selector(std::shared_ptr<const html::document> doc, std::string value, kind k)
-    : doc_(std::move(doc)), value_(std::move(value)), kind_(k) {}
+    : doc_(std::move(doc)), value_(std::move(value)), kind_(k) {
+  if (k == kind::element) throw std::invalid_argument("an element selector is made from its node, not from text");
+}
 
 selector_list selector::css(std::string_view query) const {
   const auto group = html::css::parse_cached(query);
-  if (kind_ != kind::element) return {};
-  return html::select(doc_, as_node(node_), *group);
+  if (kind_ != kind::element) return selector_list({}, html::describe_query(query));
+  return selector_list(html::select(doc_, as_node(node_), *group), html::describe_query(query));
 }
 
 std::string selector::get() const {
@@ -105,7 +108,7 @@ std::optional<std::string> selector::re_first(std::string_view pattern) const {
 // parsel's SelectorList.css: each element's matches in turn (nested elements may repeat some).
 selector_list selector_list::css(std::string_view query) const {
   html::css::parse_cached(query);  // an invalid query throws even when the list is empty
-  selector_list results;
+  selector_list results({}, query_.empty() ? html::describe_query(query) : query_ + "." + html::describe_query(query));
   for (const auto& item : *this) {
     if (item.type() != selector::kind::element) continue;
     selector_list found = item.css(query);
@@ -142,6 +145,16 @@ std::vector<std::string> selector_list::re(std::string_view pattern) const {
     results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   return results;
+}
+
+void selector_list::throw_missing(std::size_t index) const {
+  const std::string what = query_.empty() ? std::string("the selection") : query_;
+  if (empty())
+    throw empty_selection(fmt::format("{} matched nothing, so it has no element [{}]; get() and first() give a default "
+                                      "or nullopt when nothing matches",
+                                      what, index));
+  throw empty_selection(fmt::format("{} has {} match{}, so it has no element [{}]", what, size(),
+                                    size() == 1 ? "" : "es", index));
 }
 
 std::optional<std::string> selector_list::re_first(std::string_view pattern) const {
