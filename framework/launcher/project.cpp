@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +68,31 @@ int run_logged(const std::vector<std::string>& args, const fs::path& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Holds an exclusive lock on a file beside the build folder: two launchers started at once in one
+// project (two crawls, a crawl and a list) build it one after the other, never together.
+class build_lock {
+ public:
+  explicit build_lock(const fs::path& build_dir) {
+    std::error_code ec;
+    fs::create_directories(build_dir.parent_path(), ec);
+    const auto path = build_dir.parent_path() / (build_dir.filename().string() + ".lock");
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return;  // a read-only folder: building will say what is wrong
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    fmt::print(stderr, "orbweaver: waiting for another launcher to finish building {}\n", build_dir.string());
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~build_lock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  build_lock(const build_lock&) = delete;
+  build_lock& operator=(const build_lock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 const installation& this_installation() {
@@ -115,6 +141,7 @@ std::string no_project_message() {
 
 std::optional<fs::path> build_project(const fs::path& source_dir, const fs::path& build_dir) {
   const auto& framework = this_installation();
+  build_lock lock(build_dir);
   // A build configured against another orbweaver (an install elsewhere, the in-tree build) is
   // started afresh: its cache points at the other package.
   fs::path package_stamp = build_dir / "orbweaver-package";

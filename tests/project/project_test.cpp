@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -253,6 +254,22 @@ TEST_F(ProjectTest, AnEditedSpiderIsRebuiltAndPickedUp) {
   ASSERT_EQ(new_items.size(), 1u) << after.err;
   EXPECT_TRUE(new_items[0].contains("heading"));
   EXPECT_FALSE(new_items[0].contains("title"));
+  fs::remove(spider);
+}
+
+// Two launchers started together after an edit (two crawls in two terminals): one builds while
+// the other waits for it, and both run the rebuilt project.
+TEST_F(ProjectTest, TwoLaunchersAtOnceBuildOneAfterTheOther) {
+  fs::path spider = project() / "spiders/together.cpp";
+  ASSERT_EQ(orbweaver({"genspider", "together", server_->url("/")}).status, 0);
+  // Each runs in a folder of its own (the runner's files), both inside the project.
+  auto first = std::async(std::launch::async, [&] { return orbweaver({"list"}, project()); });
+  auto second = std::async(std::launch::async, [&] { return orbweaver({"list"}, project() / "spiders"); });
+  for (auto* run : {&first, &second}) {
+    auto result = run->get();
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_NE(result.out.find("together\n"), std::string::npos) << result.out << result.err;
+  }
   fs::remove(spider);
 }
 
