@@ -5,8 +5,8 @@
 // none when that file has none. The date cases parse cookie-dates (RFC 6265 §5.1.1).
 #include "download/cookie_jar.hpp"
 #include "expectations_file.hpp"
+#include "../support/http_state_cases.hpp"
 
-#include <orbweaver/headers.hpp>
 #include <orbweaver/url.hpp>
 
 #include <boost/json.hpp>
@@ -30,53 +30,7 @@ const fs::path suite = fs::path(ORBWEAVER_SOURCE_DIR) / "tests/conformance/http-
 // 2008: they are read at the publication of RFC 6265 (April 2011), so they never expire.
 const cookie_time suite_now = std::chrono::sys_days{std::chrono::year{2011} / 4 / 1};
 
-struct header_line {
-  std::string name;
-  std::string value;
-};
-
-// A NAME-test line as the test server sends it (`(\S+):\s*(.*)`), and as an HTTP client delivers
-// it: the value without the surrounding whitespace.
-std::vector<header_line> read_headers(const std::string& text) {
-  std::vector<header_line> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
-    start = end + 1;
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    out.push_back({std::string(line.substr(0, colon)), std::string(value)});
-  }
-  return out;
-}
-
-// The test server's reading of NAME-expected: the text after the one "Cookie:" in it (and its
-// whitespace, line breaks included) up to the end of that line; no header expected when the file
-// has no "Cookie:", or more than one.
-std::optional<std::string> expected_cookie(const std::string& text) {
-  const auto at = text.find("Cookie:");
-  if (at == std::string::npos || text.find("Cookie:", at + 1) != std::string::npos) return std::nullopt;
-  auto from = text.find_first_not_of(" \t\r\n\f\v", at + 7);
-  if (from == std::string::npos) return std::string();
-  return text.substr(from, text.find('\n', from) - from);
-}
-
 std::string shown(const std::optional<std::string>& header) { return header ? "\"" + *header + "\"" : "(none)"; }
-
-std::vector<std::string> parser_cases() {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(suite / "parser")) {
-    const auto file = entry.path().filename().string();
-    if (file.ends_with("-test")) names.push_back(file.substr(0, file.size() - 5));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // RFC 1123 form, as the date cases write their expectations.
 std::string imf_fixdate(cookie_time when) {
@@ -99,20 +53,15 @@ std::string imf_fixdate(cookie_time when) {
 
 TEST(HttpStateConformance, ParserCases) {
   conformance::tally tally(conformance::read_expectations(suite / "expectations.txt"));
-  for (const auto& name : parser_cases()) {
+  for (const auto& c : orbweaver::testing::read_http_state_cases(suite / "parser")) {
     cookie_jar jar([] { return suite_now; });
-    const std::string request_url = "http://home.example.org:8888/cookie-parser?" + name;
-    std::string location = "/cookie-parser-result?" + name;
-    for (const auto& [header, value] : read_headers(conformance::read_file(suite / "parser" / (name + "-test")))) {
-      if (iequals(header, "Set-Cookie")) jar.set_cookie(request_url, value);
-      else if (iequals(header, "Location")) location = value;
-    }
-    const auto target = url::join(request_url, location);
-    ASSERT_TRUE(target) << name << ": cannot resolve " << location;
+    const std::string request_url = std::string(orbweaver::testing::http_state_origin) + "/cookie-parser?" + c.name;
+    for (const auto& header : c.set_cookies) jar.set_cookie(request_url, header);
+    const auto target = url::join(request_url, c.location);
+    ASSERT_TRUE(target) << c.name << ": cannot resolve " << c.location;
     const std::string header = jar.cookie_header(*target);
     const std::optional<std::string> actual = header.empty() ? std::nullopt : std::optional(header);
-    const auto expected = expected_cookie(conformance::read_file(suite / "parser" / (name + "-expected")));
-    tally.record(name, actual == expected, "Cookie " + shown(actual) + ", expected " + shown(expected));
+    tally.record(c.name, actual == c.expected, "Cookie " + shown(actual) + ", expected " + shown(c.expected));
   }
   tally.finish("http-state parser", 200);
 }
