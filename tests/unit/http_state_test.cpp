@@ -4,7 +4,7 @@
 // /cookie-parser-result?NAME); the Cookie header sent there must be the one in NAME-expected, or
 // none when that file has none. The date cases parse cookie-dates (RFC 6265 §5.1.1).
 #include "download/cookie_jar.hpp"
-#include "expectations_file.hpp"
+#include "../support/conformance_expectations.hpp"
 #include "../support/http_state_cases.hpp"
 
 #include <orbweaver/url.hpp>

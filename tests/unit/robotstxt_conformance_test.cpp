@@ -7,7 +7,7 @@
 #include "download/robots.hpp"
 #include "downloader/robots_txt.hpp"
 #include "core/text.hpp"
-#include "expectations_file.hpp"
+#include "../support/conformance_expectations.hpp"
 
 #include <orbweaver/url.hpp>
 
