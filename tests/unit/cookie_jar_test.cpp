@@ -83,6 +83,22 @@ TEST(SetCookie, IgnoresInvalidAttributeValuesAndKeepsTheLast) {
   EXPECT_EQ(last->max_age, -1);
 }
 
+TEST(SetCookie, AnEmptyDomainIsIgnoredSoAnEarlierOneStays) {
+  // RFC 6265 §5.2.3 (http-state optional-domain0042): "domain=" is ignored, not a reset.
+  EXPECT_EQ(parse_set_cookie("foo=bar; domain=foo.example.org; domain=")->domain, "foo.example.org");
+  EXPECT_FALSE(parse_set_cookie("foo=bar; domain=")->domain);
+  // "Domain=." is not empty: it replaces an earlier Domain with none.
+  EXPECT_EQ(parse_set_cookie("foo=bar; domain=example.org; domain=.")->domain, "");
+}
+
+TEST(SetCookie, AControlCharacterRefusesTheHeader) {
+  EXPECT_FALSE(parse_set_cookie(std::string("AAA=BB\0ZYX", 10)));
+  EXPECT_FALSE(parse_set_cookie("AAA=BB\rZYX"));
+  EXPECT_FALSE(parse_set_cookie("AAA=BB; Path=/\n"));
+  EXPECT_FALSE(parse_set_cookie("AAA=BB\x7F"));
+  EXPECT_TRUE(parse_set_cookie("AAA=B\tB"));  // HTAB is whitespace, not a control character here
+}
+
 TEST(CookiePaths, DefaultPathAndPathMatch) {
   EXPECT_EQ(default_cookie_path(""), "/");
   EXPECT_EQ(default_cookie_path("/"), "/");
@@ -163,6 +179,24 @@ TEST(CookieJar, OrderIsLongerPathThenEarlierCreation) {
   j.now += 1s;
   j.jar.set_cookie("http://example.com/", "mid=4; Path=/a");
   EXPECT_EQ(j.jar.cookie_header("http://example.com/a/b/c"), "deep=2; mid=4; first=1; second=3");
+}
+
+TEST(CookieJar, AnEmptyDomainAfterAForeignOneRefusesTheCookie) {
+  clocked_jar j;
+  EXPECT_FALSE(j.jar.set_cookie("http://home.example.org/", "foo=bar; domain=foo.example.org; domain="));
+  EXPECT_TRUE(j.jar.set_cookie("http://home.example.org/", "foo=bar; domain=example.org; domain="));
+  EXPECT_EQ(j.jar.cookie_header("http://sibling.example.org/"), "foo=bar");
+  EXPECT_TRUE(j.jar.set_cookie("http://home.example.org/", "host=1; domain=example.org; domain=."));
+  EXPECT_EQ(j.jar.cookie_header("http://sibling.example.org/"), "foo=bar");  // "Domain=." made it host-only
+  EXPECT_EQ(j.jar.cookie_header("http://home.example.org/"), "foo=bar; host=1");
+}
+
+TEST(CookieJar, EqualCreationTimesKeepTheOrderOfCreation) {
+  clocked_jar j;  // the clock does not move: every cookie has the same creation time
+  j.jar.set_cookie("http://home.example.org/", "foo2=bar2; domain=.example.org");
+  j.jar.set_cookie("http://home.example.org/", "foo=bar; domain=home.example.org");
+  j.jar.set_cookie("http://home.example.org/", "foo2=replaced; domain=.example.org");
+  EXPECT_EQ(j.jar.cookie_header("http://home.example.org/"), "foo2=replaced; foo=bar");
 }
 
 TEST(CookieJar, ReplacingKeepsCreationTimeAndOneCopy) {

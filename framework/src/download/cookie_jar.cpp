@@ -131,6 +131,13 @@ std::optional<cookie_time> parse_cookie_date(std::string_view text) {
 }
 
 std::optional<set_cookie> parse_set_cookie(std::string_view header) {
+  // RFC 6265bis §5.7 step 1, as browsers do now: a control character other than HTAB (a NUL, a
+  // bare CR or LF) refuses the whole header, so none ever reaches a Cookie header.
+  if (std::any_of(header.begin(), header.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && c != '\t') || c == 0x7F;
+      }))
+    return std::nullopt;
   const auto semicolon = header.find(';');
   const std::string_view pair = header.substr(0, semicolon);
   const auto equals = pair.find('=');
@@ -165,10 +172,13 @@ std::optional<set_cookie> parse_set_cookie(std::string_view header) {
       }
       c.max_age = negative ? -seconds : seconds;
     } else if (iequals(key, "Domain")) {
+      // §5.2.3: an empty value is ignored, so an earlier Domain attribute stays in force
+      // ("domain=foo.example.org; domain=" is still for foo.example.org). "Domain=." is not
+      // empty: it leaves an empty domain, which §5.3 step 6 treats as no Domain attribute.
+      if (value.empty()) continue;
       std::string_view domain = value;
-      if (!domain.empty() && domain.front() == '.') domain.remove_prefix(1);
-      if (domain.empty()) c.domain.reset();
-      else c.domain = text::ascii_lowered(domain);
+      if (domain.front() == '.') domain.remove_prefix(1);
+      c.domain = text::ascii_lowered(domain);
     } else if (iequals(key, "Path")) {
       if (value.empty() || value.front() != '/') c.path.reset();
       else c.path = std::string(value);
@@ -220,8 +230,10 @@ bool cookie_jar::set_cookie(std::string_view request_url, std::string_view heade
   c.name = std::move(parsed->name);
   c.value = std::move(parsed->value);
   c.creation = now;
+  c.creation_index = next_creation_index_++;
   if (parsed->max_age) c.expiry = expiry_after(now, *parsed->max_age);
   else if (parsed->expires) c.expiry = *parsed->expires;
+  if (parsed->domain && parsed->domain->empty()) parsed->domain.reset();
   if (parsed->domain && *parsed->domain != target->host) {
     // Without a public-suffix list, refuse at least the top-level ones: a single label.
     if (parsed->domain->find('.') == std::string::npos) return false;
@@ -243,7 +255,9 @@ bool cookie_jar::set_cookie(std::string_view request_url, std::string_view heade
     return old.name == c.name && old.path == c.path;
   });
   if (same != cookies.end()) {
-    c.creation = same->creation;  // a replaced cookie keeps its place in the order
+    // A replaced cookie keeps its place in the order (§5.3 step 11.3).
+    c.creation = same->creation;
+    c.creation_index = same->creation_index;
     cookies.erase(same);
   }
   cookies.push_back(std::move(c));
@@ -278,7 +292,8 @@ std::vector<std::pair<std::string, std::string>> cookie_jar::cookies_for(std::st
   }
   std::stable_sort(matching.begin(), matching.end(), [](const cookie* a, const cookie* b) {
     if (a->path.size() != b->path.size()) return a->path.size() > b->path.size();
-    return a->creation < b->creation;
+    if (a->creation != b->creation) return a->creation < b->creation;
+    return a->creation_index < b->creation_index;
   });
   out.reserve(matching.size());
   for (const cookie* c : matching) out.emplace_back(c->name, c->value);

@@ -5,6 +5,7 @@
 // is refused unless it is the request host itself. SameSite and HttpOnly are parsed and kept, not
 // enforced: a crawler has no page context that makes a request cross-site, and no scripts.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct cookie {
   std::string path;
   cookie_time expiry = cookie_time::max();  // max: a session cookie
   cookie_time creation;
+  std::uint64_t creation_index = 0;  // order of creation in the jar: ties of equal clock readings
   bool host_only = true;
   bool secure = false;
   bool http_only = false;
@@ -37,13 +39,16 @@ struct cookie {
 std::optional<cookie_time> parse_cookie_date(std::string_view text);
 
 // The attributes of one Set-Cookie header as §5.2 reads them (last occurrence of each wins);
-// nullopt when the header has no name=value pair or an empty name.
+// nullopt when the header has no name=value pair, an empty name or a control character (other
+// than a tab).
 struct set_cookie {
   std::string name;
   std::string value;
   std::optional<cookie_time> expires;
   std::optional<long long> max_age;  // seconds; <= 0 means already expired
-  std::optional<std::string> domain;  // lower case, leading dot removed; absent when empty
+  // Lower case, one leading dot removed; absent when no Domain attribute had a value ("" for
+  // "Domain=.", which counts as absent when stored).
+  std::optional<std::string> domain;
   std::optional<std::string> path;    // absent when empty or not starting with '/'
   bool secure = false;
   bool http_only = false;
@@ -77,6 +82,7 @@ class cookie_jar {
 
  private:
   std::function<cookie_time()> now_;
+  std::uint64_t next_creation_index_ = 0;
   // By cookie domain, so a request looks only at its host and the host's parent domains.
   std::unordered_map<std::string, std::vector<cookie>> by_domain_;
 };

@@ -8,8 +8,10 @@
 namespace orbweaver::robots {
 namespace {
 
-// Longer lines are garbage rather than rules (Google's parser uses the same bound).
-constexpr std::size_t max_line_length = 2083 * 8;
+// Bytes of a line that are read; the rest of a longer line is ignored, as Google's reference
+// parser does (8 times the longest URL browsers accept, less its NUL): an overlong Disallow
+// still disallows what its first bytes name.
+constexpr std::size_t max_line_length = 2083 * 8 - 1;
 
 enum class key { user_agent, allow, disallow, crawl_delay, sitemap, unknown };
 
@@ -162,7 +164,7 @@ robots_txt parse(std::string_view text) {
   // line after a rule starts the next group.
   bool reading_agents = false;
   for_each_line(text, [&](std::string_view line) {
-    if (line.size() > max_line_length) return;
+    line = line.substr(0, max_line_length);
     line = line.substr(0, line.find('#'));
     std::string_view name, value;
     if (auto colon = line.find(':'); colon != std::string_view::npos) {

@@ -1,7 +1,7 @@
 #pragma once
 // robots.txt as RFC 9309 defines it, pure logic: parsing into groups and matching a path against
 // the rules that apply to one crawler. Group and matching details follow Google's reference parser
-// where the RFC leaves room (typos of keys, product tokens, where '$' anchors).
+// where the RFC leaves room (typos of keys, product tokens, where '$' anchors, overlong lines).
 #include <optional>
 #include <string>
 #include <string_view>
