@@ -245,3 +245,20 @@ TEST(CssPreprocessing, EscapesOfNulSurrogatesAndOutOfRangeBecomeReplacement) {
   // In a string it is dropped, and the string is still unterminated.
   EXPECT_THROW(r.css("[id='\\"), selector_error);
 }
+
+TEST(CssPseudoClasses, LongDescendantChainsInsideIsStayFastOnDeepPages) {
+  std::string deep;
+  for (int i = 0; i < 300; ++i) deep += "<div>";
+  deep += "<a id=leaf>x</a>";
+  // "p" never matches: without care, every placement of the twelve "div" steps on the 300
+  // ancestors would be tried before giving up.
+  std::string steps;
+  for (int i = 0; i < 12; ++i) steps += "div ";
+  auto r = page(deep);
+  EXPECT_EQ(r.css("a:is(p " + steps + "a)").size(), 0u);
+  EXPECT_EQ(r.css("div:has(p " + steps + "a)").size(), 0u);
+  EXPECT_EQ(r.css("a:not(p " + steps + "a)").size(), 1u);
+  EXPECT_EQ(r.css("a:is(div div div div div div div div div div div div a)").size(), 1u);
+  EXPECT_EQ(r.css("div:has(div div div div div div div div div div a)").size(), 290u);
+}
+

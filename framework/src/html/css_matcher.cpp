@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace orbweaver::html {
@@ -169,42 +171,87 @@ bool related(css::combinator link, const GumboNode* anchor, const GumboNode* nod
 // Selectors inside functional pseudo-classes, matched right to left against the whole document.
 // For :has(), anchor is the element being tested: the selector's first compound must stand in
 // `leading` to it.
-struct nested_match {
-  const GumboNode* scope;
-  const GumboNode* anchor = nullptr;
-  css::combinator leading = css::combinator::descendant;
+class nested_match {
+ public:
+  explicit nested_match(const GumboNode* scope, const GumboNode* anchor = nullptr,
+                        css::combinator leading = css::combinator::descendant)
+      : scope_(scope), anchor_(anchor), leading_(leading), boundary_(boundary_of(anchor, leading)) {}
 
+  bool whole(const css::complex_selector& selector, const GumboNode* node) const {
+    return complex(selector, selector.compounds.size() - 1, node);
+  }
+
+ private:
+  using key = std::pair<const css::compound*, const GumboNode*>;
+  struct key_hash {
+    std::size_t operator()(const key& k) const {
+      return std::hash<const void*>{}(k.first) * 31 + std::hash<const void*>{}(k.second);
+    }
+  };
+
+  // Where a relative selector's elements end: inside the anchor (' ', '>'), or inside its parent
+  // ('+', '~'); climbing further cannot find a match.
+  static const GumboNode* boundary_of(const GumboNode* anchor, css::combinator leading) {
+    if (!anchor) return nullptr;
+    return leading == css::combinator::descendant || leading == css::combinator::child ? anchor : anchor->parent;
+  }
+
+  const GumboNode* parent(const GumboNode* node) const {
+    const GumboNode* up = parent_element(node);
+    return up == boundary_ ? nullptr : up;
+  }
+
+  // Whether node matches steps 0..k of the selector.
   bool complex(const css::complex_selector& selector, std::size_t k, const GumboNode* node) const {
-    if (!matches(selector.compounds[k], node, scope)) return false;
-    if (k == 0) return !anchor || related(leading, anchor, node);
+    if (!matches(selector.compounds[k], node, scope_)) return false;
+    if (k == 0) return !anchor_ || related(leading_, anchor_, node);
     switch (selector.combinators[k - 1]) {
       case css::combinator::descendant:
-        for (const GumboNode* up = parent_element(node); up; up = parent_element(up))
-          if (complex(selector, k - 1, up)) return true;
-        return false;
+        return some_before(selector, k - 1, node, false);
       case css::combinator::child: {
-        const GumboNode* parent = parent_element(node);
-        return parent && complex(selector, k - 1, parent);
+        const GumboNode* up = parent(node);
+        return up && complex(selector, k - 1, up);
       }
       case css::combinator::adjacent: {
         const GumboNode* previous = previous_element(node);
         return previous && complex(selector, k - 1, previous);
       }
       case css::combinator::sibling:
-        for (const GumboNode* previous = previous_element(node); previous; previous = previous_element(previous))
-          if (complex(selector, k - 1, previous)) return true;
-        return false;
+        return some_before(selector, k - 1, node, true);
     }
     return false;
   }
 
-  bool whole(const css::complex_selector& selector, const GumboNode* node) const {
-    return complex(selector, selector.compounds.size() - 1, node);
+  // Whether an ancestor (or, for siblings, an earlier sibling) of node matches steps 0..k. Each
+  // answer "no, neither this element nor any further one" is remembered, so a chain of ' ' or '~'
+  // steps costs (steps × depth) instead of trying every placement of the steps on the ancestors,
+  // which is exponential in the number of steps.
+  bool some_before(const css::complex_selector& selector, std::size_t k, const GumboNode* node, bool siblings) const {
+    auto& exhausted = siblings ? no_earlier_sibling_ : no_ancestor_;
+    const GumboNode* first = siblings ? previous_element(node) : parent(node);
+    const GumboNode* stop = nullptr;  // the first element already known to lead nowhere
+    for (const GumboNode* at = first; at; at = siblings ? previous_element(at) : parent(at)) {
+      if (exhausted.count({&selector.compounds[k], at})) {
+        stop = at;
+        break;
+      }
+      if (complex(selector, k, at)) return true;
+    }
+    for (const GumboNode* at = first; at != stop; at = siblings ? previous_element(at) : parent(at))
+      exhausted.insert({&selector.compounds[k], at});
+    return false;
   }
+
+  const GumboNode* scope_;
+  const GumboNode* anchor_;
+  css::combinator leading_;
+  const GumboNode* boundary_;
+  mutable std::unordered_set<key, key_hash> no_ancestor_;
+  mutable std::unordered_set<key, key_hash> no_earlier_sibling_;
 };
 
 bool any_alternative(const css::nested_selectors& nested, const GumboNode* node, const GumboNode* scope) {
-  const nested_match match{scope};
+  const nested_match match(scope);
   for (const auto& alternative : nested.alternatives)
     if (match.whole(alternative, node)) return true;
   return false;
@@ -215,7 +262,7 @@ bool any_alternative(const css::nested_selectors& nested, const GumboNode* node,
 bool has_relative(const css::nested_selectors& nested, const GumboNode* node, const GumboNode* scope) {
   for (std::size_t i = 0; i < nested.alternatives.size(); ++i) {
     const css::complex_selector& alternative = nested.alternatives[i];
-    const nested_match match{scope, node, nested.leading[i]};
+    const nested_match match(scope, node, nested.leading[i]);
     const bool single = alternative.compounds.size() == 1;
     bool found = false;
     // top and, when asked, everything inside it; the element itself is never a candidate.
