@@ -280,7 +280,7 @@ TEST(Selector, InvalidSelectorsThrow) {
   for (const char* query :
        {"", " ", "h1..x", "a[", "a[href=]", "a[href", "a[href='x]", "a:hover", "p::before", "a >", "a > > b",
         ", a", "a,", "a::text b", "a::text.x", ":nth-child(foo)", ":nth-child(2n+)", ":nth-child(3",
-        ":not(:not(a))", ":not(a b)", ":not(::text)", ":not()", "svg|a", "a::attr()", "a::attr(x", "#", ".",
+        ":not(::text)", ":not()", "svg|a", "a::attr()", "a::attr(x", "#", ".",
         "a)", "a{", "p:nth-child(99999999999)", "*|*"}) {
     EXPECT_THROW(r.css(query), selector_error) << "query: '" << query << "'";
   }

@@ -1,8 +1,12 @@
 #include "html/css_matcher.hpp"
 
 #include "html/dom.hpp"
+#include "html/serialize.hpp"
 
 #include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace orbweaver::html {
@@ -93,6 +97,235 @@ bool has_no_content(const GumboNode* node) {
   return true;
 }
 
+const GumboNode* parent_element(const GumboNode* node) {
+  const GumboNode* parent = node->parent;
+  return parent && is_element(parent) ? parent : nullptr;
+}
+
+const GumboNode* previous_element(const GumboNode* node) {
+  const GumboNode* parent = node->parent;
+  if (!parent) return nullptr;
+  const GumboVector& siblings = *child_nodes(parent);
+  for (unsigned i = static_cast<unsigned>(node->index_within_parent); i-- > 0;)
+    if (is_element(child_at(siblings, i))) return child_at(siblings, i);
+  return nullptr;
+}
+
+// :root: the document element (the <html> the parser always creates).
+bool is_root(const GumboNode* node) { return node->parent && node->parent->type == GUMBO_NODE_DOCUMENT; }
+
+// :checked as cssselect's HTML translator and the HTML standard's attribute defaults have it: a
+// checkbox or radio button with the checked attribute, an option with the selected attribute.
+bool is_checked(const GumboNode* node) {
+  const GumboElement& element = node->v.element;
+  if (element.tag == GUMBO_TAG_OPTION) return find_attribute(element, "selected") != nullptr;
+  if (element.tag != GUMBO_TAG_INPUT || !find_attribute(element, "checked")) return false;
+  const GumboAttribute* type = find_attribute(element, "type");
+  return type && (equals_lowered(type->value, "checkbox") || equals_lowered(type->value, "radio"));
+}
+
+// :lang(): the nearest lang attribute of the element or an ancestor, matched per range ignoring
+// case, whole or up to a '-' ("en" matches "en" and "EN-us", not "eng"). No lang at all: no match.
+bool language_matches(const GumboNode* node, const std::vector<std::string>& ranges) {
+  for (; node; node = parent_element(node)) {
+    const GumboAttribute* lang = find_attribute(node->v.element, "lang");
+    if (!lang) continue;
+    const std::string_view value = lang->value;
+    for (const std::string& range : ranges)
+      if (value.size() >= range.size() && equals_lowered(value.substr(0, range.size()), range) &&
+          (value.size() == range.size() || value[range.size()] == '-'))
+        return true;
+    return false;
+  }
+  return false;
+}
+
+// cssselect's :contains(): the element's text content (every text node inside it, joined) contains
+// the text, case-sensitively.
+bool text_contains(const GumboNode* node, const std::vector<std::string>& texts) {
+  thread_local std::string content;
+  content.clear();
+  append_text_content(content, node);
+  for (const std::string& wanted : texts)
+    if (content.find(wanted) == std::string::npos) return false;
+  return true;
+}
+
+// Whether node stands in `link` to anchor (anchor on the left of the combinator).
+bool related(css::combinator link, const GumboNode* anchor, const GumboNode* node) {
+  switch (link) {
+    case css::combinator::descendant:
+      for (const GumboNode* up = node->parent; up; up = up->parent)
+        if (up == anchor) return true;
+      return false;
+    case css::combinator::child:
+      return node->parent == anchor;
+    case css::combinator::adjacent:
+      return previous_element(node) == anchor;
+    case css::combinator::sibling:
+      return node->parent == anchor->parent && anchor->index_within_parent < node->index_within_parent;
+  }
+  return false;
+}
+
+// Selectors inside functional pseudo-classes, matched right to left against the whole document.
+// For :has(), anchor is the element being tested: the selector's first compound must stand in
+// `leading` to it.
+class nested_match {
+ public:
+  explicit nested_match(const GumboNode* scope, const GumboNode* anchor = nullptr,
+                        css::combinator leading = css::combinator::descendant)
+      : scope_(scope), anchor_(anchor), leading_(leading), boundary_(boundary_of(anchor, leading)) {}
+
+  bool whole(const css::complex_selector& selector, const GumboNode* node) const {
+    return complex(selector, selector.compounds.size() - 1, node);
+  }
+
+ private:
+  using key = std::pair<const css::compound*, const GumboNode*>;
+  struct key_hash {
+    std::size_t operator()(const key& k) const {
+      return std::hash<const void*>{}(k.first) * 31 + std::hash<const void*>{}(k.second);
+    }
+  };
+
+  // Where a relative selector's elements end: inside the anchor (' ', '>'), or inside its parent
+  // ('+', '~'); climbing further cannot find a match.
+  static const GumboNode* boundary_of(const GumboNode* anchor, css::combinator leading) {
+    if (!anchor) return nullptr;
+    return leading == css::combinator::descendant || leading == css::combinator::child ? anchor : anchor->parent;
+  }
+
+  const GumboNode* parent(const GumboNode* node) const {
+    const GumboNode* up = parent_element(node);
+    return up == boundary_ ? nullptr : up;
+  }
+
+  // Whether node matches steps 0..k of the selector.
+  bool complex(const css::complex_selector& selector, std::size_t k, const GumboNode* node) const {
+    if (!matches(selector.compounds[k], node, scope_)) return false;
+    if (k == 0) return !anchor_ || related(leading_, anchor_, node);
+    switch (selector.combinators[k - 1]) {
+      case css::combinator::descendant:
+        return some_before(selector, k - 1, node, false);
+      case css::combinator::child: {
+        const GumboNode* up = parent(node);
+        return up && complex(selector, k - 1, up);
+      }
+      case css::combinator::adjacent: {
+        const GumboNode* previous = previous_element(node);
+        return previous && complex(selector, k - 1, previous);
+      }
+      case css::combinator::sibling:
+        return some_before(selector, k - 1, node, true);
+    }
+    return false;
+  }
+
+  // Whether an ancestor (or, for siblings, an earlier sibling) of node matches steps 0..k. Each
+  // answer "no, neither this element nor any further one" is remembered, so a chain of ' ' or '~'
+  // steps costs (steps × depth) instead of trying every placement of the steps on the ancestors,
+  // which is exponential in the number of steps.
+  bool some_before(const css::complex_selector& selector, std::size_t k, const GumboNode* node, bool siblings) const {
+    auto& exhausted = siblings ? no_earlier_sibling_ : no_ancestor_;
+    const GumboNode* first = siblings ? previous_element(node) : parent(node);
+    const GumboNode* stop = nullptr;  // the first element already known to lead nowhere
+    for (const GumboNode* at = first; at; at = siblings ? previous_element(at) : parent(at)) {
+      if (exhausted.count({&selector.compounds[k], at})) {
+        stop = at;
+        break;
+      }
+      if (complex(selector, k, at)) return true;
+    }
+    for (const GumboNode* at = first; at != stop; at = siblings ? previous_element(at) : parent(at))
+      exhausted.insert({&selector.compounds[k], at});
+    return false;
+  }
+
+  const GumboNode* scope_;
+  const GumboNode* anchor_;
+  css::combinator leading_;
+  const GumboNode* boundary_;
+  mutable std::unordered_set<key, key_hash> no_ancestor_;
+  mutable std::unordered_set<key, key_hash> no_earlier_sibling_;
+};
+
+bool any_alternative(const css::nested_selectors& nested, const GumboNode* node, const GumboNode* scope) {
+  const nested_match match(scope);
+  for (const auto& alternative : nested.alternatives)
+    if (match.whole(alternative, node)) return true;
+  return false;
+}
+
+// :has(): looks for a match where the relative selector can reach: inside the element for ' ' and
+// '>', in its later siblings (and inside them, when the selector goes on) for '+' and '~'.
+bool has_relative(const css::nested_selectors& nested, const GumboNode* node, const GumboNode* scope) {
+  for (std::size_t i = 0; i < nested.alternatives.size(); ++i) {
+    const css::complex_selector& alternative = nested.alternatives[i];
+    const nested_match match(scope, node, nested.leading[i]);
+    const bool single = alternative.compounds.size() == 1;
+    bool found = false;
+    // top and, when asked, everything inside it; the element itself is never a candidate.
+    auto search = [&](const GumboNode* top, bool with_descendants) {
+      if (!with_descendants) {
+        found = match.whole(alternative, top);
+        return;
+      }
+      walk(
+          top,
+          [&](const GumboNode* candidate) {
+            if (found || !is_element(candidate)) return false;
+            found = candidate != node && match.whole(alternative, candidate);
+            return !found;
+          },
+          [](const GumboNode*) {});
+    };
+    const GumboVector* children = child_nodes(node);
+    switch (nested.leading[i]) {
+      case css::combinator::descendant:
+        search(node, true);
+        break;
+      case css::combinator::child:
+        if (single) {
+          for (unsigned c = 0; c < children->length && !found; ++c) {
+            const GumboNode* child = child_at(*children, c);
+            found = is_element(child) && match.whole(alternative, child);
+          }
+        } else {
+          search(node, true);
+        }
+        break;
+      case css::combinator::adjacent:
+      case css::combinator::sibling: {
+        const GumboNode* parent = node->parent;
+        if (!parent) break;
+        const GumboVector& siblings = *child_nodes(parent);
+        for (unsigned s = static_cast<unsigned>(node->index_within_parent) + 1; s < siblings.length && !found; ++s) {
+          const GumboNode* sibling = child_at(siblings, s);
+          if (!is_element(sibling)) continue;
+          search(sibling, !single);
+          if (single && nested.leading[i] == css::combinator::adjacent) break;
+        }
+        break;
+      }
+    }
+    if (found) return true;
+  }
+  return false;
+}
+
+bool nested_matches(const css::nested_selectors& nested, const GumboNode* node, const GumboNode* scope) {
+  switch (nested.test) {
+    case css::nested_selectors::kind::any:
+      return any_alternative(nested, node, scope);
+    case css::nested_selectors::kind::none:
+      return !any_alternative(nested, node, scope);
+    case css::nested_selectors::kind::has:
+      return has_relative(nested, node, scope);
+  }
+  return false;
+}
+
 // What the walk knows about one open element (or the document, or the scope's outside).
 struct level {
   std::uint64_t own = 0;               // state bits the element itself matched
@@ -102,9 +335,18 @@ struct level {
   bool wants_text = false;             // a ::text alternative matched: emit its text children
 };
 
+// What :scope names: the element the query runs from; from the document, its root element.
+const GumboNode* scope_element_of(const GumboNode* scope) {
+  if (scope->type != GUMBO_NODE_DOCUMENT) return scope;
+  const GumboVector& children = scope->v.document.children;
+  for (unsigned i = 0; i < children.length; ++i)
+    if (is_element(child_at(children, i))) return child_at(children, i);
+  return nullptr;
+}
+
 }  // namespace
 
-bool matches(const css::compound& compound, const GumboNode* node) {
+bool matches(const css::compound& compound, const GumboNode* node, const GumboNode* scope) {
   const GumboElement& element = node->v.element;
   if (compound.tag != GUMBO_TAG_LAST) {
     if (element.tag != compound.tag) return false;
@@ -116,8 +358,14 @@ bool matches(const css::compound& compound, const GumboNode* node) {
   for (const auto& test : compound.positions)
     if (!test.matches(position_of(node, test))) return false;
   if (compound.must_be_empty && !has_no_content(node)) return false;
-  for (const auto& negated : compound.negations)
-    if (matches(negated, node)) return false;
+  if (compound.must_be_root && !is_root(node)) return false;
+  if (compound.must_be_scope && node != scope) return false;
+  if (compound.must_be_checked && !is_checked(node)) return false;
+  for (const auto& ranges : compound.languages)
+    if (!language_matches(node, ranges)) return false;
+  if (!compound.contained_texts.empty() && !text_contains(node, compound.contained_texts)) return false;
+  for (const auto& nested : compound.nested)
+    if (!nested_matches(nested, node, scope)) return false;
   return true;
 }
 
@@ -137,6 +385,7 @@ selector_list select(const std::shared_ptr<const document>& doc, const GumboNode
   levels.emplace_back();  // outside the scope: nothing matched there
   std::vector<const css::complex_selector*> attribute_matches_here;
   bool in_scope = true;
+  const GumboNode* const scope_element = scope_element_of(scope);
 
   auto enter = [&](const GumboNode* node) {
     if (is_text(node)) {
@@ -175,7 +424,7 @@ selector_list select(const std::shared_ptr<const document>& doc, const GumboNode
           }
           if (!(context & (std::uint64_t{1} << alternative.compounds[k - 1].state_bit))) continue;
         }
-        if (!matches(alternative.compounds[k], node)) continue;
+        if (!matches(alternative.compounds[k], node, scope_element)) continue;
         if (k < last) {
           current.own |= std::uint64_t{1} << alternative.compounds[k].state_bit;
         } else if (alternative.pseudo == css::pseudo_element::none) {

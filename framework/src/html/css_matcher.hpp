@@ -14,8 +14,9 @@ namespace orbweaver::html {
 
 class document;
 
-// Whether an element matches one compound selector (no combinators).
-bool matches(const css::compound& compound, const GumboNode* element);
+// Whether an element matches one compound selector (no combinators); scope is the element :scope
+// names.
+bool matches(const css::compound& compound, const GumboNode* element, const GumboNode* scope);
 
 // Every match of the group, in document order and without duplicates, with parsel's meaning of
 // a query run on an element: the selector's first step matches the scope element or something

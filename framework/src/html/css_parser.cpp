@@ -1,12 +1,17 @@
 #include "html/css_parser.hpp"
 #include "html/markup.hpp"
 
+#include "html/charset.hpp"
 #include "html/compiled_cache.hpp"
 #include "html/dom.hpp"
 
 #include <orbweaver/selector.hpp>
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace orbweaver::html::css {
 
@@ -33,11 +38,43 @@ void append_escaped_code_point(std::string& out, char32_t code_point) {
   append_utf8(out, code_point);
 }
 
-// Recursive descent over the selector grammar of Selectors Level 3 (plus the i/s attribute flags
-// and parsel's pseudo-elements), producing the compiled tree in one pass.
+// CSS Syntax §3.3: the code points the tokenizer sees.
+std::string preprocessed(std::string_view query) {
+  std::string text = is_valid_utf8(query) ? std::string(query) : replace_invalid_utf8(query);
+  if (text.find_first_of(std::string_view("\r\f\0", 3)) == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r') {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else if (c == '\f') {
+      out += '\n';
+    } else if (c == '\0') {
+      append_utf8(out, 0xFFFD);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Bytes in the UTF-8 sequence that starts with lead (the input is valid UTF-8 by now).
+std::size_t utf8_length(char lead) {
+  const auto byte = static_cast<unsigned char>(lead);
+  return byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
+}
+
+// Functional pseudo-classes nest no deeper than this, so that recursion stays shallow.
+constexpr int max_nesting = 32;
+
+// Recursive descent over the selector grammar of Selectors Level 4 as far as a crawler needs it
+// (plus the i/s attribute flags, parsel's pseudo-elements and cssselect's :contains()), producing
+// the compiled tree in one pass.
 class parser {
  public:
-  explicit parser(std::string_view query) : query_(query) {}
+  explicit parser(std::string query) : query_(std::move(query)) {}
 
   selector_group group() {
     selector_group result;
@@ -66,7 +103,8 @@ class parser {
  private:
   static bool is_bare_universal(const compound& c) {
     return c.tag == GUMBO_TAG_LAST && c.attributes.empty() && c.positions.empty() && !c.must_be_empty &&
-           c.negations.empty();
+           !c.must_be_root && !c.must_be_scope && !c.must_be_checked && c.nested.empty() && c.languages.empty() &&
+           c.contained_texts.empty();
   }
 
   // parsel reads "div ::text" and "div ::attr(href)" as descendant-or-self: the text or attribute
@@ -113,10 +151,9 @@ class parser {
     ++pos_;
   }
 
-  // A backslash at `ahead` starts a valid escape when something other than a newline follows it.
-  bool valid_escape(std::size_t ahead) const {
-    return peek(ahead) == '\\' && has(ahead + 1) && peek(ahead + 1) != '\n';
-  }
+  // A backslash at `ahead` starts a valid escape unless a newline follows it (§4.3.8; at the end
+  // of the input it stands for U+FFFD).
+  bool valid_escape(std::size_t ahead) const { return peek(ahead) == '\\' && peek(ahead + 1) != '\n'; }
 
   bool starts_identifier() const {
     if (at_end()) return false;
@@ -127,9 +164,13 @@ class parser {
 
   bool starts_name_char() const { return (!at_end() && is_name_char(peek())) || valid_escape(0); }
 
-  // At a valid escape: appends what it stands for.
+  // At a valid escape: appends what it stands for (§4.3.7).
   void escape(std::string& out) {
     ++pos_;  // the backslash
+    if (at_end()) {
+      append_utf8(out, 0xFFFD);
+      return;
+    }
     if (is_hex_digit(peek())) {
       char32_t code_point = 0;
       for (int digits = 0; digits < 6 && is_hex_digit(peek()); ++digits, ++pos_) {
@@ -137,13 +178,12 @@ class parser {
         code_point = code_point * 16 + static_cast<char32_t>(is_digit(c) ? c - '0' : ascii_lower(c) - 'a' + 10);
       }
       append_escaped_code_point(out, code_point);
-      if (peek() == '\r' && peek(1) == '\n')
-        pos_ += 2;
-      else if (!at_end() && is_whitespace(peek()))
-        ++pos_;
+      if (!at_end() && is_whitespace(peek())) ++pos_;
       return;
     }
-    out += query_[pos_++];
+    const std::size_t length = std::min(utf8_length(peek()), query_.size() - pos_);
+    out.append(query_, pos_, length);
+    pos_ += length;
   }
 
   // A run of name characters (identifier, or the name after '#').
@@ -187,38 +227,47 @@ class parser {
     }
   }
 
+  // Where a selector inside a functional pseudo-class ends: at ',' or ')'.
+  bool at_selector_end() const { return at_end() || peek() == ',' || (!enclosing_.empty() && peek() == ')'); }
+
   complex_selector complex() {
     complex_selector selector;
     compound first;
-    if (!compound_selector(first, selector, false)) fail(at_end() ? "expected a selector" : unexpected());
+    if (!compound_selector(first, selector)) fail(at_end() ? "expected a selector" : unexpected());
     selector.compounds.push_back(std::move(first));
     for (;;) {
       const std::size_t before = pos_;
       const bool spaced = skip_whitespace();
-      if (at_end() || peek() == ',') {
+      if (at_selector_end()) {
         pos_ = before;
         return selector;
       }
       if (selector.pseudo != pseudo_element::none) fail("a pseudo-element must end the selector");
       combinator link = combinator::descendant;
-      const char c = peek();
-      if (c == '>' || c == '+' || c == '~') {
-        link = c == '>' ? combinator::child : c == '+' ? combinator::adjacent : combinator::sibling;
-        ++pos_;
+      if (const auto explicit_link = combinator_here()) {
+        link = *explicit_link;
         skip_whitespace();
       } else if (!spaced) {
         fail(unexpected());
       }
       compound next;
-      if (!compound_selector(next, selector, false))
+      if (!compound_selector(next, selector))
         fail(at_end() ? "expected a selector after the combinator" : unexpected());
       selector.combinators.push_back(link);
       selector.compounds.push_back(std::move(next));
     }
   }
 
+  // Consumes '>', '+' or '~'.
+  std::optional<combinator> combinator_here() {
+    const char c = peek();
+    if (at_end() || (c != '>' && c != '+' && c != '~')) return std::nullopt;
+    ++pos_;
+    return c == '>' ? combinator::child : c == '+' ? combinator::adjacent : combinator::sibling;
+  }
+
   // Returns false when nothing here starts a compound selector.
-  bool compound_selector(compound& out, complex_selector& owner, bool inside_negation) {
+  bool compound_selector(compound& out, complex_selector& owner) {
     const std::size_t start = pos_;
     if (peek() == '*' && !at_end()) {
       ++pos_;
@@ -240,7 +289,7 @@ class parser {
       } else if (c == '[') {
         attribute_selector(out);
       } else if (c == ':') {
-        pseudo(out, owner, inside_negation);
+        pseudo(out, owner);
       } else {
         break;
       }
@@ -295,7 +344,7 @@ class parser {
     out.attributes.push_back(std::move(test));
   }
 
-  void pseudo(compound& out, complex_selector& owner, bool inside_negation) {
+  void pseudo(compound& out, complex_selector& owner) {
     const std::size_t start = pos_;
     ++pos_;  // ':'
     const bool is_element = peek() == ':';
@@ -303,7 +352,8 @@ class parser {
     if (!starts_identifier()) fail(is_element ? "expected a pseudo-element name" : "expected a pseudo-class name");
     const std::string kind = text::ascii_lowered(name());
     if (is_element) {
-      if (inside_negation) fail_at(start, "a pseudo-element cannot appear inside :not()");
+      if (!enclosing_.empty())
+        fail_at(start, fmt::format("a pseudo-element cannot appear inside :{}()", enclosing_));
       if (kind == "text") {
         owner.pseudo = pseudo_element::text;
       } else if (kind == "attr") {
@@ -319,31 +369,9 @@ class parser {
       }
       return;
     }
-    if (peek() == '(') {
+    if (peek() == '(' && !at_end()) {
       ++pos_;
-      if (kind == "not") {
-        if (inside_negation) fail_at(start, ":not() cannot be nested");
-        for (;;) {
-          skip_whitespace();
-          compound negated;
-          if (!compound_selector(negated, owner, true)) fail("expected a selector inside :not(), " + unexpected());
-          out.negations.push_back(std::move(negated));
-          skip_whitespace();
-          if (peek() == ',' && !at_end()) {
-            ++pos_;
-            continue;
-          }
-          expect(')');
-          return;
-        }
-      }
-      if (kind != "nth-child" && kind != "nth-last-child" && kind != "nth-of-type" && kind != "nth-last-of-type")
-        fail_at(start, fmt::format("unknown pseudo-class ':{}()'", kind));
-      position_test test;
-      test.from_end = kind.starts_with("nth-last-");
-      test.of_type = kind.ends_with("-of-type");
-      nth_argument(test);
-      out.positions.push_back(test);
+      functional_pseudo_class(out, kind, start);
       return;
     }
     const position_test first{0, 1, false, false}, last{0, 1, true, false};
@@ -362,9 +390,147 @@ class parser {
       out.positions.insert(out.positions.end(), {first_of_type, last_of_type});
     } else if (kind == "empty") {
       out.must_be_empty = true;
+    } else if (kind == "root") {
+      out.must_be_root = true;
+    } else if (kind == "scope") {
+      out.must_be_scope = true;
+    } else if (kind == "checked") {
+      out.must_be_checked = true;
     } else {
       fail_at(start, fmt::format("unknown pseudo-class ':{}'", kind));
     }
+  }
+
+  // After "name(": its argument and the ')'.
+  void functional_pseudo_class(compound& out, const std::string& kind, std::size_t start) {
+    if (kind == "not" || kind == "is" || kind == "matches" || kind == "where" || kind == "has") {
+      if (nesting_ == max_nesting) fail_at(start, "pseudo-classes nested too deeply");
+      if (kind == "has" && inside_has_) fail_at(start, ":has() cannot be nested inside :has()");
+      const std::string outer = std::exchange(enclosing_, kind);
+      const bool outer_has = std::exchange(inside_has_, inside_has_ || kind == "has");
+      ++nesting_;
+      nested_selectors nested;
+      if (kind == "not") {
+        nested.test = nested_selectors::kind::none;
+        selector_list_argument(nested, false);
+      } else if (kind == "has") {
+        nested.test = nested_selectors::kind::has;
+        selector_list_argument(nested, true);
+      } else {
+        forgiving_selector_list_argument(nested);
+      }
+      --nesting_;
+      inside_has_ = outer_has;
+      enclosing_ = outer;
+      out.nested.push_back(std::move(nested));
+      return;
+    }
+    if (kind == "lang") {
+      std::vector<std::string> ranges;
+      for (;;) {
+        skip_whitespace();
+        ranges.push_back(text::ascii_lowered(word_argument(":lang()")));
+        skip_whitespace();
+        if (peek() != ',' || at_end()) break;
+        ++pos_;
+      }
+      expect(')');
+      out.languages.push_back(std::move(ranges));
+      return;
+    }
+    if (kind == "contains") {
+      skip_whitespace();
+      out.contained_texts.push_back(word_argument(":contains()"));
+      skip_whitespace();
+      expect(')');
+      return;
+    }
+    if (kind != "nth-child" && kind != "nth-last-child" && kind != "nth-of-type" && kind != "nth-last-of-type")
+      fail_at(start, fmt::format("unknown pseudo-class ':{}()'", kind));
+    position_test test;
+    test.from_end = kind.starts_with("nth-last-");
+    test.of_type = kind.ends_with("-of-type");
+    nth_argument(test);
+    out.positions.push_back(test);
+  }
+
+  // An identifier or a string, as :lang() and :contains() take.
+  std::string word_argument(std::string_view function) {
+    if (peek() == '"' || peek() == '\'') return string_literal();
+    if (starts_identifier()) return name();
+    fail(fmt::format("expected an identifier or a string in {}, {}", function, unexpected()));
+  }
+
+  // A selector list up to ')': unforgiving (any invalid selector fails the whole query), as
+  // :not() and :has() take it. Relative selectors (:has()) may start with a combinator.
+  void selector_list_argument(nested_selectors& out, bool relative) {
+    for (;;) {
+      skip_whitespace();
+      if (relative) {
+        out.leading.push_back(combinator_here().value_or(combinator::descendant));
+        skip_whitespace();
+      }
+      out.alternatives.push_back(complex());
+      skip_whitespace();
+      if (peek() == ',' && !at_end()) {
+        ++pos_;
+        continue;
+      }
+      expect(')');
+      return;
+    }
+  }
+
+  // :is() and :where() (Selectors 4 §3.5): an invalid selector in the list is dropped instead of
+  // failing the query, so ":is(a, :unknown)" matches what "a" matches and ":is()" matches nothing.
+  void forgiving_selector_list_argument(nested_selectors& out) {
+    for (;;) {
+      skip_whitespace();
+      if (peek() == ')' && !at_end()) {
+        ++pos_;
+        return;
+      }
+      const std::size_t start = pos_;
+      const std::string enclosing = enclosing_;
+      const int nesting = nesting_;
+      const bool inside_has = inside_has_;
+      try {
+        complex_selector selector = complex();
+        skip_whitespace();
+        if (!at_end() && peek() != ',' && peek() != ')') fail(unexpected());
+        out.alternatives.push_back(std::move(selector));
+      } catch (const selector_error&) {
+        pos_ = start;
+        enclosing_ = enclosing;
+        nesting_ = nesting;
+        inside_has_ = inside_has;
+        skip_argument();
+      }
+      if (peek() == ',' && !at_end()) ++pos_;
+    }
+  }
+
+  // Skips one invalid argument of a selector list: to the ',' or ')' that ends it, past any
+  // bracketed block or string inside it. An argument left open fails the query.
+  void skip_argument() {
+    std::string closers;  // the brackets open here, innermost last
+    while (!at_end()) {
+      const char c = peek();
+      if (closers.empty() && (c == ',' || c == ')')) return;
+      if (c == '"' || c == '\'') {
+        string_literal();
+        continue;
+      }
+      if (c == '\\') {
+        std::string ignored;
+        escape(ignored);
+        continue;
+      }
+      if (c == '(' || c == '[') closers += c == '(' ? ')' : ']';
+      else if (!closers.empty() && c == closers.back()) closers.pop_back();
+      ++pos_;
+    }
+    fail(fmt::format("unterminated :{}()", enclosing_));
   }
 
   bool keyword(std::string_view word) {
@@ -426,13 +592,16 @@ class parser {
     expect(')');
   }
 
-  std::string_view query_;
+  std::string query_;
   std::size_t pos_ = 0;
+  std::string enclosing_;    // the functional pseudo-class being parsed ("not", "is", ...); empty outside
+  int nesting_ = 0;          // functional pseudo-classes open around pos_
+  bool inside_has_ = false;
 };
 
 }  // namespace
 
-selector_group parse(std::string_view query) { return parser(query).group(); }
+selector_group parse(std::string_view query) { return parser(preprocessed(query)).group(); }
 
 std::shared_ptr<const selector_group> parse_cached(std::string_view query) {
   static compiled_cache<selector_group> cache(1024);
