@@ -1,10 +1,15 @@
 #include "html/document.hpp"
 
+#include "html/charset.hpp"
 #include "html/dom.hpp"
 #include "html/nesting.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
 
 namespace orbweaver::html {
 
@@ -75,18 +80,194 @@ std::optional<std::string> find_base_href(const GumboNode* root) {
   return href;
 }
 
+
+GumboOutput* parse(std::string_view html, arena& memory) {
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = arena_allocate;
+  options.deallocator = arena_release;
+  options.userdata = &memory;
+  // Errors are never read; recording them costs time, and on deeply nested input each one copies
+  // the whole stack of open elements, which exhausts memory.
+  options.max_errors = 0;
+  return gumbo_parse_with_options(&options, html.data(), html.size());
+}
+
+// Gumbo 0.10.1 accumulates a numeric character reference's value in an int with no cap, so a
+// value past INT_MAX wraps: "&#11111111111" comes out as a lone 0xC7 byte, "&#4294967361;" as "A".
+// The standard caps the value, and anything past U+10FFFF is U+FFFD.
+struct numeric_reference {
+  std::size_t digits_begin;
+  std::size_t digits_end;
+  bool hex;
+};
+
+std::vector<numeric_reference> find_overflowing_references(std::string_view html) {
+  constexpr std::uint64_t gumbo_limit = 0x7FFFFFFF;
+  std::vector<numeric_reference> found;
+  for (std::size_t at = html.find("&#"); at != std::string_view::npos; at = html.find("&#", at + 2)) {
+    std::size_t i = at + 2;
+    const bool hex = i < html.size() && (html[i] == 'x' || html[i] == 'X');
+    if (hex) ++i;
+    const std::size_t digits_begin = i;
+    std::uint64_t value = 0;
+    for (; i < html.size(); ++i) {
+      const char c = html[i];
+      int digit;
+      if (c >= '0' && c <= '9')
+        digit = c - '0';
+      else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        digit = (c | 0x20) - 'a' + 10;
+      else
+        break;
+      value = std::min<std::uint64_t>(value * (hex ? 16 : 10) + static_cast<std::uint64_t>(digit), gumbo_limit + 1);
+    }
+    if (value > gumbo_limit) found.push_back({digits_begin, i, hex});
+  }
+  return found;
+}
+
+struct span {
+  std::size_t begin;
+  std::size_t end;
+};
+
+// The stretches of source whose character references gumbo decoded, sorted and disjoint: the
+// source of text nodes and attribute values, but not raw text (script, style, ...), comments, or
+// tag and attribute names, where a reference is literal text.
+std::vector<span> decoded_spans(const GumboNode* root, const char* source) {
+  std::vector<span> spans;
+  auto add = [&](GumboStringPiece piece) {
+    if (piece.data && piece.length > 0)
+      spans.push_back({static_cast<std::size_t>(piece.data - source), static_cast<std::size_t>(piece.data - source) + piece.length});
+  };
+  walk(
+      root,
+      [&](const GumboNode* node) {
+        if ((node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE) && !holds_raw_text(node->parent))
+          add(node->v.text.original_text);
+        if (!is_element(node)) return node->type == GUMBO_NODE_DOCUMENT;
+        const GumboVector& attributes = node->v.element.attributes;
+        for (unsigned i = 0; i < attributes.length; ++i)
+          add(static_cast<const GumboAttribute*>(attributes.data[i])->original_value);
+        return true;
+      },
+      [](const GumboNode*) {});
+  std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
+  std::vector<span> merged;
+  for (const span& s : spans) {
+    if (!merged.empty() && s.begin <= merged.back().end)
+      merged.back().end = std::max(merged.back().end, s.end);
+    else
+      merged.push_back(s);
+  }
+  return merged;
+}
+
+bool within(const std::vector<span>& spans, std::size_t offset) {
+  auto after = std::upper_bound(spans.begin(), spans.end(), offset,
+                                [](std::size_t value, const span& s) { return value < s.begin; });
+  return after != spans.begin() && offset < std::prev(after)->end;
+}
+
+// Rare (only pages with such references get here): the references gumbo decoded are rewritten,
+// at the same length, to a value it turns into U+FFFD itself (0x110000, with leading zeros), and
+// the page is parsed again; then the source gets its own bytes back, so the tree's pointers into
+// it (original tags, text) read what the page says.
+GumboOutput* reparse_with_saturated_references(std::string& source, arena& memory, const GumboOutput& first,
+                                              const std::vector<numeric_reference>& references) {
+  const std::vector<span> decoded = decoded_spans(first.document, source.data());
+  std::vector<std::pair<std::size_t, std::string>> saved;
+  for (const auto& reference : references) {
+    if (!within(decoded, reference.digits_begin)) continue;
+    const std::size_t length = reference.digits_end - reference.digits_begin;
+    const std::string_view past_last = reference.hex ? "110000" : "1114112";
+    saved.emplace_back(reference.digits_begin, source.substr(reference.digits_begin, length));
+    source.replace(reference.digits_begin, length, std::string(length - past_last.size(), '0') + std::string(past_last));
+  }
+  if (saved.empty()) return const_cast<GumboOutput*>(&first);
+  GumboOutput* output = parse(source, memory);
+  for (const auto& [offset, digits] : saved) source.replace(offset, digits.size(), digits);
+  return output;
+}
+
+char* copy_to_arena(arena& memory, std::string_view text) {
+  auto* copy = static_cast<char*>(memory.allocate(text.size() + 1));
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return copy;
+}
+
+// Text that is not valid UTF-8 gets U+FFFD for each bad sequence. Gumbo builds text from the
+// UTF-8 input code point by code point, so this only catches what a gumbo bug lets through.
+const char* valid_utf8(const char* text, arena& memory) {
+  const std::string_view view(text);
+  if (is_valid_utf8(view)) return text;
+  return copy_to_arena(memory, replace_invalid_utf8(view));
+}
+
+// The DOM has no two adjacent text nodes: the tree construction appends characters to the text
+// node before the insertion point. Gumbo does not when the characters arrive apart: fostered
+// text around a table ("x<table>x"), text around a misnested or ignored tag, CDATA beside text.
+void join_text_runs(GumboVector& children, arena& memory) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < children.length;) {
+    auto* node = static_cast<GumboNode*>(children.data[i]);
+    unsigned end = i + 1;
+    if (is_text(node)) {
+      while (end < children.length && is_text(child_at(children, end))) ++end;
+    }
+    if (end - i > 1) {
+      std::string joined;
+      bool whitespace_only = true;
+      for (unsigned k = i; k < end; ++k) {
+        const GumboNode* part = child_at(children, k);
+        joined += part->v.text.text;
+        whitespace_only = whitespace_only && part->type == GUMBO_NODE_WHITESPACE;
+      }
+      node->v.text.text = copy_to_arena(memory, joined);
+      node->type = whitespace_only ? GUMBO_NODE_WHITESPACE : GUMBO_NODE_TEXT;
+    }
+    node->index_within_parent = kept;
+    children.data[kept++] = node;
+    i = end;
+  }
+  children.length = kept;
+}
+
+// The tree as the standard builds it from what gumbo gives: text joined, text and attribute
+// values valid UTF-8. The tree is still ours to change: the document is not built yet.
+void normalise_tree(GumboNode* root, arena& memory) {
+  walk(
+      root,
+      [&](const GumboNode* visited) {
+        auto* node = const_cast<GumboNode*>(visited);
+        if (is_text(node) || node->type == GUMBO_NODE_COMMENT) {
+          node->v.text.text = valid_utf8(node->v.text.text, memory);
+          return false;
+        }
+        if (node->type == GUMBO_NODE_DOCUMENT) {
+          join_text_runs(node->v.document.children, memory);
+          return true;
+        }
+        if (!is_element(node)) return false;
+        join_text_runs(node->v.element.children, memory);
+        GumboVector& attributes = node->v.element.attributes;
+        for (unsigned i = 0; i < attributes.length; ++i) {
+          auto* attribute = static_cast<GumboAttribute*>(attributes.data[i]);
+          attribute->value = valid_utf8(attribute->value, memory);
+        }
+        return true;
+      },
+      [](const GumboNode*) {});
+}
 }  // namespace
 
 document::document(std::string html) : source_(std::move(html)), arena_(first_block_size(source_.size())) {
   if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
-  GumboOptions options = kGumboDefaultOptions;
-  options.allocator = arena_allocate;
-  options.deallocator = arena_release;
-  options.userdata = &arena_;
-  // Errors are never read; recording them costs time, and on deeply nested input each one copies
-  // the whole stack of open elements, which exhausts memory.
-  options.max_errors = 0;
-  output_ = gumbo_parse_with_options(&options, source_.data(), source_.size());
+  output_ = parse(source_, arena_);
+  if (auto overflowing = find_overflowing_references(source_); !overflowing.empty())
+    output_ = reparse_with_saturated_references(source_, arena_, *output_, overflowing);
+  normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
 
