@@ -234,6 +234,20 @@ void join_text_runs(GumboVector& children, arena& memory) {
   children.length = kept;
 }
 
+// Gumbo 0.10.1 still expands <isindex> into the form, label and prompt text ("This is a
+// searchable index. Enter search keywords: ") of the old standard; today's has no such text, so a
+// crawler must not extract it. The rest of the form stays (docs/conformance.md).
+void drop_text(GumboVector& children) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < children.length; ++i) {
+    auto* node = static_cast<GumboNode*>(children.data[i]);
+    if (is_text(node)) continue;
+    node->index_within_parent = kept;
+    children.data[kept++] = node;
+  }
+  children.length = kept;
+}
+
 // The tree as the standard builds it from what gumbo gives: text joined, text and attribute
 // values valid UTF-8. The tree is still ours to change: the document is not built yet.
 void normalise_tree(GumboNode* root, arena& memory) {
@@ -250,6 +264,8 @@ void normalise_tree(GumboNode* root, arena& memory) {
           return true;
         }
         if (!is_element(node)) return false;
+        if (node->v.element.tag == GUMBO_TAG_LABEL && (node->parse_flags & GUMBO_INSERTION_FROM_ISINDEX))
+          drop_text(node->v.element.children);
         join_text_runs(node->v.element.children, memory);
         GumboVector& attributes = node->v.element.attributes;
         for (unsigned i = 0; i < attributes.length; ++i) {
