@@ -173,9 +173,9 @@ bool within(const std::vector<span>& spans, std::size_t offset) {
 // at the same length, to a value it turns into U+FFFD itself (0x110000, with leading zeros), and
 // the page is parsed again; then the source gets its own bytes back, so the tree's pointers into
 // it (original tags, text) read what the page says.
-GumboOutput* reparse_with_saturated_references(std::string& source, arena& memory, const GumboOutput& first,
+GumboOutput* reparse_with_saturated_references(std::string& source, arena& memory, GumboOutput* first,
                                               const std::vector<numeric_reference>& references) {
-  const std::vector<span> decoded = decoded_spans(first.document, source.data());
+  const std::vector<span> decoded = decoded_spans(first->document, source.data());
   std::vector<std::pair<std::size_t, std::string>> saved;
   for (const auto& reference : references) {
     if (!within(decoded, reference.digits_begin)) continue;
@@ -184,7 +184,7 @@ GumboOutput* reparse_with_saturated_references(std::string& source, arena& memor
     saved.emplace_back(reference.digits_begin, source.substr(reference.digits_begin, length));
     source.replace(reference.digits_begin, length, std::string(length - past_last.size(), '0') + std::string(past_last));
   }
-  if (saved.empty()) return const_cast<GumboOutput*>(&first);
+  if (saved.empty()) return first;
   GumboOutput* output = parse(source, memory);
   for (const auto& [offset, digits] : saved) source.replace(offset, digits.size(), digits);
   return output;
@@ -282,7 +282,7 @@ document::document(std::string html) : source_(std::move(html)), arena_(first_bl
   if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
   output_ = parse(source_, arena_);
   if (auto overflowing = find_overflowing_references(source_); !overflowing.empty())
-    output_ = reparse_with_saturated_references(source_, arena_, *output_, overflowing);
+    output_ = reparse_with_saturated_references(source_, arena_, output_, overflowing);
   normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
