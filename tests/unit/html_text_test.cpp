@@ -1,11 +1,14 @@
 // Text from HTML as the standard's tree construction makes it: always valid UTF-8 (U+FFFD where
 // a character reference names no character), adjacent text joined into one node.
 #include "html/charset.hpp"
+#include "html/document.hpp"
+#include "html/dom.hpp"
 
 #include <orbweaver/response.hpp>
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,10 @@ TEST(HtmlText, OverflowingCharacterReferenceIsReplacementCharacter) {
   EXPECT_EQ(page("<p>&#x100000041;x</p>").css("p::text").get(), replacement + "x");
   EXPECT_EQ(page("<p>&#00000000000000065;</p>").css("p::text").get(), "A");  // leading zeros are no overflow
   EXPECT_EQ(page("<p title='a&#99999999999;b'>t</p>").css("p::attr(title)").get(), "a" + replacement + "b");
+  EXPECT_EQ(page("<p title=&#99999999999;b>t</p>").css("p::attr(title)").get(), replacement + "b");
+  EXPECT_EQ(page("<p a=1 title=&#99999999999>t</p>").css("p::attr(title)").get(), replacement);
+  // 0xFFFFFFFF wraps to -1, gumbo's end of input: alone it loses the rest of the page.
+  EXPECT_EQ(page("<p title='&#xFFFFFFFF'>t&#11111111111</p>").css("p::text").get(), "t" + replacement);
 }
 
 TEST(HtmlText, OtherInvalidReferencesFollowTheStandard) {
@@ -75,4 +82,14 @@ TEST(HtmlText, JoinedTextKeepsTreeNavigationWorking) {
   EXPECT_EQ(r.css("table + p").size(), 1u);  // text between elements is no sibling element
   EXPECT_EQ(r.css("p:last-child::text").get(), "c");
   EXPECT_EQ(r.css("body::text").getall(), (strings{"a", "b"}));
+}
+
+TEST(HtmlText, InvalidUtf8InputGivesValidText) {
+  // A document is built from UTF-8 (responses decode first), but whatever bytes it gets, what
+  // comes out of it is UTF-8.
+  const auto doc = std::make_shared<const html::document>(std::string("<p a='\xFF'>\xC7x\xED\xA0\x80</p><!--\xFE-->"));
+  const selector root(doc, html::child_at(doc->root()->v.document.children, 0));
+  for (const auto& text : root.css("*::text").getall()) EXPECT_TRUE(html::is_valid_utf8(text)) << text;
+  EXPECT_TRUE(html::is_valid_utf8(root.css("p::attr(a)").get()));
+  EXPECT_TRUE(html::is_valid_utf8(root.get())) << root.get();
 }

@@ -1,7 +1,7 @@
 #include "html/document.hpp"
 
-#include "html/charset.hpp"
 #include "html/dom.hpp"
+#include "html/markup.hpp"
 #include "html/nesting.hpp"
 
 #include <algorithm>
@@ -146,9 +146,13 @@ std::vector<span> decoded_spans(const GumboNode* root, const char* source) {
         if ((node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE) && !holds_raw_text(node->parent))
           add(node->v.text.original_text);
         if (!is_element(node)) return node->type == GUMBO_NODE_DOCUMENT;
-        const GumboVector& attributes = node->v.element.attributes;
-        for (unsigned i = 0; i < attributes.length; ++i)
-          add(static_cast<const GumboAttribute*>(attributes.data[i])->original_value);
+        // The values as the tokenizer reads them from the start tag (gumbo's own original_value
+        // misses an unquoted value that starts with a reference).
+        const std::string_view tag(node->v.element.original_tag.data, node->v.element.original_tag.length);
+        std::size_t i = 1;
+        while (i < tag.size() && !text::is_html_space(tag[i]) && tag[i] != '/' && tag[i] != '>') ++i;
+        while (auto attribute = next_attribute(tag, i))
+          add({attribute->value.data(), attribute->value.size()});
         return true;
       },
       [](const GumboNode*) {});
@@ -169,24 +173,32 @@ bool within(const std::vector<span>& spans, std::size_t offset) {
   return after != spans.begin() && offset < std::prev(after)->end;
 }
 
-// Rare (only pages with such references get here): the references gumbo decoded are rewritten,
-// at the same length, to a value it turns into U+FFFD itself (0x110000, with leading zeros), and
-// the page is parsed again; then the source gets its own bytes back, so the tree's pointers into
-// it (original tags, text) read what the page says.
-GumboOutput* reparse_with_saturated_references(std::string& source, arena& memory, GumboOutput* first,
-                                              const std::vector<numeric_reference>& references) {
-  const std::vector<span> decoded = decoded_spans(first->document, source.data());
-  std::vector<std::pair<std::size_t, std::string>> saved;
+// Only pages with such references get here. Each reference is rewritten at the same length to a
+// value gumbo turns into U+FFFD itself (0x110000, with leading zeros) and the page parsed. The
+// tree that gives tells where gumbo decodes references (the wrapped values must not be parsed at
+// all: one that wraps to -1 reads as the end of the input to gumbo); where it does not (script,
+// comments, tag names), the page's own digits are put back and the page parsed again. Finally the
+// source gets all its own bytes back, so the tree's pointers into it read what the page says.
+GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
+                                             const std::vector<numeric_reference>& references) {
+  std::vector<std::string> digits;
   for (const auto& reference : references) {
-    if (!within(decoded, reference.digits_begin)) continue;
     const std::size_t length = reference.digits_end - reference.digits_begin;
     const std::string_view past_last = reference.hex ? "110000" : "1114112";
-    saved.emplace_back(reference.digits_begin, source.substr(reference.digits_begin, length));
+    digits.push_back(source.substr(reference.digits_begin, length));
     source.replace(reference.digits_begin, length, std::string(length - past_last.size(), '0') + std::string(past_last));
   }
-  if (saved.empty()) return first;
   GumboOutput* output = parse(source, memory);
-  for (const auto& [offset, digits] : saved) source.replace(offset, digits.size(), digits);
+  const std::vector<span> decoded = decoded_spans(output->document, source.data());
+  bool literal_found = false;
+  for (std::size_t k = 0; k < references.size(); ++k) {
+    if (within(decoded, references[k].digits_begin)) continue;
+    source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
+    literal_found = true;
+  }
+  if (literal_found) output = parse(source, memory);
+  for (std::size_t k = 0; k < references.size(); ++k)
+    source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
   return output;
 }
 
@@ -197,17 +209,9 @@ char* copy_to_arena(arena& memory, std::string_view text) {
   return copy;
 }
 
-// Text that is not valid UTF-8 gets U+FFFD for each bad sequence. Gumbo builds text from the
-// UTF-8 input code point by code point, so this only catches what a gumbo bug lets through.
-const char* valid_utf8(const char* text, arena& memory) {
-  const std::string_view view(text);
-  if (is_valid_utf8(view)) return text;
-  return copy_to_arena(memory, replace_invalid_utf8(view));
-}
-
 // The DOM has no two adjacent text nodes: the tree construction appends characters to the text
-// node before the insertion point. Gumbo does not when the characters arrive apart: fostered
-// text around a table ("x<table>x"), text around a misnested or ignored tag, CDATA beside text.
+// node before the insertion point. Gumbo inserts text fostered out of a table as nodes of their
+// own beside the text already there ("x<table>x" gave "x", "x").
 void join_text_runs(GumboVector& children, arena& memory) {
   unsigned kept = 0;
   for (unsigned i = 0; i < children.length;) {
@@ -248,17 +252,15 @@ void drop_text(GumboVector& children) {
   children.length = kept;
 }
 
-// The tree as the standard builds it from what gumbo gives: text joined, text and attribute
-// values valid UTF-8. The tree is still ours to change: the document is not built yet.
+// The tree as the standard builds it from what gumbo gives: text joined, no invented text.
+// Gumbo builds text and attribute values code point by code point, replacing invalid input
+// with U+FFFD, so they are valid UTF-8 once overflowing references are dealt with (the html fuzz
+// target checks it). The tree is still ours to change: the document is not built yet.
 void normalise_tree(GumboNode* root, arena& memory) {
   walk(
       root,
       [&](const GumboNode* visited) {
         auto* node = const_cast<GumboNode*>(visited);
-        if (is_text(node) || node->type == GUMBO_NODE_COMMENT) {
-          node->v.text.text = valid_utf8(node->v.text.text, memory);
-          return false;
-        }
         if (node->type == GUMBO_NODE_DOCUMENT) {
           join_text_runs(node->v.document.children, memory);
           return true;
@@ -267,22 +269,17 @@ void normalise_tree(GumboNode* root, arena& memory) {
         if (node->v.element.tag == GUMBO_TAG_LABEL && (node->parse_flags & GUMBO_INSERTION_FROM_ISINDEX))
           drop_text(node->v.element.children);
         join_text_runs(node->v.element.children, memory);
-        GumboVector& attributes = node->v.element.attributes;
-        for (unsigned i = 0; i < attributes.length; ++i) {
-          auto* attribute = static_cast<GumboAttribute*>(attributes.data[i]);
-          attribute->value = valid_utf8(attribute->value, memory);
-        }
         return true;
       },
       [](const GumboNode*) {});
 }
+
 }  // namespace
 
 document::document(std::string html) : source_(std::move(html)), arena_(first_block_size(source_.size())) {
   if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
-  output_ = parse(source_, arena_);
-  if (auto overflowing = find_overflowing_references(source_); !overflowing.empty())
-    output_ = reparse_with_saturated_references(source_, arena_, output_, overflowing);
+  const auto overflowing = find_overflowing_references(source_);
+  output_ = overflowing.empty() ? parse(source_, arena_) : parse_with_saturated_references(source_, arena_, overflowing);
   normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
