@@ -38,6 +38,8 @@ TEST(HtmlText, OverflowingCharacterReferenceIsReplacementCharacter) {
   EXPECT_EQ(page("<p a=1 title=&#99999999999>t</p>").css("p::attr(title)").get(), replacement);
   // 0xFFFFFFFF wraps to -1, gumbo's end of input: alone it loses the rest of the page.
   EXPECT_EQ(page("<p title='&#xFFFFFFFF'>t&#11111111111</p>").css("p::text").get(), "t" + replacement);
+  // The end of the page inside a tag drops the tag: none of its references is text.
+  EXPECT_EQ(page("<p>a</p><z e=\"&#xFFFFFFFF\"t=\">&#11111111111").css("body").get(), "<body><p>a</p></body>");
 }
 
 TEST(HtmlText, OtherInvalidReferencesFollowTheStandard) {

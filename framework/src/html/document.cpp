@@ -1,7 +1,6 @@
 #include "html/document.hpp"
 
 #include "html/dom.hpp"
-#include "html/markup.hpp"
 #include "html/nesting.hpp"
 
 #include <algorithm>
@@ -131,29 +130,20 @@ struct span {
   std::size_t end;
 };
 
-// The stretches of source whose character references gumbo decoded, sorted and disjoint: the
-// source of text nodes and attribute values, but not raw text (script, style, ...), comments, or
-// tag and attribute names, where a reference is literal text.
-std::vector<span> decoded_spans(const GumboNode* root, const char* source) {
+// The stretches of source where a character reference is literal text, sorted and disjoint: raw
+// text (script, style, ...), comments and CDATA sections.
+std::vector<span> literal_spans(const GumboNode* root, const char* source) {
   std::vector<span> spans;
-  auto add = [&](GumboStringPiece piece) {
-    if (piece.data && piece.length > 0)
-      spans.push_back({static_cast<std::size_t>(piece.data - source), static_cast<std::size_t>(piece.data - source) + piece.length});
-  };
   walk(
       root,
       [&](const GumboNode* node) {
-        if ((node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE) && !holds_raw_text(node->parent))
-          add(node->v.text.original_text);
-        if (!is_element(node)) return node->type == GUMBO_NODE_DOCUMENT;
-        // The values as the tokenizer reads them from the start tag (gumbo's own original_value
-        // misses an unquoted value that starts with a reference).
-        const std::string_view tag(node->v.element.original_tag.data, node->v.element.original_tag.length);
-        std::size_t i = 1;
-        while (i < tag.size() && !text::is_html_space(tag[i]) && tag[i] != '/' && tag[i] != '>') ++i;
-        while (auto attribute = next_attribute(tag, i))
-          add({attribute->value.data(), attribute->value.size()});
-        return true;
+        const bool literal = node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
+                             (is_text(node) && holds_raw_text(node->parent));
+        if (literal && node->v.text.original_text.data && node->v.text.original_text.length > 0) {
+          const auto begin = static_cast<std::size_t>(node->v.text.original_text.data - source);
+          spans.push_back({begin, begin + node->v.text.original_text.length});
+        }
+        return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
       },
       [](const GumboNode*) {});
   std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
@@ -174,11 +164,13 @@ bool within(const std::vector<span>& spans, std::size_t offset) {
 }
 
 // Only pages with such references get here. Each reference is rewritten at the same length to a
-// value gumbo turns into U+FFFD itself (0x110000, with leading zeros) and the page parsed. The
-// tree that gives tells where gumbo decodes references (the wrapped values must not be parsed at
-// all: one that wraps to -1 reads as the end of the input to gumbo); where it does not (script,
-// comments, tag names), the page's own digits are put back and the page parsed again. Finally the
-// source gets all its own bytes back, so the tree's pointers into it read what the page says.
+// value gumbo turns into U+FFFD itself (0x110000, with leading zeros) and the page parsed: the
+// wrapped values must not be parsed at all, since one that wraps to -1 is gumbo's end of input.
+// Where that tree shows a reference is literal text (script, style, comments), the page's own
+// digits are put back and the page parsed again: that changes no structure. Elsewhere (a tag or
+// attribute name, a tag cut off by the end of the page) the rewritten digits stay for gumbo.
+// Finally the source gets all its own bytes back, so the tree's pointers into it read what the
+// page says.
 GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
                                              const std::vector<numeric_reference>& references) {
   std::vector<std::string> digits;
@@ -189,10 +181,10 @@ GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
     source.replace(reference.digits_begin, length, std::string(length - past_last.size(), '0') + std::string(past_last));
   }
   GumboOutput* output = parse(source, memory);
-  const std::vector<span> decoded = decoded_spans(output->document, source.data());
+  const std::vector<span> literal = literal_spans(output->document, source.data());
   bool literal_found = false;
   for (std::size_t k = 0; k < references.size(); ++k) {
-    if (within(decoded, references[k].digits_begin)) continue;
+    if (!within(literal, references[k].digits_begin)) continue;
     source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
     literal_found = true;
   }
