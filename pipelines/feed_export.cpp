@@ -1,6 +1,7 @@
 #include "feed_export.hpp"
 #include "engine/builtin_components.hpp"
 #include "core/text.hpp"
+#include "html/charset.hpp"
 
 #include "item_json.hpp"
 
@@ -28,6 +29,12 @@ constexpr std::size_t buffer_limit = 64 * 1024;
 bool needs_csv_quotes(std::string_view cell) { return cell.find_first_of(",\"\r\n") != std::string_view::npos; }
 
 void append_csv_cell(std::string& out, std::string_view cell) {
+  // A spider's own strings may hold any bytes; a CSV feed is UTF-8, invalid sequences U+FFFD.
+  std::string repaired;
+  if (!html::is_valid_utf8(cell)) {
+    repaired = html::replace_invalid_utf8(cell);
+    cell = repaired;
+  }
   if (!needs_csv_quotes(cell)) {
     out += cell;
     return;

@@ -1,5 +1,7 @@
 #include "item_json.hpp"
 
+#include "html/charset.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -11,28 +13,25 @@ namespace {
 
 void append_escape(std::string& out, std::uint32_t code_unit) { out += fmt::format("\\u{:04x}", code_unit); }
 
-// Decodes one UTF-8 sequence at text[i], advancing i; malformed input yields U+FFFD.
+// Decodes the valid UTF-8 sequence at text[i], advancing i.
 std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  std::size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  std::uint32_t code_point = length == 4 ? lead & 0x07u : length == 3 ? lead & 0x0fu : lead & 0x1fu;
-  if (length == 1 || lead >= 0xf8 || i + length > text.size()) {
-    ++i;
-    return 0xfffd;
-  }
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) {
-      i += k;
-      return 0xfffd;
-    }
-    code_point = (code_point << 6) | (byte(i + k) & 0x3fu);
-  }
+  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(text[k])); };
+  const std::uint32_t lead = byte(i);
+  const std::size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  std::uint32_t code_point = length == 4 ? lead & 0x07u : length == 3 ? lead & 0x0fu : length == 2 ? lead & 0x1fu : lead;
+  for (std::size_t k = 1; k < length; ++k) code_point = (code_point << 6) | (byte(i + k) & 0x3fu);
   i += length;
   return code_point;
 }
 
 void append_string(std::string& out, std::string_view text, bool ascii_only) {
+  // A spider's own strings may hold any bytes, but a feed is UTF-8 and JSON: each invalid
+  // sequence becomes U+FFFD, as a UTF-8 decoder reading it would make it.
+  std::string repaired;
+  if (!html::is_valid_utf8(text)) {
+    repaired = html::replace_invalid_utf8(text);
+    text = repaired;
+  }
   out += '"';
   for (std::size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);

@@ -1,5 +1,6 @@
 #include "sqlite_store.hpp"
 #include "engine/builtin_components.hpp"
+#include "html/charset.hpp"
 
 #include "item_json.hpp"
 
@@ -102,6 +103,11 @@ void sqlite_item_store::write(std::string_view spider, const item& it) {
   if (pending_ == 0) execute("BEGIN");
   std::string data;
   append_json(data, it);
+  std::string valid_spider;  // SQLite takes text as UTF-8 without checking it
+  if (!html::is_valid_utf8(spider)) {
+    valid_spider = html::replace_invalid_utf8(spider);
+    spider = valid_spider;
+  }
   std::string scraped_at = utc_timestamp();
   // SQLITE_STATIC: the strings outlive the step below, and the bindings are cleared before they die.
   sqlite3_bind_text(insert_, 1, spider.data(), static_cast<int>(spider.size()), SQLITE_STATIC);

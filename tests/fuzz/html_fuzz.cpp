@@ -2,8 +2,11 @@
 // Content-Type's charset, so transcoding runs too; the rest is the body), charset detection,
 // the nesting cap and gumbo through document construction, then fixed CSS queries, link joining
 // and serialisation through the response API. Nothing here is documented to throw for an HTML
-// response, so no exception is caught.
+// response, so no exception is caught. Everything extracted must be valid UTF-8.
 #include <orbweaver/response.hpp>
+
+#include "fuzz_check.hpp"
+#include "html/charset.hpp"
 
 #include <cstdint>
 #include <string>
@@ -32,8 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)r.encoding();
   (void)r.text();
   const auto hrefs = r.css("a::attr(href)").getall();
+  for (const auto& href : hrefs) FUZZ_CHECK(orbweaver::html::is_valid_utf8(href), "attribute values are UTF-8");
   (void)r.css("title::text").get();
-  (void)r.css("body").get();   // serialisation of the whole body
+  FUZZ_CHECK(orbweaver::html::is_valid_utf8(r.css("html").get()), "the serialised page is UTF-8");
+  for (const auto& text : r.css("*::text").getall())
+    FUZZ_CHECK(orbweaver::html::is_valid_utf8(text), "text nodes are UTF-8");
   (void)r.css("p, li:nth-child(2n+1) > span, [class~=x]::text").getall();
   std::size_t joined = 0;
   for (const auto& href : hrefs) {

@@ -1,6 +1,7 @@
 #include "feed_export.hpp"
 
 #include "engine/components.hpp"
+#include "html/charset.hpp"
 
 #include <orbweaver/crawler.hpp>
 
@@ -99,6 +100,31 @@ TEST_F(FeedExportTest, JsonLinesRoundTripKeepsUtf8) {
   auto text = contents(file);
   EXPECT_NE(text.find("Café «Ünïcode» 東京 🕷"), std::string::npos) << "non-ASCII must stay UTF-8";
   EXPECT_NE(text.find("\"price\":12.5"), std::string::npos) << "numbers in their plain form";
+}
+
+TEST_F(FeedExportTest, InvalidUtf8FromASpiderIsRepairedInEveryFormat) {
+  // A spider's own strings may hold any bytes: a lone lead byte, a cut sequence, a surrogate, an
+  // overlong form. Feeds get U+FFFD for each, so they stay valid UTF-8 and valid JSON.
+  const std::string bad = "a\xC7 b\xE6\x9D c\xED\xA0\x80 d\xC0\xAF";
+  const std::string repaired = "a\uFFFD b\uFFFD c\uFFFD\uFFFD\uFFFD d\uFFFD\uFFFD";
+  const std::vector<item> items{{{"text", bad}, {bad, json::array{bad}}}};
+  for (auto format : {feed_format::json_lines, feed_format::json, feed_format::csv}) {
+    auto file = path(std::string("bad.") + (format == feed_format::csv ? "csv" : format == feed_format::json ? "json" : "jsonl"));
+    write_all({.path = file, .format = format, .fields = format == feed_format::csv ? std::vector<std::string>{"text"}
+                                                                                    : std::vector<std::string>{}},
+              items);
+    const std::string text = contents(file);
+    EXPECT_TRUE(orbweaver::html::is_valid_utf8(text)) << text;
+    EXPECT_NE(text.find(repaired), std::string::npos) << text;
+    if (format == feed_format::csv) continue;
+    const json::value parsed = json::parse(format == feed_format::json ? text : lines(file).at(0));
+    const json::object& written = format == feed_format::json ? parsed.as_array().at(0).as_object() : parsed.as_object();
+    EXPECT_EQ(std::string(written.at("text").as_string()), repaired);
+    EXPECT_EQ(written.at(repaired).as_array(), json::array{json::string(repaired)}) << "keys are repaired too";
+  }
+  auto ascii = path("bad_ascii.jsonl");
+  write_all({.path = ascii, .format = feed_format::json_lines, .ascii_only = true}, items);
+  EXPECT_NE(contents(ascii).find("a\\ufffd b\\ufffd"), std::string::npos) << contents(ascii);
 }
 
 TEST_F(FeedExportTest, JsonArrayIsValidJson) {

@@ -98,6 +98,16 @@ TEST_F(SqliteStoreTest, ItemsAreQueryableWithJsonExtract) {
   EXPECT_NE(db.scalar("SELECT datetime(scraped_at) FROM items WHERE id = 1"), "NULL");
 }
 
+TEST_F(SqliteStoreTest, InvalidUtf8IsStoredRepaired) {
+  sqlite_item_store store(db_path_, 500);
+  store.write("bo\xC7oks", {{"title", "x\xE6\x9D y"}});
+  store.close();
+  reader db(db_path_);
+  EXPECT_EQ(db.scalar("SELECT json_valid(data) FROM items"), "1");
+  EXPECT_EQ(db.scalar("SELECT json_extract(data, '$.title') FROM items"), "x\uFFFD y");
+  EXPECT_EQ(db.scalar("SELECT spider FROM items"), "bo\uFFFDoks");
+}
+
 TEST_F(SqliteStoreTest, CommitsInBatchesAndAtClose) {
   sqlite_item_store store(db_path_, 2);
   reader db(db_path_);

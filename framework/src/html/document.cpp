@@ -4,7 +4,11 @@
 #include "html/nesting.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
 
 namespace orbweaver::html {
 
@@ -75,18 +79,200 @@ std::optional<std::string> find_base_href(const GumboNode* root) {
   return href;
 }
 
+
+GumboOutput* parse(std::string_view html, arena& memory) {
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = arena_allocate;
+  options.deallocator = arena_release;
+  options.userdata = &memory;
+  // Errors are never read; recording them costs time, and on deeply nested input each one copies
+  // the whole stack of open elements, which exhausts memory.
+  options.max_errors = 0;
+  return gumbo_parse_with_options(&options, html.data(), html.size());
+}
+
+// Gumbo 0.10.1 accumulates a numeric character reference's value in an int with no cap, so a
+// value past INT_MAX wraps: "&#11111111111" comes out as a lone 0xC7 byte, "&#4294967361;" as "A".
+// The standard caps the value, and anything past U+10FFFF is U+FFFD.
+struct numeric_reference {
+  std::size_t digits_begin;
+  std::size_t digits_end;
+  bool hex;
+};
+
+std::vector<numeric_reference> find_overflowing_references(std::string_view html) {
+  constexpr std::uint64_t gumbo_limit = 0x7FFFFFFF;
+  std::vector<numeric_reference> found;
+  for (std::size_t at = html.find("&#"); at != std::string_view::npos; at = html.find("&#", at + 2)) {
+    std::size_t i = at + 2;
+    const bool hex = i < html.size() && (html[i] == 'x' || html[i] == 'X');
+    if (hex) ++i;
+    const std::size_t digits_begin = i;
+    std::uint64_t value = 0;
+    for (; i < html.size(); ++i) {
+      const char c = html[i];
+      int digit;
+      if (c >= '0' && c <= '9')
+        digit = c - '0';
+      else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        digit = (c | 0x20) - 'a' + 10;
+      else
+        break;
+      value = std::min<std::uint64_t>(value * (hex ? 16 : 10) + static_cast<std::uint64_t>(digit), gumbo_limit + 1);
+    }
+    if (value > gumbo_limit) found.push_back({digits_begin, i, hex});
+  }
+  return found;
+}
+
+struct span {
+  std::size_t begin;
+  std::size_t end;
+};
+
+// The stretches of source where a character reference is literal text, sorted and disjoint: raw
+// text (script, style, ...), comments and CDATA sections.
+std::vector<span> literal_spans(const GumboNode* root, const char* source) {
+  std::vector<span> spans;
+  walk(
+      root,
+      [&](const GumboNode* node) {
+        const bool literal = node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
+                             (is_text(node) && holds_raw_text(node->parent));
+        if (literal && node->v.text.original_text.data && node->v.text.original_text.length > 0) {
+          const auto begin = static_cast<std::size_t>(node->v.text.original_text.data - source);
+          spans.push_back({begin, begin + node->v.text.original_text.length});
+        }
+        return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
+      },
+      [](const GumboNode*) {});
+  std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
+  std::vector<span> merged;
+  for (const span& s : spans) {
+    if (!merged.empty() && s.begin <= merged.back().end)
+      merged.back().end = std::max(merged.back().end, s.end);
+    else
+      merged.push_back(s);
+  }
+  return merged;
+}
+
+bool within(const std::vector<span>& spans, std::size_t offset) {
+  auto after = std::upper_bound(spans.begin(), spans.end(), offset,
+                                [](std::size_t value, const span& s) { return value < s.begin; });
+  return after != spans.begin() && offset < std::prev(after)->end;
+}
+
+// Only pages with such references get here. Each reference is rewritten at the same length to a
+// value gumbo turns into U+FFFD itself (0x110000, with leading zeros) and the page parsed: the
+// wrapped values must not be parsed at all, since one that wraps to -1 is gumbo's end of input.
+// Where that tree shows a reference is literal text (script, style, comments), the page's own
+// digits are put back and the page parsed again: that changes no structure. Elsewhere (a tag or
+// attribute name, a tag cut off by the end of the page) the rewritten digits stay for gumbo.
+// Finally the source gets all its own bytes back, so the tree's pointers into it read what the
+// page says.
+GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
+                                             const std::vector<numeric_reference>& references) {
+  std::vector<std::string> digits;
+  for (const auto& reference : references) {
+    const std::size_t length = reference.digits_end - reference.digits_begin;
+    const std::string_view past_last = reference.hex ? "110000" : "1114112";
+    digits.push_back(source.substr(reference.digits_begin, length));
+    source.replace(reference.digits_begin, length, std::string(length - past_last.size(), '0') + std::string(past_last));
+  }
+  GumboOutput* output = parse(source, memory);
+  const std::vector<span> literal = literal_spans(output->document, source.data());
+  bool literal_found = false;
+  for (std::size_t k = 0; k < references.size(); ++k) {
+    if (!within(literal, references[k].digits_begin)) continue;
+    source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
+    literal_found = true;
+  }
+  if (literal_found) output = parse(source, memory);
+  for (std::size_t k = 0; k < references.size(); ++k)
+    source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
+  return output;
+}
+
+char* copy_to_arena(arena& memory, std::string_view text) {
+  auto* copy = static_cast<char*>(memory.allocate(text.size() + 1));
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return copy;
+}
+
+// The DOM has no two adjacent text nodes: the tree construction appends characters to the text
+// node before the insertion point. Gumbo inserts text fostered out of a table as nodes of their
+// own beside the text already there ("x<table>x" gave "x", "x").
+void join_text_runs(GumboVector& children, arena& memory) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < children.length;) {
+    auto* node = static_cast<GumboNode*>(children.data[i]);
+    unsigned end = i + 1;
+    if (is_text(node)) {
+      while (end < children.length && is_text(child_at(children, end))) ++end;
+    }
+    if (end - i > 1) {
+      std::string joined;
+      bool whitespace_only = true;
+      for (unsigned k = i; k < end; ++k) {
+        const GumboNode* part = child_at(children, k);
+        joined += part->v.text.text;
+        whitespace_only = whitespace_only && part->type == GUMBO_NODE_WHITESPACE;
+      }
+      node->v.text.text = copy_to_arena(memory, joined);
+      node->type = whitespace_only ? GUMBO_NODE_WHITESPACE : GUMBO_NODE_TEXT;
+    }
+    node->index_within_parent = kept;
+    children.data[kept++] = node;
+    i = end;
+  }
+  children.length = kept;
+}
+
+// Gumbo 0.10.1 still expands <isindex> into the form, label and prompt text ("This is a
+// searchable index. Enter search keywords: ") of the old standard; today's has no such text, so a
+// crawler must not extract it. The rest of the form stays (docs/conformance.md).
+void drop_text(GumboVector& children) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < children.length; ++i) {
+    auto* node = static_cast<GumboNode*>(children.data[i]);
+    if (is_text(node)) continue;
+    node->index_within_parent = kept;
+    children.data[kept++] = node;
+  }
+  children.length = kept;
+}
+
+// The tree as the standard builds it from what gumbo gives: text joined, no invented text.
+// Gumbo builds text and attribute values code point by code point, replacing invalid input
+// with U+FFFD, so they are valid UTF-8 once overflowing references are dealt with (the html fuzz
+// target checks it). The tree is still ours to change: the document is not built yet.
+void normalise_tree(GumboNode* root, arena& memory) {
+  walk(
+      root,
+      [&](const GumboNode* visited) {
+        auto* node = const_cast<GumboNode*>(visited);
+        if (node->type == GUMBO_NODE_DOCUMENT) {
+          join_text_runs(node->v.document.children, memory);
+          return true;
+        }
+        if (!is_element(node)) return false;
+        if (node->v.element.tag == GUMBO_TAG_LABEL && (node->parse_flags & GUMBO_INSERTION_FROM_ISINDEX))
+          drop_text(node->v.element.children);
+        join_text_runs(node->v.element.children, memory);
+        return true;
+      },
+      [](const GumboNode*) {});
+}
+
 }  // namespace
 
 document::document(std::string html) : source_(std::move(html)), arena_(first_block_size(source_.size())) {
   if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
-  GumboOptions options = kGumboDefaultOptions;
-  options.allocator = arena_allocate;
-  options.deallocator = arena_release;
-  options.userdata = &arena_;
-  // Errors are never read; recording them costs time, and on deeply nested input each one copies
-  // the whole stack of open elements, which exhausts memory.
-  options.max_errors = 0;
-  output_ = gumbo_parse_with_options(&options, source_.data(), source_.size());
+  const auto overflowing = find_overflowing_references(source_);
+  output_ = overflowing.empty() ? parse(source_, arena_) : parse_with_saturated_references(source_, arena_, overflowing);
+  normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
 

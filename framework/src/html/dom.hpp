@@ -18,6 +18,24 @@ inline bool is_text(const GumboNode* node) {
          node->type == GUMBO_NODE_CDATA;
 }
 
+// Text inside these elements was not parsed for markup (no tags, no character references), so
+// the serialiser writes it back unescaped.
+inline bool holds_raw_text(const GumboNode* parent) {
+  if (!parent || !is_element(parent) || parent->v.element.tag_namespace != GUMBO_NAMESPACE_HTML) return false;
+  switch (parent->v.element.tag) {
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_XMP:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_NOEMBED:
+    case GUMBO_TAG_NOFRAMES:
+    case GUMBO_TAG_PLAINTEXT:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Children of the document or of an element; nullptr for leaves (text, comments).
 inline const GumboVector* child_nodes(const GumboNode* node) {
   if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;

@@ -67,23 +67,6 @@ bool is_void(const GumboElement& element) {
   }
 }
 
-// Text inside these elements was not parsed for markup, so it is written back unescaped.
-bool holds_raw_text(const GumboNode* parent) {
-  if (!parent || !is_element(parent) || parent->v.element.tag_namespace != GUMBO_NAMESPACE_HTML) return false;
-  switch (parent->v.element.tag) {
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_XMP:
-    case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_NOEMBED:
-    case GUMBO_TAG_NOFRAMES:
-    case GUMBO_TAG_PLAINTEXT:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void append_attribute_name(std::string& out, const GumboAttribute& attribute) {
   switch (attribute.attr_namespace) {
     case GUMBO_ATTR_NAMESPACE_XLINK:
