@@ -26,7 +26,7 @@ TEST(UrlJoin, RejectsLinksThatCannotBeRequested) {
   EXPECT_FALSE(url::join("http://example.com/", "tel:+100"));
   EXPECT_FALSE(url::join("http://example.com/", "ftp://example.com/file"));
   EXPECT_FALSE(url::join("http://example.com/", "http://example.com:99999/"));
-  EXPECT_FALSE(url::join("http://example.com/", "http:///nohost"));
+  EXPECT_FALSE(url::join("http://example.com/", "http://@/nohost"));
   EXPECT_FALSE(url::join("not a url", "x.html"));
 }
 
@@ -40,7 +40,7 @@ errc join_refusal(std::string_view href) {
 TEST(UrlJoin, SaysWhyALinkCannotBeRequested) {
   for (auto href : {"javascript:void(0)", "mailto:a@example.com", "data:text/html,hi", "tel:+100", "ftp://x/"})
     EXPECT_EQ(join_refusal(href), errc::unsupported_scheme) << href;
-  for (auto href : {"http://example.com:99999/", "http://example.com:0/", "http:///nohost", "http://[::1/",
+  for (auto href : {"http://example.com:99999/", "http://example.com:x/", "http://@/nohost", "http://[::1/",
                     "http://exa mple.com/", "http://a%00b.com/", "http://a<b.com/", "https://www.example.co:m0?443"})
     EXPECT_EQ(join_refusal(href), errc::bad_url) << href;
   std::error_code why;
@@ -60,15 +60,16 @@ TEST(UrlJoin, InternationalHostsBecomePunycode) {
 TEST(UrlJoin, EncodesWhatBrowsersEncode) {
   EXPECT_EQ(url::join("http://example.com/", "  a b.html \n"), "http://example.com/a%20b.html");
   EXPECT_EQ(url::join("http://example.com/", "/caf\xC3\xA9"), "http://example.com/caf%C3%A9");
-  EXPECT_EQ(url::join("http://example.com/", "/100%"), "http://example.com/100%25");
-  EXPECT_EQ(url::join("http://example.com/", "/a[1]"), "http://example.com/a%5B1%5D");
+  // A stray '%' is kept and '[' ']' are left as they are in a path, as browsers send them.
+  EXPECT_EQ(url::join("http://example.com/", "/100%"), "http://example.com/100%");
+  EXPECT_EQ(url::join("http://example.com/", "/a[1]"), "http://example.com/a[1]");
 }
 
 TEST(UrlNormalize, ChecksAbsoluteUrls) {
   EXPECT_EQ(url::normalize("http://Example.com"), "http://example.com/");
   EXPECT_EQ(url::normalize("https://example.com:8443/x#y"), "https://example.com:8443/x");
   EXPECT_FALSE(url::normalize("example.com/no-scheme"));
-  EXPECT_FALSE(url::normalize("http://example.com:0/"));
+  EXPECT_FALSE(url::normalize("http://example.com:65536/"));
   EXPECT_FALSE(url::normalize(""));
 }
 
