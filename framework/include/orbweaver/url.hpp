@@ -58,4 +58,7 @@ struct parts {
 };
 std::optional<parts> split(std::string_view normalized);
 
+// split(normalized)->host: the host of a request URL, empty when it has none.
+std::string_view request_host(std::string_view normalized);
+
 }  // namespace orbweaver::url

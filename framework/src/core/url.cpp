@@ -197,4 +197,9 @@ std::optional<parts> split(std::string_view href) {
   return p;
 }
 
+std::string_view request_host(std::string_view normalized) {
+  const auto p = split(normalized);
+  return p ? p->host : std::string_view{};
+}
+
 }  // namespace orbweaver::url
