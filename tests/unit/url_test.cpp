@@ -153,6 +153,7 @@ TEST(UrlCanonicalize, Rule2PathKeepsReservedEscapes) {
   EXPECT_EQ(url::canonicalize("http://h/a%3bb%3F"), "http://h/a%3Bb%3F");
   EXPECT_EQ(url::canonicalize("http://h/r\xC3\xA9sum\xC3\xA9"), "http://h/r%C3%A9sum%C3%A9");
   EXPECT_EQ(url::canonicalize("http://h/a/./b/../c"), "http://h/a/c");
+  EXPECT_EQ(url::canonicalize("http://h/100%/%%61"), "http://h/100%25/%25a");
 }
 
 TEST(UrlCanonicalize, Rule3QueryAsW3lib) {

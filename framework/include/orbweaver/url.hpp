@@ -31,7 +31,8 @@ std::optional<std::string> normalize(std::string_view absolute, std::error_code*
 //   1. scheme and host as normalize writes them (lower case, punycode, IPv4 dotted, default port
 //      dropped), userinfo kept, fragment dropped;
 //   2. path: escapes of unreserved characters (ALPHA DIGIT - . _ ~) decoded (RFC 3986 §6.2.2.2),
-//      every other escape kept and upper-cased, so "a%2Fb" and "a/b" stay two URLs;
+//      every other escape kept and upper-cased, so "a%2Fb" and "a/b" stay two URLs; a '%' that
+//      starts no escape written "%25";
 //   3. query as w3lib's canonicalize_url (keep_blank_values): split at '&' and ';', empty fields
 //      dropped, a name without '=' given an empty value, '+' read as space, escapes decoded, the
 //      (name, value) pairs sorted bytewise by name then value, written back with '&' and '='

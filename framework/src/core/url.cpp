@@ -37,12 +37,13 @@ int escaped_byte(std::string_view s, std::size_t i) {
   return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
-// Rule 2 of canonicalize: unreserved escapes decoded, the others upper-cased.
+// Rule 2 of canonicalize: unreserved escapes decoded, the others upper-cased, a stray '%' escaped
+// (so that decoding cannot make a new escape of it: "%%61" is "%25a", not "%a").
 void append_canonical_path(std::string& out, std::string_view path) {
   for (std::size_t i = 0; i < path.size(); ++i) {
     int byte = escaped_byte(path, i);
     if (byte < 0) {
-      out.push_back(path[i]);
+      out += path[i] == '%' ? "%25" : std::string_view(&path[i], 1);
     } else if (is_unreserved(static_cast<unsigned char>(byte))) {
       out.push_back(static_cast<char>(byte));
       i += 2;
