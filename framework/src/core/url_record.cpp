@@ -20,12 +20,6 @@ constexpr std::uint16_t default_port(bool https) { return https ? 443 : 80; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 bool is_slash(char c) { return c == '/' || c == '\\'; }  // special schemes take '\' for '/'
 
 // The standard's percent-encode sets, each a superset of the one before.
@@ -495,6 +489,13 @@ std::optional<bool> read_scheme(std::string_view in, std::string_view& rest, err
 }
 
 }  // namespace
+
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 std::string record::serialize(bool with_fragment) const {
   std::string out;

@@ -30,6 +30,9 @@ struct record {
 // errc::bad_url otherwise.
 std::optional<record> parse(std::string_view input, const record* base, errc& why);
 
+// The value of a hexadecimal digit, -1 for another character.
+int hex_value(char c);
+
 // The host of an absolute http(s) URL as parse() would give it, without parsing the path,
 // query and fragment; nullopt when parse() would fail on the scheme or authority.
 std::optional<std::string> parse_host_only(std::string_view input);
