@@ -4,7 +4,7 @@
 #include <boost/version.hpp>
 #include <brotli/decode.h>
 #include <fmt/format.h>
-#include <idn2.h>
+#include <unicode/uversion.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 #include <sys/utsname.h>
@@ -56,7 +56,7 @@ int version_command(std::span<const std::string> args) {
       {"zlib", zlibVersion()},
       {"brotli", fmt::format("{}.{}.{}", brotli >> 24, (brotli >> 12) & 0xFFF, brotli & 0xFFF)},
       {"zstd", ZSTD_versionString()},
-      {"libidn2", idn2_check_version(nullptr)},
+      {"ICU", U_ICU_VERSION},
       {"toml++", fmt::format("{}.{}.{}", TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH)},
       {"libedit", ORBWEAVER_LIBEDIT_VERSION},
 #if defined(__clang__)

@@ -44,7 +44,7 @@ bool http_auth_middleware::open(crawler& c) {
 }
 
 awaitable<request_action> http_auth_middleware::process_request(request& r, spider&) {
-  std::string host = url::host(r.url);
+  const std::string host(url::request_host(r.url));
   if (domain_.empty() && !host.empty()) {
     domain_ = host;
     log::info("http_auth", "HTTP_AUTH_DOMAIN is empty: sending HTTP_USER's credentials to {} only", domain_);

@@ -17,9 +17,10 @@ bool offsite_downloader_middleware::open(crawler& c) {
 }
 
 awaitable<request_action> offsite_downloader_middleware::process_request(request& r, spider&) {
-  if (r.dont_filter || host_allowed(url::host(r.url), domains_)) co_return pass;
+  const std::string_view host = url::request_host(r.url);
+  if (r.dont_filter || host_allowed(host, domains_)) co_return pass;
   stats_->inc("offsite/filtered");
-  log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", url::host(r.url), r.method, r.url);
+  log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", host, r.method, r.url);
   co_return make_error_code(errc::offsite);
 }
 

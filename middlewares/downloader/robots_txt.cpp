@@ -10,7 +10,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/url.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,21 +29,15 @@ constexpr double max_crawl_delay_seconds = 86400;
 }  // namespace
 
 std::optional<robots_location> locate_robots(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return std::nullopt;
-  bool https = parsed->scheme_id() == boost::urls::scheme::https;
-  if (!https && parsed->scheme_id() != boost::urls::scheme::http) return std::nullopt;
-  std::string host = url::host(url);
-  if (host.empty()) return std::nullopt;
-
-  std::string scheme = https ? "https" : "http";
-  std::string port = parsed->has_port() ? std::string(parsed->port()) : https ? "443" : "80";
+  // The parts of the request URL as http_client reads them, so the host is the one it resolves.
+  const auto parts = url::split(url);
+  if (!parts) return std::nullopt;
+  const std::string_view scheme = parts->https ? "https" : "http";
   robots_location where;
-  where.origin = scheme + "://" + host + ":" + port;
-  where.host = host;
-  where.robots_url = scheme + "://" + std::string(parsed->encoded_host_and_port()) + "/robots.txt";
-  where.path_and_query = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
-  if (parsed->has_query()) where.path_and_query += "?" + std::string(parsed->encoded_query());
+  where.origin = fmt::format("{}://{}:{}", scheme, parts->host, parts->port);
+  where.host = std::string(parts->host);
+  where.robots_url = fmt::format("{}://{}/robots.txt", scheme, parts->authority);
+  where.path_and_query = std::string(parts->target);
   return where;
 }
 

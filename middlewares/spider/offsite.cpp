@@ -40,10 +40,10 @@ awaitable<void> offsite_middleware::process_spider_output(const response* source
   if (!source) co_return;
   std::erase_if(requests, [&](const request& r) {
     if (r.dont_filter) return false;
-    std::string host = url::host(r.url);
+    const std::string_view host = url::request_host(r.url);
     if (host_allowed(host, domains_)) return false;
     stats_->inc("offsite/filtered");
-    if (reported_hosts_.insert(host).second) {
+    if (reported_hosts_.emplace(host).second) {
       stats_->inc("offsite/domains");
       log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", host, r.method, r.url);
     }

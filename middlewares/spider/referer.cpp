@@ -4,7 +4,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
 
-#include <boost/url.hpp>
+#include <orbweaver/url.hpp>
 
 #include <array>
 #include <cctype>
@@ -30,19 +30,15 @@ struct parsed_url {
   std::string stripped;  // the URL without fragment and userinfo
 };
 
+// Parsed as browsers parse it (url::normalize: scheme and host in lower case, no default port).
 std::optional<parsed_url> parse(std::string_view text) {
-  auto view = boost::urls::parse_uri(text);
-  if (!view || !view->has_authority()) return std::nullopt;
-  boost::urls::url u = *view;
-  u.normalize_scheme();
-  u.remove_userinfo();
-  u.remove_fragment();
-  std::string scheme(u.scheme());
-  std::string authority(u.encoded_host());
-  for (auto& ch : authority) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  bool default_port = (scheme == "http" && u.port() == "80") || (scheme == "https" && u.port() == "443");
-  if (u.has_port() && !default_port) authority += ":" + std::string(u.port());
-  return parsed_url{scheme, scheme + "://" + authority, std::string(u.buffer())};
+  const auto normalized = url::normalize(text);
+  if (!normalized) return std::nullopt;
+  const auto parts = url::split(*normalized);
+  std::string scheme = parts->https ? "https" : "http";
+  std::string origin = scheme + "://" + std::string(parts->authority);
+  std::string stripped = origin + std::string(parts->target);
+  return parsed_url{std::move(scheme), std::move(origin), std::move(stripped)};
 }
 
 }  // namespace

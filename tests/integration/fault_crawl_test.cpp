@@ -102,14 +102,17 @@ TEST(FaultCrawl, HostileSiteFinishesWithEveryGoodItemAndEachFailureCounted) {
   EXPECT_EQ(stats.get("downloader/exception_type_count/header_too_large"), 2);
   EXPECT_EQ(stats.get("downloader/exception_type_count/body_too_large"), 2);
   EXPECT_EQ(stats.get("downloader/exception_type_count/redirect_loop"), 1);
-  EXPECT_EQ(stats.get("offsite/filtered"), 2);  // the redirect, and the IDN link as punycode
+  // The redirect, the IDN link as punycode, and "http:///no-host" (the host "no-host" to browsers).
+  EXPECT_EQ(stats.get("offsite/filtered"), 3);
   EXPECT_EQ(stats.get("spider_exceptions/orbweaver::not_supported"), 3);  // binary, pdf, json
   EXPECT_EQ(stats.get("retry/reason_count/503 Service Unavailable"), 2);  // flaky, then good
   EXPECT_EQ(stats.get("urllength/request_ignored_count"), 2);  // start URL and link
   EXPECT_EQ(stats.get("spider/unfollowable_links/unsupported_scheme"), 5);  // javascript, mailto, data, tel, ftp
-  EXPECT_EQ(stats.get("spider/unfollowable_links/bad_url"), 4);  // ports, [::1, no host
+  EXPECT_EQ(stats.get("spider/unfollowable_links/bad_url"), 2);  // port 99999, [::1
   EXPECT_EQ(stats.get("scheduler/invalid_url/unsupported_scheme"), 2);  // javascript:, mailto:
-  EXPECT_EQ(stats.get("scheduler/invalid_url/bad_url"), 4);  // ports, no scheme, space in host
+  EXPECT_EQ(stats.get("scheduler/invalid_url/bad_url"), 3);  // port 65536, no scheme, space in host
+  // Port 0 is a URL (WHATWG) that cannot be requested (Fetch's bad port): the link and the start URL.
+  EXPECT_EQ(stats.get("downloader/exception_type_count/bad_url"), 2);
 
   // One log line per failed request, naming it and its reason.
   for (const std::string path : {"/reset-mid-body", "/stall-after-headers", "/truncated-chunked",

@@ -66,3 +66,15 @@ TEST(Fingerprint, IgnoresFragmentQueryOrderAndDefaultPort) {
   EXPECT_NE(request_fingerprint(request("http://example.com/p")),
             request_fingerprint(request("https://example.com/p")));
 }
+
+// An escaped slash names another resource than a slash (url::canonicalize keeps %2F), while the
+// escape of an unreserved character is that character.
+TEST(Scheduler, EscapedSlashIsNotASlash) {
+  stats_collector stats;
+  auto s = make_scheduler(stats);
+  EXPECT_TRUE(s.enqueue(at("http://a/files/a%2Fb")));
+  EXPECT_TRUE(s.enqueue(at("http://a/files/a/b")));
+  EXPECT_FALSE(s.enqueue(at("http://a/files/a%2fb")));
+  EXPECT_FALSE(s.enqueue(at("http://a/files/%61/b")));
+  EXPECT_EQ(s.pending(), 2u);
+}

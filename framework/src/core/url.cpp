@@ -1,222 +1,201 @@
 #include <orbweaver/url.hpp>
 
+#include "core/url_record.hpp"
+
 #include <orbweaver/error.hpp>
 
-#include <boost/url.hpp>
-#include <idn2.h>
-
 #include <algorithm>
-#include <cctype>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace orbweaver::url {
 namespace {
-
-namespace urls = boost::urls;
-
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-bool is_uri_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  switch (c) {
-    case '-': case '.': case '_': case '~':                                   // unreserved
-    case ':': case '/': case '?': case '#': case '@':                         // gen-delims
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*':    // sub-delims
-    case '+': case ',': case ';': case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Links in the wild carry spaces, non-ASCII bytes, stray '%' and brackets that RFC 3986 forbids;
-// browsers percent-encode them, and so do we, before Boost.URL parses the result.
-std::string sanitize(std::string_view href) {
-  auto is_trimmed = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
-  while (!href.empty() && is_trimmed(href.front())) href.remove_prefix(1);
-  while (!href.empty() && is_trimmed(href.back())) href.remove_suffix(1);
-
-  // The authority (where '[' and ']' may bracket an IPv6 host) follows a leading "//" or "scheme://".
-  std::size_t authority_end = 0;
-  if (auto pos = href.find("//"); pos != std::string_view::npos && href.find_first_of("/?#") == pos) {
-    authority_end = href.find_first_of("/?#", pos + 2);
-    if (authority_end == std::string_view::npos) authority_end = href.size();
-  }
-
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(href.size() + 8);
-  bool in_fragment = false;
-  for (std::size_t i = 0; i < href.size(); ++i) {
-    char c = href[i];
-    if (c == '\t' || c == '\n' || c == '\r') continue;  // WHATWG removes these anywhere
-    bool keep = is_uri_char(c);
-    if (c == '%') keep = i + 2 < href.size() && is_hex(href[i + 1]) && is_hex(href[i + 2]);
-    if ((c == '[' || c == ']') && i < authority_end) keep = true;
-    if (c == '#') {
-      keep = !in_fragment;
-      in_fragment = true;
-    }
-    if (keep) {
-      out.push_back(c);
-    } else {
-      auto byte = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(hex[byte >> 4]);
-      out.push_back(hex[byte & 15]);
-    }
-  }
-  return out;
-}
-
-bool has_scheme_other_than_http(std::string_view s) {
-  auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  auto scheme = s.substr(0, colon);
-  if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return false;
-  for (char c : scheme)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
-  std::string lower(scheme);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower != "http" && lower != "https";
-}
 
 std::nullopt_t fail(std::error_code* why, errc reason) {
   if (why) *why = reason;
   return std::nullopt;
 }
 
-// Characters no host name may hold once its percent-escapes are decoded (WHATWG's forbidden
-// domain code points), C0 controls and DEL included.
-bool is_forbidden_in_host(unsigned char c) {
-  if (c <= 0x20 || c == 0x7f) return true;
-  switch (c) {
-    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
-    case '[': case '\\': case ']': case '^': case '|':
-      return true;
-    default:
-      return false;
-  }
+using detail::hex_value;
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
 }
 
-// A registered name with percent-escapes (links carry non-ASCII hosts as UTF-8, which sanitize()
-// escaped) is decoded, checked, and turned into punycode. False for a host no DNS could hold.
-bool fix_escaped_host(urls::url& u) {
-  if (u.host_type() != urls::host_type::name || u.encoded_host().find('%') == urls::string_view::npos)
-    return true;
-  const std::string decoded = u.host();
-  bool ascii = true;
-  for (unsigned char c : decoded) {
-    if (c < 0x80 && is_forbidden_in_host(c)) return false;
-    ascii = ascii && c < 0x80;
-  }
-  if (ascii) {
-    u.set_host(decoded);
-    return true;
-  }
-  char* converted = nullptr;
-  if (idn2_to_ascii_8z(decoded.c_str(), &converted, IDN2_NONTRANSITIONAL) != IDN2_OK) return false;
-  u.set_host(converted);
-  idn2_free(converted);
-  return true;
+constexpr char upper_hex[] = "0123456789ABCDEF";
+
+// The byte a valid escape at s[i] stands for, or -1.
+int escaped_byte(std::string_view s, std::size_t i) {
+  if (s[i] != '%' || i + 2 >= s.size()) return -1;
+  int high = hex_value(s[i + 1]), low = hex_value(s[i + 2]);
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
-// An http(s) URL with a host and a usable port, scheme and host lower-cased, fragment dropped.
-std::optional<std::string> finish(urls::url& u, std::error_code* why) {
-  auto scheme = u.scheme_id();
-  if (scheme != urls::scheme::http && scheme != urls::scheme::https) return fail(why, errc::unsupported_scheme);
-  if (!u.has_authority() || u.encoded_host().empty()) return fail(why, errc::bad_url);
-  // Boost.URL 1.81 reads "http://h:x" as port "" and path "x"; RFC 3986 wants a path after an
-  // authority to start with '/', and browsers refuse the port. Such a URL canonicalized to host "hx".
-  if (!u.encoded_path().empty() && u.encoded_path().front() != '/') return fail(why, errc::bad_url);
-  if (u.has_port()) {
-    auto port = u.port();
-    if (!port.empty()) {
-      if (port.size() > 5) return fail(why, errc::bad_url);
-      unsigned long value = std::stoul(std::string(port));
-      if (value == 0 || value > 65535) return fail(why, errc::bad_url);
+// Rule 2 of canonicalize: unreserved escapes decoded, the others upper-cased, a stray '%' escaped
+// (so that decoding cannot make a new escape of it: "%%61" is "%25a", not "%a").
+void append_canonical_path(std::string& out, std::string_view path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    int byte = escaped_byte(path, i);
+    if (byte < 0) {
+      out += path[i] == '%' ? "%25" : std::string_view(&path[i], 1);
+    } else if (is_unreserved(static_cast<unsigned char>(byte))) {
+      out.push_back(static_cast<char>(byte));
+      i += 2;
+    } else {
+      out.push_back('%');
+      out.push_back(upper_hex[byte >> 4]);
+      out.push_back(upper_hex[byte & 15]);
+      i += 2;
     }
   }
-  if (!fix_escaped_host(u)) return fail(why, errc::bad_url);
-  u.remove_fragment();
-  u.normalize_scheme();
-  u.normalize_authority();
-  if (u.encoded_path().empty()) u.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
-  return std::string(u.buffer());
+}
+
+// application/x-www-form-urlencoded decoding of one name or value: '+' is a space.
+std::string form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    int byte = escaped_byte(s, i);
+    if (byte >= 0) {
+      out.push_back(static_cast<char>(byte));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+// Python's quote_plus, as w3lib's urlencode writes each name and value.
+void append_form_encoded(std::string& out, std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c)) {
+      out.push_back(ch);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(upper_hex[c >> 4]);
+      out.push_back(upper_hex[c & 15]);
+    }
+  }
+}
+
+// Rule 3 of canonicalize (w3lib's parse_qsl_to_bytes, sort, urlencode).
+std::string canonical_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto end = query.find_first_of("&;", start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view field = query.substr(start, end - start);
+    if (!field.empty()) {
+      auto equals = field.find('=');
+      pairs.emplace_back(form_decode(field.substr(0, equals)),
+                         equals == std::string_view::npos ? std::string() : form_decode(field.substr(equals + 1)));
+    }
+    start = end + 1;
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    if (!out.empty()) out.push_back('&');
+    append_form_encoded(out, name);
+    out.push_back('=');
+    append_form_encoded(out, value);
+  }
+  return out;
+}
+
+std::optional<detail::record> parse(std::string_view input, const detail::record* base, std::error_code* why) {
+  errc reason{};
+  auto parsed = detail::parse(input, base, reason);
+  if (!parsed) return fail(why, reason);
+  return parsed;
 }
 
 }  // namespace
 
 std::optional<std::string> join(std::string_view base, std::string_view href, std::error_code* why) {
-  std::string clean = sanitize(href);
-  if (clean.empty() || clean.front() == '#') {
-    // An empty or fragment-only link points at the base document itself.
-    clean.clear();
-  }
-  if (has_scheme_other_than_http(clean)) return fail(why, errc::unsupported_scheme);
-  auto base_view = urls::parse_uri(base);
-  if (!base_view) return fail(why, errc::bad_url);
-  auto ref = urls::parse_uri_reference(clean);
-  if (!ref) return fail(why, errc::bad_url);
-  urls::url resolved;
-  if (!urls::resolve(*base_view, *ref, resolved)) return fail(why, errc::bad_url);
-  return finish(resolved, why);
+  errc ignored{};
+  const auto base_record = detail::parse(base, nullptr, ignored);
+  auto joined = parse(href, base_record ? &*base_record : nullptr, why);
+  if (!joined) return std::nullopt;
+  return joined->serialize(false);
 }
 
 std::optional<std::string> normalize(std::string_view absolute, std::error_code* why) {
-  std::string clean = sanitize(absolute);
-  if (has_scheme_other_than_http(clean)) return fail(why, errc::unsupported_scheme);
-  auto parsed = urls::parse_uri(clean);
-  if (!parsed) return fail(why, errc::bad_url);
-  urls::url u(*parsed);
-  return finish(u, why);
+  auto parsed = parse(absolute, nullptr, why);
+  if (!parsed) return std::nullopt;
+  return parsed->serialize(false);
 }
 
 std::string canonicalize(std::string_view absolute) {
-  auto parsed = urls::parse_uri(absolute);
+  errc ignored{};
+  auto parsed = detail::parse(absolute, nullptr, ignored);
   if (!parsed) return std::string(absolute);
-  urls::url u(*parsed);
-  u.normalize();
-  u.remove_fragment();
-  if (u.has_port()) {
-    auto scheme = u.scheme_id();
-    auto port = u.port_number();
-    if (u.port().empty() || (scheme == urls::scheme::http && port == 80) ||
-        (scheme == urls::scheme::https && port == 443))
-      u.remove_port();
+  auto& u = *parsed;
+  std::string path;
+  path.reserve(u.path.size());
+  append_canonical_path(path, u.path);
+  u.path = std::move(path);
+  if (u.query) {
+    u.query = canonical_query(*u.query);
+    if (u.query->empty()) u.query.reset();
   }
-  if (u.encoded_path().empty()) u.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
-  // An empty query ends up removed below anyway; Boost.URL 1.81 reads past the end of the buffer
-  // when iterating it after remove_fragment() ("http://h/x?#f"), so it goes first.
-  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
-  if (u.has_query()) {
-    std::vector<std::tuple<std::string, std::string, bool>> params;
-    for (auto p : u.encoded_params()) params.emplace_back(std::string(p.key), std::string(p.value), p.has_value);
-    std::stable_sort(params.begin(), params.end());
-    std::string query;
-    for (const auto& [key, value, has_value] : params) {
-      if (!query.empty()) query.push_back('&');
-      query += key;
-      if (has_value) {
-        query.push_back('=');
-        query += value;
-      }
-    }
-    if (query.empty())
-      u.remove_query();
-    else
-      u.set_encoded_query(query);
-  }
-  return std::string(u.buffer());
+  return u.serialize(false);
 }
 
-std::string host(std::string_view absolute) {
-  auto parsed = urls::parse_uri(absolute);
-  if (!parsed) return {};
-  std::string h(parsed->encoded_host());
-  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
-  return h;
+std::string host(std::string_view absolute) { return detail::parse_host_only(absolute).value_or(std::string()); }
+
+std::optional<parts> split(std::string_view href) {
+  parts p;
+  std::size_t start;
+  if (href.starts_with("http://")) {
+    start = 7;
+  } else if (href.starts_with("https://")) {
+    p.https = true;
+    start = 8;
+  } else {
+    return std::nullopt;
+  }
+  const std::size_t path_start = std::min(href.find_first_of("/?#", start), href.size());
+  std::string_view authority = href.substr(start, path_start - start);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    p.userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+  }
+  p.authority = authority;
+  const auto bracket = authority.rfind(']');
+  const auto colon = authority.find(':', bracket == std::string_view::npos ? 0 : bracket);
+  p.host = authority.substr(0, colon);
+  if (p.host.empty()) return std::nullopt;
+  p.port = p.https ? 443 : 80;
+  if (colon != std::string_view::npos) {
+    std::uint32_t port = 0;
+    std::string_view digits = authority.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5) return std::nullopt;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      port = port * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (port > 65535) return std::nullopt;
+    p.port = static_cast<std::uint16_t>(port);
+  }
+  std::string_view rest = href.substr(path_start);
+  rest = rest.substr(0, rest.find('#'));
+  p.target = rest;
+  const auto question = rest.find('?');
+  p.path = rest.substr(0, question);
+  if (question != std::string_view::npos) p.query = rest.substr(question + 1);
+  return p;
+}
+
+std::string_view request_host(std::string_view normalized) {
+  const auto p = split(normalized);
+  return p ? p->host : std::string_view{};
 }
 
 }  // namespace orbweaver::url

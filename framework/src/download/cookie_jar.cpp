@@ -3,7 +3,7 @@
 
 #include <orbweaver/headers.hpp>
 
-#include <boost/url.hpp>
+#include <orbweaver/url.hpp>
 
 #include <algorithm>
 #include <array>
@@ -67,15 +67,16 @@ struct request_target {
   bool host_is_ip = false;
 };
 
-std::optional<request_target> target_of(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || parsed->encoded_host().empty()) return std::nullopt;
+std::optional<request_target> target_of(std::string_view address) {
+  // A request URL as url::normalize writes it: the host lower-cased, an IPv4 address dotted
+  // decimal (the only form of host that ends in a digit) and IPv6 in brackets.
+  const auto parts = url::split(address);
+  if (!parts) return std::nullopt;
   request_target t;
-  t.host = text::ascii_lowered(parsed->encoded_host());
-  t.host_is_ip = parsed->host_type() != boost::urls::host_type::name;
-  t.secure = iequals(parsed->scheme(), "https");
-  t.path = std::string(parsed->encoded_path());
-  if (t.path.empty()) t.path = "/";
+  t.host = text::ascii_lowered(parts->host);
+  t.host_is_ip = t.host.front() == '[' || (t.host.back() >= '0' && t.host.back() <= '9');
+  t.secure = parts->https;
+  t.path = parts->path.empty() ? std::string("/") : std::string(parts->path);
   return t;
 }
 

@@ -9,7 +9,6 @@
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/url/parse.hpp>
 
 namespace orbweaver {
 
@@ -165,10 +164,8 @@ void downloader::count_failure(const download_failure& f) {
 
 asio::awaitable<std::string> downloader::slot_key(const request& r, const std::string& host) {
   if (per_ip_concurrency_ == 0 || host.empty()) co_return host;
-  auto parsed = boost::urls::parse_uri(r.url);
-  std::string port = parsed && parsed->has_port() ? std::string(parsed->port())
-                     : parsed && parsed->scheme_id() == boost::urls::scheme::https ? "443"
-                                                                                    : "80";
+  const auto parts = url::split(r.url);
+  const std::string port = std::to_string(parts ? parts->port : 80);
   auto ip = co_await client_.resolve_ip(host, port, dns_timeout_);
   co_return ip.empty() ? host : ip;
 }
@@ -236,7 +233,8 @@ void downloader::raise_minimum_delay(const std::string& host, std::chrono::durat
 }
 
 asio::awaitable<download_outcome> downloader::transfer(const request& r) {
-  std::string host = url::host(r.url);
+  // The host http_client resolves (url::split), as offsite and robots.txt read it.
+  std::string host(url::request_host(r.url));
   std::string key = co_await slot_key(r, host);
   auto& slot_ptr = slots_[key];
   if (!slot_ptr) {

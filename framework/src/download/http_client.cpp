@@ -6,6 +6,7 @@
 #include "download/tls_context.hpp"
 
 #include <orbweaver/error.hpp>
+#include <orbweaver/url.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -87,40 +88,25 @@ std::optional<std::uint16_t> parse_port(std::string_view digits) {
   return static_cast<std::uint16_t>(value);
 }
 
-bool parse_target(std::string_view url, origin_target& t, fetch_result& result) {
-  const auto parsed = urls::parse_uri(url);
-  if (!parsed) {
-    fail(result, errc::bad_url, fmt::format("cannot parse URL {}: {}", url, parsed.error().message()));
+bool parse_target(std::string_view address, origin_target& t, fetch_result& result) {
+  // The request URL is the WHATWG serialisation url::normalize wrote (engine::schedule): its parts
+  // are read as they are, so the host resolved here is the host offsite and robots.txt checked.
+  const auto parts = url::split(address);
+  if (!parts || parts->port == 0) {
+    fail(result, address.starts_with("http://") || address.starts_with("https://") ||
+                     address.find(':') == std::string_view::npos
+                     ? errc::bad_url
+                     : errc::unsupported_scheme,
+         fmt::format("cannot request URL {}", address));
     return false;
   }
-  const urls::url_view& u = *parsed;
-  if (u.scheme_id() == urls::scheme::https) {
-    t.tls = true;
-  } else if (u.scheme_id() != urls::scheme::http) {
-    fail(result, errc::unsupported_scheme, fmt::format("unsupported scheme {}", u.scheme()));
-    return false;
-  }
-  if (!u.has_authority() || u.encoded_host().empty() ||
-      u.host_type() == urls::host_type::ipvfuture) {
-    fail(result, errc::bad_url, fmt::format("no usable host in URL {}", url));
-    return false;
-  }
-  t.host = text::ascii_lowered(u.host_address());
-  const std::uint16_t default_port = t.tls ? 443 : 80;
-  t.port = default_port;
-  if (u.has_port() && !u.port().empty()) {
-    const auto port = parse_port(u.port());
-    if (!port) {
-      fail(result, errc::bad_url, fmt::format("bad port in URL {}", url));
-      return false;
-    }
-    t.port = *port;
-  }
-  t.host_header = text::ascii_lowered(u.encoded_host());
-  if (t.port != default_port) t.host_header += fmt::format(":{}", t.port);
-  t.authority = fmt::format("{}:{}", u.encoded_host(), t.port);
-  t.target = u.encoded_path().empty() ? std::string("/") : std::string(u.encoded_path());
-  if (u.has_query()) t.target.append("?").append(u.encoded_query());
+  t.tls = parts->https;
+  t.host = parts->host.starts_with('[') ? std::string(parts->host.substr(1, parts->host.size() - 2))
+                                        : std::string(parts->host);
+  t.port = parts->port;
+  t.host_header = std::string(parts->authority);
+  t.authority = fmt::format("{}:{}", parts->host, t.port);
+  t.target = std::string(parts->target);
   t.origin = fmt::format("{}://{}", t.tls ? "https" : "http", t.authority);
   return true;
 }
