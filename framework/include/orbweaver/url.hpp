@@ -14,7 +14,7 @@ namespace orbweaver::url {
 // C0 controls and spaces are stripped, tabs and newlines removed, '\' read as '/', "http:foo"
 // relative to an http base, dot segments ("..", "%2e") removed, characters percent-encoded per
 // component (a stray '%' is kept, an existing escape such as %2F is never decoded), hosts
-// percent-decoded, mapped by UTS #46 to punycode (libidn2) and checked again, IPv4 in any form
+// percent-decoded, mapped by UTS #46 to punycode (ICU) and checked again, IPv4 in any form
 // ("0x7f.1") written as dotted decimal, IPv6 compressed, the default port and the fragment
 // dropped. nullopt for links that cannot be requested, and then `why` (when given) tells
 // errc::unsupported_scheme (javascript:, mailto:, data:, tel:, ftp:, ...) from errc::bad_url
