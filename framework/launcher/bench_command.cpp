@@ -174,7 +174,7 @@ int bench_command(std::span<const std::string> args) {
   auto config = bench_settings(parsed);
 
   bench_server server;
-  try {
+  return run_with_spider("bench", "the crawl could not start: ", [&] {
     crawler c(std::make_unique<follow_spider>(server.url(100000, 20)), std::move(config));
     log_configuration(c.config());
     c.run();
@@ -184,13 +184,7 @@ int bench_command(std::span<const std::string> args) {
     fmt::print("Crawled {} pages in {:.1f} s: {:.0f} pages/min\n", pages, seconds,
                seconds > 0 ? static_cast<double>(pages) * 60.0 / seconds : 0.0);
     return 0;
-  } catch (const settings_error& e) {
-    fmt::print(stderr, "orbweaver bench: error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver bench: error: the crawl could not start: {}\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace orbweaver::launcher

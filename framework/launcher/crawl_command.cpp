@@ -5,7 +5,6 @@
 #include "crawl_options.hpp"
 #include "project.hpp"
 
-#include "core/exception_text.hpp"
 #include "feed_export.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -135,20 +134,13 @@ int crawl_command(std::span<const std::string> args) {
   }
   target->args = std::move(plan.spider_args);
 
-  try {
+  return run_with_spider("crawl", "the crawl could not start: ", [&] {
     // The crawler applies the spider's custom_settings, then LOG_LEVEL and LOG_FILE.
     crawler c(std::move(target), std::move(plan.config));
     log_configuration(c.config());
     c.run();
     return 0;
-  } catch (const settings_error& e) {
-    // From the spider's custom_settings, or a component reading a setting it did not expect.
-    fmt::print(stderr, "orbweaver crawl: error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver crawl: error: the crawl could not start: {}\n", exception_message(e));
-    return 1;
-  }
+  });
 }
 
 }  // namespace orbweaver::launcher

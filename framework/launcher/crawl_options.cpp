@@ -1,5 +1,7 @@
 #include "crawl_options.hpp"
 
+#include "core/exception_text.hpp"
+
 #include <orbweaver/log.hpp>
 #include <orbweaver/spider.hpp>
 
@@ -45,6 +47,19 @@ void log_configuration(const settings& config) {
   for (const auto& decl : setting_declarations())
     if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
   if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
+}
+
+int run_with_spider(std::string_view command, std::string_view what_failed, const std::function<int()>& work) {
+  try {
+    return work();
+  } catch (const usage_error&) {
+    throw;
+  } catch (const settings_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "orbweaver {}: error: {}{}\n", command, what_failed, exception_message(e));
+    return 1;
+  }
 }
 
 usage_error unknown_spider(std::string_view name) {

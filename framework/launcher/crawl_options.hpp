@@ -6,6 +6,7 @@
 
 #include <orbweaver/settings.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +25,11 @@ void require_log_level(const settings& s);
 // As Scrapy opens a crawl: the bot, then every setting that differs from its default, so a log
 // says how the crawl was configured.
 void log_configuration(const settings& config);
+// Runs a command's work with a spider, its settings and components: what stops it (a component
+// that cannot open, a spider's init() that throws) is "orbweaver COMMAND: error: WHAT_FAILED
+// MESSAGE" and exit status 1. Mistakes in the command line or in settings (a spider's
+// custom_settings) go on to the launcher, which says them with exit status 2.
+int run_with_spider(std::string_view command, std::string_view what_failed, const std::function<int()>& work);
 // The mistake of naming a spider that is not compiled in: the known ones, or how to add one.
 usage_error unknown_spider(std::string_view name);
 

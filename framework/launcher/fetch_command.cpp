@@ -2,6 +2,7 @@
 // and the body (or the headers) on standard output, whatever the status.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "page_tools.hpp"
 
 #include <fmt/format.h>
@@ -72,7 +73,7 @@ int fetch_command(std::span<const std::string> args) {
   r.dont_filter = true;
   if (no_redirect) r.meta["dont_redirect"] = true;
 
-  return run_with_spider("fetch", [&] {
+  return run_with_spider("fetch", "", [&] {
     page_session session(spider_for_page(options, r.url), page_settings(options));
     return print_download(session.download(r), r, headers_only);
   });

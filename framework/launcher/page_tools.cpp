@@ -93,19 +93,6 @@ std::string url_argument(const parsed_args& parsed) {
   return requestable_url(parsed.positionals[0]);
 }
 
-int run_with_spider(std::string_view command, const std::function<int()>& work) {
-  try {
-    return work();
-  } catch (const usage_error&) {
-    throw;
-  } catch (const settings_error&) {
-    throw;  // a spider's custom_settings or a component's setting
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "orbweaver {}: error: {}\n", command, e.what());
-    return 1;
-  }
-}
-
 page_session::page_session(std::unique_ptr<spider> s, settings config) : crawler_(std::move(s), std::move(config)) {}
 
 download_result page_session::download(request r) {

@@ -8,7 +8,6 @@
 #include <orbweaver/spider.hpp>
 
 #include <array>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,10 +63,6 @@ std::string requestable_url(std::string_view text);
 // more than one.
 std::string url_argument(const parsed_args& parsed);
 
-// Runs a command's work with a spider, its settings and components: what stops it (a component
-// that cannot open, a spider's init() that throws) is "orbweaver COMMAND: error: ..." and exit
-// status 1. Mistakes in the command line or in settings go on to the launcher (status 2).
-int run_with_spider(std::string_view command, const std::function<int()>& work);
 
 // One spider, its settings and components, downloading pages on demand.
 class page_session {

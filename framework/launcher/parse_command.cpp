@@ -256,7 +256,7 @@ int parse_command(std::span<const std::string> args) {
     first.callback_name = *plan.callback;
   }
 
-  return run_with_spider("parse", [&] {
+  return run_with_spider("parse", "", [&] {
     page_session session(std::move(target), std::move(config));
     bool failed = false;
     auto levels = parse_levels(session, std::move(first), plan, failed);

@@ -3,6 +3,7 @@
 // banner, so that tests and the tutorial can drive it.
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "crawl_options.hpp"
 #include "page_tools.hpp"
 #include "shell_expression.hpp"
 
@@ -102,7 +103,7 @@ int shell_command(std::span<const std::string> args) {
   if (!parsed.positionals.empty()) first_url = requestable_url(parsed.positionals[0]);
   auto target = spider_for_page(options, first_url.value_or(""));
 
-  return run_with_spider("shell", [&] {
+  return run_with_spider("shell", "", [&] {
     page_session session(std::move(target), page_settings(options));
     shell::shell_context context;
     context.fetch = [&](const std::string& address) {
