@@ -130,6 +130,19 @@ struct span {
   std::size_t end;
 };
 
+// The spans sorted, overlapping ones merged: what within() searches.
+std::vector<span> sorted_disjoint(std::vector<span> spans) {
+  std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
+  std::vector<span> merged;
+  for (const span& s : spans) {
+    if (!merged.empty() && s.begin <= merged.back().end)
+      merged.back().end = std::max(merged.back().end, s.end);
+    else
+      merged.push_back(s);
+  }
+  return merged;
+}
+
 // The stretches of source where a character reference is literal text, sorted and disjoint: raw
 // text (script, style, ...), comments and CDATA sections.
 std::vector<span> literal_spans(const GumboNode* root, const char* source) {
@@ -146,15 +159,7 @@ std::vector<span> literal_spans(const GumboNode* root, const char* source) {
         return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
       },
       [](const GumboNode*) {});
-  std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
-  std::vector<span> merged;
-  for (const span& s : spans) {
-    if (!merged.empty() && s.begin <= merged.back().end)
-      merged.back().end = std::max(merged.back().end, s.end);
-    else
-      merged.push_back(s);
-  }
-  return merged;
+  return sorted_disjoint(std::move(spans));
 }
 
 bool within(const std::vector<span>& spans, std::size_t offset) {
@@ -191,6 +196,124 @@ GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
   if (literal_found) output = parse(source, memory);
   for (std::size_t k = 0; k < references.size(); ++k)
     source.replace(references[k].digits_begin, digits[k].size(), digits[k]);
+  return output;
+}
+
+// Tags gumbo 0.10.1 parses by an older standard than today's, parsed under the name of a tag it
+// treats as today's standard treats them, then given their own name back (docs/conformance.md):
+// <menuitem> is an ordinary element (gumbo: void), <dialog> and <search> are blocks whose start tag
+// closes an open <p> and whose end tag closes the elements inside (gumbo: unknown). The stand-ins
+// have the same length, so every offset into the source stays true. <hgroup> leaves foreign content
+// as these do not (<center> would); <progress> has no parsing rules of its own.
+struct renamed_tag {
+  std::string_view name;
+  std::string_view stand_in;
+  GumboTag tag;  // what the element is once renamed back
+};
+constexpr renamed_tag renamed_tags[] = {
+    {"menuitem", "progress", GUMBO_TAG_MENUITEM},
+    {"dialog", "hgroup", GUMBO_TAG_UNKNOWN},
+    {"search", "hgroup", GUMBO_TAG_UNKNOWN},
+};
+
+struct tag_occurrence {
+  std::size_t name_begin;  // offset of the name, after "<" or "</"
+  const renamed_tag* renamed;
+};
+
+bool ends_tag_name(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>';
+}
+
+// Every "<name" and "</name" of a renamed tag, wherever it is: whether it is a tag is for the
+// parse to tell (see parse_with_renamed_tags).
+std::vector<tag_occurrence> find_renamed_tags(std::string_view html) {
+  std::vector<tag_occurrence> found;
+  for (std::size_t at = html.find('<'); at != std::string_view::npos; at = html.find('<', at + 1)) {
+    std::size_t name = at + 1;
+    if (name < html.size() && html[name] == '/') ++name;
+    if (name >= html.size()) break;
+    const char first = ascii_lower(html[name]);
+    if (first != 'm' && first != 'd' && first != 's') continue;
+    for (const renamed_tag& r : renamed_tags) {
+      const std::size_t end = name + r.name.size();
+      if (end <= html.size() && equals_lowered(html.substr(name, r.name.size()), r.name) &&
+          (end == html.size() || ends_tag_name(html[end]))) {
+        found.push_back({name, &r});
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+// Where a "<name" is not a tag: comments, CDATA, the text of raw text and RCDATA elements (script,
+// style, title, textarea, ...), and attribute values (anywhere inside a start tag but its name).
+// Unsorted.
+std::vector<span> not_markup_spans(const GumboNode* root, const char* source) {
+  std::vector<span> spans;
+  walk(
+      root,
+      [&](const GumboNode* node) {
+        if (is_element(node)) {
+          const GumboStringPiece& tag = node->v.element.original_tag;
+          if (tag.data && tag.length > 2) {  // past "<" and the name's first letter: its attributes
+            const auto begin = static_cast<std::size_t>(tag.data - source);
+            spans.push_back({begin + 2, begin + tag.length});
+          }
+          return true;
+        }
+        const GumboNode* parent = node->parent;
+        const bool rcdata = parent && is_element(parent) && parent->v.element.tag_namespace == GUMBO_NAMESPACE_HTML &&
+                            (parent->v.element.tag == GUMBO_TAG_TITLE || parent->v.element.tag == GUMBO_TAG_TEXTAREA);
+        const bool literal = node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
+                             (is_text(node) && (holds_raw_text(parent) || rcdata));
+        if (literal && node->v.text.original_text.data && node->v.text.original_text.length > 0) {
+          const auto begin = static_cast<std::size_t>(node->v.text.original_text.data - source);
+          spans.push_back({begin, begin + node->v.text.original_text.length});
+        }
+        return node->type == GUMBO_NODE_DOCUMENT;
+      },
+      [](const GumboNode*) {});
+  return spans;
+}
+
+// Parses with every occurrence renamed to its stand-in; where that tree shows an occurrence is not
+// markup, its name is put back and the page parsed again (that changes no structure). The source
+// then gets all its bytes back, and the elements parsed under a stand-in get their own tag.
+template <class Parse>
+GumboOutput* parse_with_renamed_tags(std::string& source, std::vector<tag_occurrence> occurrences, Parse parse_page) {
+  const std::string original = source;
+  for (const tag_occurrence& o : occurrences) source.replace(o.name_begin, o.renamed->stand_in.size(), o.renamed->stand_in);
+  GumboOutput* output = parse_page();
+  const std::vector<span> not_markup = sorted_disjoint(not_markup_spans(output->document, source.data()));
+  const auto first_text = std::partition(occurrences.begin(), occurrences.end(), [&](const tag_occurrence& o) {
+    return !within(not_markup, o.name_begin);
+  });
+  if (first_text != occurrences.end()) {
+    for (auto o = first_text; o != occurrences.end(); ++o)
+      source.replace(o->name_begin, o->renamed->name.size(), original, o->name_begin, o->renamed->name.size());
+    occurrences.erase(first_text, occurrences.end());
+    output = parse_page();
+  }
+  std::memcpy(source.data(), original.data(), source.size());  // in place: the tree points into it
+  std::sort(occurrences.begin(), occurrences.end(),
+            [](const tag_occurrence& a, const tag_occurrence& b) { return a.name_begin < b.name_begin; });
+  walk(
+      output->document,
+      [&](const GumboNode* visited) {
+        if (!is_element(visited)) return visited->type == GUMBO_NODE_DOCUMENT;
+        auto* node = const_cast<GumboNode*>(visited);
+        const GumboStringPiece& tag = node->v.element.original_tag;
+        if (tag.data && tag.length > 1) {
+          const auto name_begin = static_cast<std::size_t>(tag.data - source.data()) + 1;
+          auto found = std::lower_bound(occurrences.begin(), occurrences.end(), name_begin,
+                                        [](const tag_occurrence& o, std::size_t at) { return o.name_begin < at; });
+          if (found != occurrences.end() && found->name_begin == name_begin) node->v.element.tag = found->renamed->tag;
+        }
+        return true;
+      },
+      [](const GumboNode*) {});
   return output;
 }
 
@@ -271,7 +394,11 @@ void normalise_tree(GumboNode* root, arena& memory) {
 document::document(std::string html) : source_(std::move(html)), arena_(first_block_size(source_.size())) {
   if (auto flattened = flatten_deep_nesting(source_)) source_ = std::move(*flattened);
   const auto overflowing = find_overflowing_references(source_);
-  output_ = overflowing.empty() ? parse(source_, arena_) : parse_with_saturated_references(source_, arena_, overflowing);
+  auto parse_page = [&] {
+    return overflowing.empty() ? parse(source_, arena_) : parse_with_saturated_references(source_, arena_, overflowing);
+  };
+  auto renamed = find_renamed_tags(source_);
+  output_ = renamed.empty() ? parse_page() : parse_with_renamed_tags(source_, std::move(renamed), parse_page);
   normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
