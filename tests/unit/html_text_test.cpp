@@ -121,3 +121,30 @@ TEST(HtmlText, NewerElementNamesOutsideMarkupStayAsWritten) {
   EXPECT_EQ(p.css("p::text").get(), "t");
   EXPECT_EQ(p.css("textarea::text").get(), "<search>");
 }
+
+TEST(HtmlText, SelectHoldsAnyContentAsTodaysStandardSays) {
+  // gumbo 0.10.1 alone drops the <span> and the <button>: their text is the select's.
+  EXPECT_EQ(page("<select><option><span>a</span>b</option></select>").css("option span::text").get(), "a");
+  EXPECT_EQ(page("<select><button>pick</button><option>x</select>").css("select > button::text").get(), "pick");
+  // A nested <select> or an <input> closes the open one; the nested start tag is ignored.
+  EXPECT_EQ(page("<select><option>a<select>b").css("body::text").getall(), strings{"b"});
+  EXPECT_EQ(page("<select><option>a<select>b").css("select").size(), 1u);
+  EXPECT_EQ(page("<select><input name=q>c").css("body > input::attr(name)").get(), "q");
+  EXPECT_EQ(page("<table><tr><td><select><option>a<input>b</table>").css("body > input").size(), 0u);
+  // <selectedcontent> shows a copy of the selected option.
+  EXPECT_EQ(page("<select><button><selectedcontent></selectedcontent></button><option>A<option selected>B<i>i</i>"
+                 "</select>")
+                .css("selectedcontent ::text")
+                .getall(),
+            (strings{"B", "i"}));
+  EXPECT_EQ(page("<select><option>A<option>B</select>").css("select").get(),
+            "<select><option>A</option><option>B</option></select>");
+}
+
+TEST(HtmlText, IsindexIsAnOrdinaryElement) {
+  // gumbo 0.10.1 alone expands it into a form with an invented prompt.
+  const auto p = page("<isindex prompt=Search>x</isindex>y");
+  EXPECT_EQ(p.css("isindex::text").get(), "x");
+  EXPECT_EQ(p.css("body ::text").getall(), (strings{"x", "y"}));
+  EXPECT_TRUE(p.css("form, label, hr").empty());
+}

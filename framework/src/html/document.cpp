@@ -201,10 +201,12 @@ GumboOutput* parse_with_saturated_references(std::string& source, arena& memory,
 
 // Tags gumbo 0.10.1 parses by an older standard than today's, parsed under the name of a tag it
 // treats as today's standard treats them, then given their own name back (docs/conformance.md):
-// <menuitem> is an ordinary element (gumbo: void), <dialog> and <search> are blocks whose start tag
-// closes an open <p> and whose end tag closes the elements inside (gumbo: unknown). The stand-ins
-// have the same length, so every offset into the source stays true. <hgroup> leaves foreign content
-// as these do not (<center> would); <progress> has no parsing rules of its own.
+// <menuitem> and <isindex> are ordinary elements (gumbo: void, and <isindex> expanded into a form
+// with an invented prompt), <dialog> and <search> are blocks whose start tag closes an open <p> and
+// whose end tag closes the elements inside (gumbo: unknown), <select> holds any content (gumbo:
+// the old "in select" mode; see apply_select_rules). The stand-ins have the same length, so every
+// offset into the source stays true. <hgroup> leaves foreign content as these do not (<center>
+// would); <progress>, <output> and <acronym> have no parsing rules of their own.
 struct renamed_tag {
   std::string_view name;
   std::string_view stand_in;
@@ -214,6 +216,8 @@ constexpr renamed_tag renamed_tags[] = {
     {"menuitem", "progress", GUMBO_TAG_MENUITEM},
     {"dialog", "hgroup", GUMBO_TAG_UNKNOWN},
     {"search", "hgroup", GUMBO_TAG_UNKNOWN},
+    {"select", "output", GUMBO_TAG_SELECT},
+    {"isindex", "acronym", GUMBO_TAG_ISINDEX},
 };
 
 struct tag_occurrence {
@@ -234,7 +238,7 @@ std::vector<tag_occurrence> find_renamed_tags(std::string_view html) {
     if (name < html.size() && html[name] == '/') ++name;
     if (name >= html.size()) break;
     const char first = ascii_lower(html[name]);
-    if (first != 'm' && first != 'd' && first != 's') continue;
+    if (first != 'm' && first != 'd' && first != 's' && first != 'i') continue;
     for (const renamed_tag& r : renamed_tags) {
       const std::size_t end = name + r.name.size();
       if (end <= html.size() && equals_lowered(html.substr(name, r.name.size()), r.name) &&
@@ -353,18 +357,178 @@ void join_text_runs(GumboVector& children, arena& memory) {
   children.length = kept;
 }
 
-// Gumbo 0.10.1 still expands <isindex> into the form, label and prompt text ("This is a
-// searchable index. Enter search keywords: ") of the old standard; today's has no such text, so a
-// crawler must not extract it. The rest of the form stays (docs/conformance.md).
-void drop_text(GumboVector& children) {
-  unsigned kept = 0;
-  for (unsigned i = 0; i < children.length; ++i) {
-    auto* node = static_cast<GumboNode*>(children.data[i]);
-    if (is_text(node)) continue;
-    node->index_within_parent = kept;
-    children.data[kept++] = node;
+bool is_html(const GumboNode* node, GumboTag tag) {
+  return is_element(node) && node->v.element.tag == tag && node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
+}
+
+std::size_t start_offset(const GumboNode* node) {
+  return is_element(node) ? node->v.element.start_pos.offset : node->v.text.start_pos.offset;
+}
+
+GumboVector& children_of(GumboNode* node) {
+  return node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+}
+
+// The elements that end "has an element in scope" (HTML standard, 13.2.4.2).
+bool ends_scope(const GumboNode* node) {
+  const GumboElement& e = node->v.element;
+  switch (e.tag_namespace) {
+    case GUMBO_NAMESPACE_HTML:
+      return e.tag == GUMBO_TAG_APPLET || e.tag == GUMBO_TAG_CAPTION || e.tag == GUMBO_TAG_HTML ||
+             e.tag == GUMBO_TAG_TABLE || e.tag == GUMBO_TAG_TD || e.tag == GUMBO_TAG_TH ||
+             e.tag == GUMBO_TAG_MARQUEE || e.tag == GUMBO_TAG_OBJECT || e.tag == GUMBO_TAG_TEMPLATE;
+    case GUMBO_NAMESPACE_MATHML:
+      return e.tag == GUMBO_TAG_MI || e.tag == GUMBO_TAG_MO || e.tag == GUMBO_TAG_MN || e.tag == GUMBO_TAG_MS ||
+             e.tag == GUMBO_TAG_MTEXT || e.tag == GUMBO_TAG_ANNOTATION_XML;
+    case GUMBO_NAMESPACE_SVG:
+      return e.tag == GUMBO_TAG_FOREIGNOBJECT || e.tag == GUMBO_TAG_DESC || e.tag == GUMBO_TAG_TITLE;
   }
-  children.length = kept;
+  return false;
+}
+
+// The first <select> or <input> inside `select` with `select` still in scope: today's standard
+// closes the select at its start tag (a nested <select> is then ignored).
+GumboNode* closes_select(GumboNode* select) {
+  GumboNode* found = nullptr;
+  walk(
+      select,
+      [&](const GumboNode* node) {
+        if (found || !is_element(node)) return false;
+        if (node != select && (is_html(node, GUMBO_TAG_SELECT) || is_html(node, GUMBO_TAG_INPUT))) {
+          found = const_cast<GumboNode*>(node);
+          return false;
+        }
+        return node == select || !ends_scope(node);
+      },
+      [](const GumboNode*) {});
+  return found;
+}
+
+// Takes out of `node`'s subtree every node that starts at `from` or later, in tree order: what
+// follows a point where the elements open inside `node` were all closed.
+void take_from(GumboNode* node, std::size_t from, std::vector<GumboNode*>& taken) {
+  GumboVector& children = children_of(node);
+  unsigned first = 0;
+  while (first < children.length && start_offset(child_at(children, first)) < from) ++first;
+  // Only the last child starting before `from` can hold nodes starting after it.
+  if (first > 0 && is_element(child_at(children, first - 1)))
+    take_from(static_cast<GumboNode*>(children.data[first - 1]), from, taken);
+  for (unsigned i = first; i < children.length; ++i) taken.push_back(static_cast<GumboNode*>(children.data[i]));
+  children.length = first;
+}
+
+void insert_after(GumboNode* sibling, const std::vector<GumboNode*>& nodes, arena& memory) {
+  GumboNode* parent = sibling->parent;
+  GumboVector& children = children_of(parent);
+  const unsigned at = static_cast<unsigned>(sibling->index_within_parent) + 1;
+  const unsigned length = children.length + static_cast<unsigned>(nodes.size());
+  auto** data = static_cast<void**>(memory.allocate(sizeof(void*) * length));
+  std::copy(children.data, children.data + at, data);
+  std::copy(nodes.begin(), nodes.end(), data + at);
+  std::copy(children.data + at, children.data + children.length, data + at + nodes.size());
+  children.data = data;
+  children.length = children.capacity = length;
+  for (unsigned i = 0; i < length; ++i) {
+    auto* child = static_cast<GumboNode*>(data[i]);
+    child->parent = parent;
+    child->index_within_parent = i;
+  }
+}
+
+// Gives `to` a deep copy of `from`'s children.
+void clone_children(const GumboNode* from, GumboNode* to, arena& memory) {
+  const GumboVector& source = from->v.element.children;
+  GumboVector& copy = to->v.element.children;
+  copy.data = source.length ? static_cast<void**>(memory.allocate(sizeof(void*) * source.length)) : nullptr;
+  copy.length = copy.capacity = source.length;
+  for (unsigned i = 0; i < source.length; ++i) {
+    auto* child = static_cast<GumboNode*>(memory.allocate(sizeof(GumboNode)));
+    *child = *child_at(source, i);
+    child->parent = to;
+    child->index_within_parent = i;
+    if (is_element(child)) clone_children(child_at(source, i), child, memory);
+    copy.data[i] = child;
+  }
+}
+
+// The option a select shows: the last one marked selected (the first, for <select multiple>),
+// otherwise the first that is not disabled.
+const GumboNode* shown_option(const GumboNode* select) {
+  const bool multiple = find_attribute(select->v.element, "multiple") != nullptr;
+  const GumboNode* marked = nullptr;
+  const GumboNode* first_enabled = nullptr;
+  walk(
+      select,
+      [&](const GumboNode* node) {
+        if (!is_element(node)) return false;
+        if (node != select && is_html(node, GUMBO_TAG_OPTION)) {
+          if (find_attribute(node->v.element, "selected") && !(multiple && marked)) marked = node;
+          if (!first_enabled && !find_attribute(node->v.element, "disabled")) first_enabled = node;
+          return false;
+        }
+        return true;
+      },
+      [](const GumboNode*) {});
+  return marked ? marked : first_enabled;
+}
+
+const GumboNode* first_selectedcontent(const GumboNode* select) {
+  const GumboNode* found = nullptr;
+  walk(
+      select,
+      [&](const GumboNode* node) {
+        if (found || !is_element(node)) return false;
+        if (node->v.element.tag == GUMBO_TAG_UNKNOWN && node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML &&
+            equals_lowered(source_tag_name(node->v.element), "selectedcontent")) {
+          found = node;
+          return false;
+        }
+        return true;
+      },
+      [](const GumboNode*) {});
+  return found;
+}
+
+// Gumbo 0.10.1 parses <select> by the old "in select" insertion mode, which drops every tag but
+// <option>, <optgroup> and <hr>. Today's standard (customizable select, 2025) parses its content
+// as any other, so pages are parsed with <select> under a stand-in (<output>: no rules of its
+// own) and these rules of today's standard applied after: a <select> or <input> start tag with a
+// select in scope closes it (the nested <select> itself is ignored), and the first
+// <selectedcontent> gets a copy of the shown option's content.
+void apply_select_rules(GumboNode* root, arena& memory) {
+  std::vector<GumboNode*> selects;
+  walk(
+      root,
+      [&](const GumboNode* node) {
+        if (is_html(node, GUMBO_TAG_SELECT)) selects.push_back(const_cast<GumboNode*>(node));
+        return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
+      },
+      [](const GumboNode*) {});
+  // In tree order: what a select's closing takes out lands after it, where a later select of the
+  // list (or one taken out with it) sees its own content.
+  for (std::size_t k = 0; k < selects.size(); ++k) {
+    GumboNode* select = selects[k];
+    if (!select->parent) continue;  // an ignored nested select, dropped below
+    GumboNode* closer = closes_select(select);
+    if (!closer) continue;
+    std::vector<GumboNode*> taken;
+    take_from(select, start_offset(closer), taken);
+    if (taken.front() == closer && is_html(closer, GUMBO_TAG_SELECT)) {
+      const GumboVector& inner = closer->v.element.children;
+      taken.erase(taken.begin());
+      taken.insert(taken.begin(), reinterpret_cast<GumboNode**>(inner.data),
+                   reinterpret_cast<GumboNode**>(inner.data) + inner.length);
+      closer->parent = nullptr;
+    }
+    if (!taken.empty()) insert_after(select, taken, memory);
+  }
+  for (GumboNode* select : selects) {
+    if (!select->parent) continue;
+    const GumboNode* target = first_selectedcontent(select);
+    const GumboNode* option = target ? shown_option(select) : nullptr;
+    if (!option) continue;
+    clone_children(option, const_cast<GumboNode*>(target), memory);
+  }
 }
 
 // The tree as the standard builds it from what gumbo gives: text joined, no invented text.
@@ -381,8 +545,6 @@ void normalise_tree(GumboNode* root, arena& memory) {
           return true;
         }
         if (!is_element(node)) return false;
-        if (node->v.element.tag == GUMBO_TAG_LABEL && (node->parse_flags & GUMBO_INSERTION_FROM_ISINDEX))
-          drop_text(node->v.element.children);
         join_text_runs(node->v.element.children, memory);
         return true;
       },
@@ -398,7 +560,10 @@ document::document(std::string html) : source_(std::move(html)), arena_(first_bl
     return overflowing.empty() ? parse(source_, arena_) : parse_with_saturated_references(source_, arena_, overflowing);
   };
   auto renamed = find_renamed_tags(source_);
+  const bool has_select = std::any_of(renamed.begin(), renamed.end(),
+                                      [](const tag_occurrence& o) { return o.renamed->tag == GUMBO_TAG_SELECT; });
   output_ = renamed.empty() ? parse_page() : parse_with_renamed_tags(source_, std::move(renamed), parse_page);
+  if (has_select) apply_select_rules(output_->document, arena_);
   normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
 }
