@@ -137,6 +137,11 @@ TEST(HtmlText, SelectHoldsAnyContentAsTodaysStandardSays) {
                 .css("selectedcontent ::text")
                 .getall(),
             (strings{"B", "i"}));
+  // Inside the option it copies (found by fuzzing): the copy is taken before it is put in.
+  EXPECT_EQ(page("<select><option selected><selectedcontent></selectedcontent>A</select>")
+                .css("selectedcontent::text")
+                .getall(),
+            strings{"A"});
   EXPECT_EQ(page("<select><option>A<option>B</select>").css("select").get(),
             "<select><option>A</option><option>B</option></select>");
 }

@@ -435,20 +435,21 @@ void insert_after(GumboNode* sibling, const std::vector<GumboNode*>& nodes, aren
   }
 }
 
-// Gives `to` a deep copy of `from`'s children.
-void clone_children(const GumboNode* from, GumboNode* to, arena& memory) {
+// A deep copy of `from`'s children, for `parent`. Nothing is changed until it is complete, so
+// `parent` may be inside `from`.
+GumboVector cloned_children(const GumboNode* from, GumboNode* parent, arena& memory) {
   const GumboVector& source = from->v.element.children;
-  GumboVector& copy = to->v.element.children;
-  copy.data = source.length ? static_cast<void**>(memory.allocate(sizeof(void*) * source.length)) : nullptr;
-  copy.length = copy.capacity = source.length;
+  GumboVector copy{nullptr, source.length, source.length};
+  if (source.length) copy.data = static_cast<void**>(memory.allocate(sizeof(void*) * source.length));
   for (unsigned i = 0; i < source.length; ++i) {
     auto* child = static_cast<GumboNode*>(memory.allocate(sizeof(GumboNode)));
     *child = *child_at(source, i);
-    child->parent = to;
+    child->parent = parent;
     child->index_within_parent = i;
-    if (is_element(child)) clone_children(child_at(source, i), child, memory);
+    if (is_element(child)) child->v.element.children = cloned_children(child_at(source, i), child, memory);
     copy.data[i] = child;
   }
+  return copy;
 }
 
 // The option a select shows: the last one marked selected (the first, for <select multiple>),
@@ -497,9 +498,11 @@ const GumboNode* first_selectedcontent(const GumboNode* select) {
 // <selectedcontent> gets a copy of the shown option's content.
 void apply_select_rules(GumboNode* root, arena& memory) {
   std::vector<GumboNode*> selects;
+  std::size_t nodes = 0;
   walk(
       root,
       [&](const GumboNode* node) {
+        ++nodes;
         if (is_html(node, GUMBO_TAG_SELECT)) selects.push_back(const_cast<GumboNode*>(node));
         return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
       },
@@ -522,12 +525,20 @@ void apply_select_rules(GumboNode* root, arena& memory) {
     }
     if (!taken.empty()) insert_after(select, taken, memory);
   }
+  // Selects nested in selects (through a table or an object) could each copy everything below
+  // them: the copies may add up to as many nodes as the page has, no more.
+  std::size_t copies_left = nodes;
   for (GumboNode* select : selects) {
     if (!select->parent) continue;
     const GumboNode* target = first_selectedcontent(select);
     const GumboNode* option = target ? shown_option(select) : nullptr;
     if (!option) continue;
-    clone_children(option, const_cast<GumboNode*>(target), memory);
+    std::size_t size = 0;
+    walk(option, [&](const GumboNode*) { return ++size <= copies_left; }, [](const GumboNode*) {});
+    if (size > copies_left) break;
+    copies_left -= size;
+    auto* content = const_cast<GumboNode*>(target);
+    content->v.element.children = cloned_children(option, content, memory);
   }
 }
 
