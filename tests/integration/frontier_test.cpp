@@ -91,6 +91,41 @@ TEST(Frontier, DelayedHostDoesNotHoldGlobalConcurrency) {
   EXPECT_EQ(result.stats.get("scheduler/pending_at_close") + result.stats.get("scheduler/dequeued"), 400);
 }
 
+// The same with the delay from robots.txt's Crawl-delay, which reaches the slot only after the
+// first requests were handed out (this one runs on a tree without DOWNLOAD_SLOTS too).
+TEST(Frontier, CrawlDelayedHostDoesNotHoldGlobalConcurrency) {
+  test_server server;
+  arrivals_by_host seen;
+  server.route("/robots.txt", [](const test_request& r) {
+    bool slow = r.host.starts_with("localhost");
+    return test_reply{.headers = {{"Content-Type", "text/plain"}},
+                      .body = slow ? "User-agent: *\nCrawl-delay: 1\n" : "User-agent: *\nAllow: /\n"};
+  });
+  for (int i = 0; i < 200; ++i) {
+    server.route("/slow/" + std::to_string(i), seen.recorder());
+    server.route("/fast/" + std::to_string(i), seen.recorder());
+  }
+  auto requests = pages(server, "localhost", "/slow/", 200);
+  auto fast = pages(server, "127.0.0.1", "/fast/", 200);
+  requests.insert(requests.end(), fast.begin(), fast.end());
+
+  auto started = clock_type::now();
+  auto result = run_crawl(std::make_unique<list_spider>(std::move(requests)),
+                          {{"CONCURRENT_REQUESTS", "4"},
+                           {"ROBOTSTXT_OBEY", "true"},
+                           {"CLOSESPIDER_PAGECOUNT", "206"},  // two robots.txt, 200 fast, 4 slow
+                           {"CLOSESPIDER_TIMEOUT", "15"}});
+  auto fast_times = seen.of("127.0.0.1");
+  auto slow_times = seen.of("localhost");
+  ASSERT_EQ(fast_times.size(), 200u) << "the fast host's pages did not all go before the close ("
+                                     << result.reason << ", " << slow_times.size() << " slow pages)";
+  EXPECT_LT(std::chrono::duration<double>(fast_times.back() - started).count(), 5.0)
+      << "the fast host went at the slow host's pace";
+  ASSERT_GE(slow_times.size(), 2u);
+  for (std::size_t i = 1; i < slow_times.size(); ++i)
+    EXPECT_GE(slow_times[i] - slow_times[i - 1], 950ms) << "slow page " << i;
+}
+
 // DOWNLOAD_SLOTS sets one host's concurrency; the other keeps CONCURRENT_REQUESTS_PER_DOMAIN.
 TEST(Frontier, DownloadSlotsConcurrencyPerHost) {
   test_server server;
