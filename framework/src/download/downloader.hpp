@@ -1,8 +1,9 @@
 #pragma once
-// The downloader: runs a request through the downloader middlewares, waits for a free transfer in
-// its host's (or IP's) slot, fetches it with the HTTP client, and runs the response or the error
-// back through the middlewares. It counts as busy from the first middleware to the last, and the
-// engine backs off while CONCURRENT_REQUESTS requests are inside.
+// The downloader: runs a request through the downloader middlewares, starts its transfer in its
+// slot (host, IP or meta "download_slot"; the frontier reserved it, so it rarely waits), fetches it
+// with the HTTP client, and runs the response or the error back through the middlewares. It owns
+// the slots the frontier asks before handing a request out. It counts as busy from the first
+// middleware to the last, and the engine backs off while CONCURRENT_REQUESTS requests are inside.
 #include "download/autothrottle.hpp"
 #include "download/http_client.hpp"
 #include "download/slot.hpp"
