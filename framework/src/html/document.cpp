@@ -361,10 +361,6 @@ bool is_html(const GumboNode* node, GumboTag tag) {
   return is_element(node) && node->v.element.tag == tag && node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
 }
 
-std::size_t start_offset(const GumboNode* node) {
-  return is_element(node) ? node->v.element.start_pos.offset : node->v.text.start_pos.offset;
-}
-
 GumboVector& children_of(GumboNode* node) {
   return node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
 }
@@ -404,17 +400,18 @@ GumboNode* closes_select(GumboNode* select) {
   return found;
 }
 
-// Takes out of `node`'s subtree every node that starts at `from` or later, in tree order: what
-// follows a point where the elements open inside `node` were all closed.
-void take_from(GumboNode* node, std::size_t from, std::vector<GumboNode*>& taken) {
-  GumboVector& children = children_of(node);
-  unsigned first = 0;
-  while (first < children.length && start_offset(child_at(children, first)) < from) ++first;
-  // Only the last child starting before `from` can hold nodes starting after it.
-  if (first > 0 && is_element(child_at(children, first - 1)))
-    take_from(static_cast<GumboNode*>(children.data[first - 1]), from, taken);
-  for (unsigned i = first; i < children.length; ++i) taken.push_back(static_cast<GumboNode*>(children.data[i]));
-  children.length = first;
+// Takes `from` and everything after it in tree order out of `ancestor`'s subtree: what follows
+// a point where the elements open inside `ancestor` were all closed.
+std::vector<GumboNode*> take_from(GumboNode* ancestor, GumboNode* from) {
+  std::vector<GumboNode*> taken;
+  unsigned keep = static_cast<unsigned>(from->index_within_parent);  // `from` itself goes
+  for (GumboNode* node = from; node != ancestor; node = node->parent) {
+    GumboVector& siblings = children_of(node->parent);
+    for (unsigned i = keep; i < siblings.length; ++i) taken.push_back(static_cast<GumboNode*>(siblings.data[i]));
+    siblings.length = keep;
+    keep = static_cast<unsigned>(node->parent->index_within_parent) + 1;  // the parent stays
+  }
+  return taken;
 }
 
 void insert_after(GumboNode* sibling, const std::vector<GumboNode*>& nodes, arena& memory) {
@@ -514,9 +511,8 @@ void apply_select_rules(GumboNode* root, arena& memory) {
     if (!select->parent) continue;  // an ignored nested select, dropped below
     GumboNode* closer = closes_select(select);
     if (!closer) continue;
-    std::vector<GumboNode*> taken;
-    take_from(select, start_offset(closer), taken);
-    if (taken.front() == closer && is_html(closer, GUMBO_TAG_SELECT)) {
+    std::vector<GumboNode*> taken = take_from(select, closer);
+    if (is_html(closer, GUMBO_TAG_SELECT)) {
       const GumboVector& inner = closer->v.element.children;
       taken.erase(taken.begin());
       taken.insert(taken.begin(), reinterpret_cast<GumboNode**>(inner.data),
