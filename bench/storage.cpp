@@ -7,7 +7,7 @@
 //               1,000 at a time, one transaction each (read and delete).
 // Each (backend, workload) runs in a child process so its peak RSS (VmHWM) is its own.
 //
-//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue]
+//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue] [--sync]
 #include "storage/sqlite.hpp"
 
 #include <lmdb.h>
@@ -28,9 +28,14 @@
 
 namespace fs = std::filesystem;
 using orbweaver::storage::database;
+using orbweaver::storage::durability;
 using orbweaver::storage::transaction;
 
 namespace {
+
+// --sync: commits fsynced as a JOBDIR needs them (SQLite synchronous=NORMAL, LMDB without
+// MDB_NOSYNC); by default neither fsyncs, as a crawl's scratch files need not survive power loss.
+bool synced = false;
 
 using fingerprint = std::array<unsigned char, 20>;
 
@@ -96,7 +101,7 @@ constexpr std::uint64_t lookups = 1'000'000;
 // ---- SQLite ----
 
 void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
-  database db(dir / "seen.sqlite");
+  database db(dir / "seen.sqlite", synced ? durability::power_loss : durability::process_crash);
   db.exec("CREATE TABLE seen (fp BLOB PRIMARY KEY) WITHOUT ROWID");
   auto insert = db.prepare("INSERT OR IGNORE INTO seen (fp) VALUES (?1)");
   clock_run t;
@@ -129,7 +134,7 @@ void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
 }
 
 void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
-  database db(dir / "queue.sqlite");
+  database db(dir / "queue.sqlite", synced ? durability::power_loss : durability::process_crash);
   db.exec("CREATE TABLE records (key INTEGER, seq INTEGER, data BLOB, PRIMARY KEY (key, seq)) WITHOUT ROWID");
   auto insert = db.prepare("INSERT INTO records (key, seq, data) VALUES (?1, ?2, ?3)");
   std::vector<std::uint64_t> next_seq(keys, 0);
@@ -183,12 +188,12 @@ void check(int rc, const char* what) {
 struct lmdb_env {
   MDB_env* env = nullptr;
   MDB_dbi dbi{};
-  // MDB_NOSYNC: commits are not fsynced, as SQLite's synchronous=NORMAL does not fsync each
-  // WAL commit; both survive a killed process.
+  // MDB_NOSYNC: commits are not fsynced, as SQLite's synchronous=OFF (durability::process_crash);
+  // both survive a killed process, neither a power loss.
   explicit lmdb_env(const fs::path& dir) {
     check(mdb_env_create(&env), "env_create");
     check(mdb_env_set_mapsize(env, std::size_t{64} << 30), "set_mapsize");
-    check(mdb_env_open(env, dir.c_str(), MDB_NOSYNC, 0644), "env_open");
+    check(mdb_env_open(env, dir.c_str(), synced ? 0 : MDB_NOSYNC, 0644), "env_open");
     MDB_txn* txn;
     check(mdb_txn_begin(env, nullptr, 0, &txn), "txn_begin");
     check(mdb_dbi_open(txn, nullptr, 0, &dbi), "dbi_open");
@@ -318,15 +323,16 @@ int main(int argc, char** argv) {
     else if (a == "--dir") base = value();
     else if (a == "--only") only = value();
     else if (a == "--workload") workload = value();
+    else if (a == "--sync") synced = true;
     else {
       std::fprintf(stderr,
                    "usage: storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] "
-                   "[--workload dupefilter|queue]\n");
+                   "[--workload dupefilter|queue] [--sync]\n");
       return 2;
     }
   }
-  std::printf("storage bench: N=%llu, %llu keys, files under %s\n", static_cast<unsigned long long>(n),
-              static_cast<unsigned long long>(keys), base.c_str());
+  std::printf("storage bench: N=%llu, %llu keys, files under %s, %s\n", static_cast<unsigned long long>(n),
+              static_cast<unsigned long long>(keys), base.c_str(), synced ? "fsync (--sync)" : "no fsync");
   std::fflush(stdout);
   int failures = 0;
   for (const char* backend : {"sqlite", "lmdb"}) {

@@ -3,6 +3,7 @@
 #include "core/exception_text.hpp"
 #include "core/terminal_log.hpp"
 #include "engine/progress.hpp"
+#include "storage/disk_dupefilter.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -58,7 +59,7 @@ engine::engine(crawler& c)
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
   scheduler_ = std::make_unique<scheduler>(std::make_unique<memory_priority_queue>(),
-                                           std::make_unique<memory_dupefilter>(), c.stats(),
+                                           storage::disk_dupefilter::in_temporary_directory(), c.stats(),
                                            c.config().get_bool("DUPEFILTER_DEBUG"));
   downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));

@@ -18,11 +18,18 @@ struct storage_error : std::runtime_error {
 
 class statement;
 
+// What a commit survives. In WAL mode both keep the file whole (a torn last transaction is
+// discarded on the next open); they differ in fsync, the cost that dominates on a slow disk.
+enum class durability {
+  process_crash,  // synchronous=OFF: survives kill -9, not power loss (no fsync; a crawl's scratch files)
+  power_loss,     // synchronous=NORMAL: fsync at each checkpoint; power loss may undo the last commits (JOBDIR)
+};
+
 class database {
  public:
-  // Opens (creating it when missing) in WAL mode with synchronous=NORMAL: a commit survives the
-  // process being killed, and SQLite discards a torn last transaction of the WAL on the next open.
-  explicit database(const std::filesystem::path& file, int cache_kib = 8192);
+  // Opens (creating it when missing) in WAL mode with the page cache capped at cache_kib.
+  explicit database(const std::filesystem::path& file, durability d = durability::process_crash,
+                    int cache_kib = 8192);
   ~database();
   database(const database&) = delete;
   database& operator=(const database&) = delete;
