@@ -5,9 +5,12 @@
 //   queue:      append N ~150-byte serialized requests under K keys (hosts) in batches of 1,000
 //               records of one key, one transaction each, then take them back per key in order,
 //               1,000 at a time, one transaction each (read and delete).
+//   filter:     orbweaver's disk_dupefilter (SQLite behind a Bloom filter and a cache): N new
+//               fingerprints, then 1M repeats of seen ones and 1M new ones, as the reactor sees them.
 // Each (backend, workload) runs in a child process so its peak RSS (VmHWM) is its own.
 //
-//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue] [--sync]
+//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue|filter] [--sync]
+#include "storage/disk_dupefilter.hpp"
 #include "storage/sqlite.hpp"
 
 #include <lmdb.h>
@@ -179,6 +182,33 @@ void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
   report("sqlite", "queue", {{"append", append_rate}, {"take", n / pt.seconds()}}, dir);
 }
 
+void filter_workload(const fs::path& dir, std::uint64_t n) {
+  orbweaver::storage::disk_dupefilter filter(dir);
+  auto as_fp = [](std::uint64_t i) {
+    auto f = make_fingerprint(i);
+    orbweaver::fingerprint out;
+    std::memcpy(out.data(), f.data(), f.size());
+    return out;
+  };
+  clock_run t;
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = 0; i < n; ++i) wrong += filter.seen_before(as_fp(i));
+  double insert_rate = n / t.seconds();
+  auto reads_after_insert = filter.disk_reads();
+  clock_run st;
+  for (std::uint64_t i = 0; i < lookups; ++i) wrong += !filter.seen_before(as_fp(splitmix(i) % n));
+  double seen_rate = lookups / st.seconds();
+  clock_run ut;
+  for (std::uint64_t i = 0; i < lookups; ++i) wrong += filter.seen_before(as_fp(n + i));
+  double unseen_rate = lookups / ut.seconds();
+  filter.flush();
+  if (wrong) throw std::runtime_error("disk_dupefilter: wrong answers");
+  report("sqlite", "filter", {{"insert", insert_rate}, {"seen", seen_rate}, {"new", unseen_rate}}, dir);
+  std::printf("                     disk reads: %llu while inserting, %llu in all; in-memory part %.1f MB\n",
+              static_cast<unsigned long long>(reads_after_insert), static_cast<unsigned long long>(filter.disk_reads()),
+              filter.memory_bytes() / 1e6);
+}
+
 // ---- LMDB ----
 
 void check(int rc, const char* what) {
@@ -327,7 +357,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] "
-                   "[--workload dupefilter|queue] [--sync]\n");
+                   "[--workload dupefilter|queue|filter] [--sync]\n");
       return 2;
     }
   }
@@ -337,8 +367,9 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (const char* backend : {"sqlite", "lmdb"}) {
     if (!only.empty() && only != backend) continue;
-    for (const char* what : {"dupefilter", "queue"}) {
+    for (const char* what : {"dupefilter", "queue", "filter"}) {
       if (!workload.empty() && workload != what) continue;
+      if (std::strcmp(what, "filter") == 0 && std::strcmp(backend, "sqlite") != 0) continue;
       fs::path dir = base / (std::string("orbweaver-storage-bench-") + backend + "-" + what);
       fs::remove_all(dir);
       fs::create_directories(dir);
@@ -346,7 +377,9 @@ int main(int argc, char** argv) {
       if (pid == 0) {
         try {
           bool sqlite = std::strcmp(backend, "sqlite") == 0;
-          if (std::strcmp(what, "dupefilter") == 0)
+          if (std::strcmp(what, "filter") == 0)
+            filter_workload(dir, n);
+          else if (std::strcmp(what, "dupefilter") == 0)
             sqlite ? sqlite_dupefilter(dir, n) : lmdb_dupefilter(dir, n);
           else
             sqlite ? sqlite_queue(dir, n, keys) : lmdb_queue(dir, n, keys);
