@@ -9,11 +9,12 @@
 //               fingerprints, then 1M repeats of seen ones and 1M new ones, as the reactor sees them.
 // Each (backend, workload) runs in a child process so its peak RSS (VmHWM) is its own.
 //
-//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue|filter] [--sync]
+//   storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] [--workload dupefilter|queue|filter] [--sync] [--page-size B]
 #include "storage/disk_dupefilter.hpp"
 #include "storage/sqlite.hpp"
 
 #include <lmdb.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ namespace {
 // --sync: commits fsynced as a JOBDIR needs them (SQLite synchronous=NORMAL, LMDB without
 // MDB_NOSYNC); by default neither fsyncs, as a crawl's scratch files need not survive power loss.
 bool synced = false;
+int page_size = 4096;  // --page-size, SQLite's for the dupefilter table
 
 using fingerprint = std::array<unsigned char, 20>;
 
@@ -70,10 +72,29 @@ std::string make_record(std::uint64_t key, std::uint64_t seq) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+// Wall and CPU time of a phase: on a loaded machine the CPU time is the steadier figure.
+double cpu_now() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 struct clock_run {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double cpu_start = cpu_now();
   double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+  double cpu_seconds() const { return cpu_now() - cpu_start; }
 };
+
+struct rate {
+  std::string name;
+  double per_second;      // by the wall clock
+  double per_cpu_second;  // by the process's CPU time (all its threads)
+};
+
+rate measure(std::string name, std::uint64_t ops, const clock_run& t) {
+  return {std::move(name), ops / t.seconds(), ops / t.cpu_seconds()};
+}
 
 long status_kib(const char* field) {
   std::ifstream in("/proc/self/status");
@@ -90,11 +111,10 @@ std::uintmax_t dir_size(const fs::path& dir) {
   return total;
 }
 
-void report(const char* backend, const char* what, const std::vector<std::pair<std::string, double>>& rates,
-            const fs::path& dir) {
-  std::printf("%-7s %-11s", backend, what);
-  for (const auto& [name, rate] : rates) std::printf("  %s %9.0f/s", name.c_str(), rate);
-  std::printf("  file %6.0f MB  VmHWM %5ld MB (now RssAnon %ld MB, RssFile %ld MB)\n", dir_size(dir) / 1e6,
+void report(const char* backend, const char* what, const std::vector<rate>& rates, const fs::path& dir) {
+  std::printf("%-7s %-10s", backend, what);
+  for (const auto& r : rates) std::printf("  %s %.0f/s (%.0f/cpu-s)", r.name.c_str(), r.per_second, r.per_cpu_second);
+  std::printf("  files %.0f MB, VmHWM %ld MB (now RssAnon %ld MB, RssFile %ld MB)\n", dir_size(dir) / 1e6,
               status_kib("VmHWM:") / 1024, status_kib("RssAnon:") / 1024, status_kib("RssFile:") / 1024);
   std::fflush(stdout);
 }
@@ -104,7 +124,7 @@ constexpr std::uint64_t lookups = 1'000'000;
 // ---- SQLite ----
 
 void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
-  database db(dir / "seen.sqlite", synced ? durability::power_loss : durability::process_crash);
+  database db(dir / "seen.sqlite", synced ? durability::power_loss : durability::process_crash, 8192, page_size);
   db.exec("CREATE TABLE seen (fp BLOB PRIMARY KEY) WITHOUT ROWID");
   auto insert = db.prepare("INSERT OR IGNORE INTO seen (fp) VALUES (?1)");
   clock_run t;
@@ -117,7 +137,7 @@ void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
     for (const auto& f : batch) insert.bind_blob(1, f.data(), f.size()).run();
     tx.commit();
   }
-  double insert_rate = n / t.seconds();
+  auto insert_rate = measure("insert", n, t);
   auto find = db.prepare("SELECT 1 FROM seen WHERE fp = ?1");
   auto lookup = [&](std::uint64_t base, std::uint64_t range) {
     clock_run lt;
@@ -128,12 +148,14 @@ void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
       found += find.step();
       find.reset();
     }
-    return std::pair(lookups / lt.seconds(), found);
+    return std::pair(measure("", lookups, lt), found);
   };
   auto [seen_rate, seen_found] = lookup(0, n);
   auto [unseen_rate, unseen_found] = lookup(n, n);
   if (seen_found != lookups || unseen_found != 0) throw std::runtime_error("sqlite dupefilter: wrong lookups");
-  report("sqlite", "dupefilter", {{"insert", insert_rate}, {"seen", seen_rate}, {"unseen", unseen_rate}}, dir);
+  seen_rate.name = "seen";
+  unseen_rate.name = "unseen";
+  report("sqlite", "dupefilter", {insert_rate, seen_rate, unseen_rate}, dir);
 }
 
 void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
@@ -155,8 +177,8 @@ void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
     }
     tx.commit();
   }
-  double append_rate = n / t.seconds();
-  report("sqlite", "queue", {{"append", append_rate}}, dir);
+  auto append_rate = measure("append", n, t);
+  report("sqlite", "queue", {append_rate}, dir);
   auto take = db.prepare("SELECT seq, data FROM records WHERE key = ?1 ORDER BY seq LIMIT 1000");
   auto drop = db.prepare("DELETE FROM records WHERE key = ?1 AND seq <= ?2");
   clock_run pt;
@@ -179,7 +201,7 @@ void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
     }
   }
   if (taken != n) throw std::runtime_error("sqlite queue: lost records");
-  report("sqlite", "queue", {{"append", append_rate}, {"take", n / pt.seconds()}}, dir);
+  report("sqlite", "queue", {append_rate, measure("take", n, pt)}, dir);
 }
 
 void filter_workload(const fs::path& dir, std::uint64_t n) {
@@ -193,17 +215,17 @@ void filter_workload(const fs::path& dir, std::uint64_t n) {
   clock_run t;
   std::uint64_t wrong = 0;
   for (std::uint64_t i = 0; i < n; ++i) wrong += filter.seen_before(as_fp(i));
-  double insert_rate = n / t.seconds();
+  auto insert_rate = measure("insert", n, t);
   auto reads_after_insert = filter.disk_reads();
   clock_run st;
   for (std::uint64_t i = 0; i < lookups; ++i) wrong += !filter.seen_before(as_fp(splitmix(i) % n));
-  double seen_rate = lookups / st.seconds();
+  auto seen_rate = measure("seen", lookups, st);
   clock_run ut;
   for (std::uint64_t i = 0; i < lookups; ++i) wrong += filter.seen_before(as_fp(n + i));
-  double unseen_rate = lookups / ut.seconds();
+  auto unseen_rate = measure("new", lookups, ut);
   filter.flush();
   if (wrong) throw std::runtime_error("disk_dupefilter: wrong answers");
-  report("sqlite", "filter", {{"insert", insert_rate}, {"seen", seen_rate}, {"new", unseen_rate}}, dir);
+  report("sqlite", "filter", {insert_rate, seen_rate, unseen_rate}, dir);
   std::printf("                     disk reads: %llu while inserting, %llu in all; in-memory part %.1f MB\n",
               static_cast<unsigned long long>(reads_after_insert), static_cast<unsigned long long>(filter.disk_reads()),
               filter.memory_bytes() / 1e6);
@@ -253,7 +275,7 @@ void lmdb_dupefilter(const fs::path& dir, std::uint64_t n) {
     }
     check(mdb_txn_commit(txn), "commit");
   }
-  double insert_rate = n / t.seconds();
+  auto insert_rate = measure("insert", n, t);
   auto lookup = [&](std::uint64_t base, std::uint64_t range) {
     clock_run lt;
     std::uint64_t found = 0;
@@ -264,12 +286,14 @@ void lmdb_dupefilter(const fs::path& dir, std::uint64_t n) {
       found += mdb_get(txn, db.dbi, &k, &v) == MDB_SUCCESS;
     }
     mdb_txn_abort(txn);
-    return std::pair(lookups / lt.seconds(), found);
+    return std::pair(measure("", lookups, lt), found);
   };
   auto [seen_rate, seen_found] = lookup(0, n);
   auto [unseen_rate, unseen_found] = lookup(n, n);
   if (seen_found != lookups || unseen_found != 0) throw std::runtime_error("lmdb dupefilter: wrong lookups");
-  report("lmdb", "dupefilter", {{"insert", insert_rate}, {"seen", seen_rate}, {"unseen", unseen_rate}}, dir);
+  seen_rate.name = "seen";
+  unseen_rate.name = "unseen";
+  report("lmdb", "dupefilter", {insert_rate, seen_rate, unseen_rate}, dir);
 }
 
 // Keys sort by (key, seq), both big-endian, so a cursor walks one key's records in order.
@@ -299,8 +323,8 @@ void lmdb_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
     }
     check(mdb_txn_commit(txn), "commit");
   }
-  double append_rate = n / t.seconds();
-  report("lmdb", "queue", {{"append", append_rate}}, dir);
+  auto append_rate = measure("append", n, t);
+  report("lmdb", "queue", {append_rate}, dir);
   clock_run pt;
   std::uint64_t taken = 0;
   for (std::uint64_t key = 0; key < keys; ++key) {
@@ -330,7 +354,7 @@ void lmdb_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
     }
   }
   if (taken != n) throw std::runtime_error("lmdb queue: lost records");
-  report("lmdb", "queue", {{"append", append_rate}, {"take", n / pt.seconds()}}, dir);
+  report("lmdb", "queue", {append_rate, measure("take", n, pt)}, dir);
 }
 
 }  // namespace
@@ -354,10 +378,11 @@ int main(int argc, char** argv) {
     else if (a == "--only") only = value();
     else if (a == "--workload") workload = value();
     else if (a == "--sync") synced = true;
+    else if (a == "--page-size") page_size = std::stoi(value());
     else {
       std::fprintf(stderr,
                    "usage: storage_bench [--n N] [--keys K] [--dir DIR] [--only sqlite|lmdb] "
-                   "[--workload dupefilter|queue|filter] [--sync]\n");
+                   "[--workload dupefilter|queue|filter] [--sync] [--page-size B]\n");
       return 2;
     }
   }

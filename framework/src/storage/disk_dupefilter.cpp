@@ -27,7 +27,7 @@ disk_dupefilter::disk_dupefilter(const std::filesystem::path& dir, durability d)
   auto file = dir / "seen.sqlite";
   writer_ = std::make_unique<write_queue>(
       file, d, [](database& db) { db.exec("CREATE TABLE IF NOT EXISTS seen (fp BLOB PRIMARY KEY) WITHOUT ROWID"); });
-  reader_ = std::make_unique<database>(file, d);
+  reader_ = std::make_unique<database>(file, d, 2048);  // point lookups only: a small cache
   find_.emplace(reader_->prepare("SELECT 1 FROM seen WHERE fp = ?1"));
   auto all = reader_->prepare("SELECT fp FROM seen");
   while (all.step()) {

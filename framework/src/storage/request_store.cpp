@@ -27,7 +27,7 @@ request_store::request_store(const std::filesystem::path& dir, durability d) {
             " PRIMARY KEY (fifo, seq)) WITHOUT ROWID");
       },
       64);
-  reader_ = std::make_unique<database>(file, d);
+  reader_ = std::make_unique<database>(file, d, 2048);  // point lookups only: a small cache
   read_.emplace(reader_->prepare("SELECT seq, crc, data FROM records WHERE fifo = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3"));
   auto known = reader_->prepare(
       "SELECT f.id, f.key, min(r.seq), max(r.seq), count(r.seq) FROM fifos f LEFT JOIN records r ON r.fifo = f.id"

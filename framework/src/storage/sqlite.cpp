@@ -4,7 +4,8 @@
 
 namespace orbweaver::storage {
 
-database::database(const std::filesystem::path& file, durability d, int cache_kib) : file_(file.string()) {
+database::database(const std::filesystem::path& file, durability d, int cache_kib, int page_size)
+    : file_(file.string()) {
   int rc = sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {
@@ -14,6 +15,7 @@ database::database(const std::filesystem::path& file, durability d, int cache_ki
   }
   try {
     sqlite3_busy_timeout(db_, 10000);
+    exec(fmt::format("PRAGMA page_size={}", page_size).c_str());  // before WAL mode creates the file
     exec("PRAGMA journal_mode=WAL");
     exec(d == durability::power_loss ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
     exec(fmt::format("PRAGMA cache_size=-{}", cache_kib).c_str());

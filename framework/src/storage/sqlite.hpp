@@ -27,9 +27,10 @@ enum class durability {
 
 class database {
  public:
-  // Opens (creating it when missing) in WAL mode with the page cache capped at cache_kib.
+  // Opens (creating it when missing) in WAL mode with the page cache capped at cache_kib;
+  // page_size applies to a file being created.
   explicit database(const std::filesystem::path& file, durability d = durability::process_crash,
-                    int cache_kib = 8192);
+                    int cache_kib = 8192, int page_size = 4096);
   ~database();
   database(const database&) = delete;
   database& operator=(const database&) = delete;
