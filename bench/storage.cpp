@@ -121,6 +121,31 @@ void report(const char* backend, const char* what, const std::vector<rate>& rate
 
 constexpr std::uint64_t lookups = 1'000'000;
 
+// The next up to 10,000 fingerprints from the i-th, sorted as a writer would before inserting.
+void next_sorted_batch(std::vector<fingerprint>& batch, std::uint64_t& i, std::uint64_t n) {
+  batch.clear();
+  for (std::uint64_t j = 0; j < 10'000 && i < n; ++j, ++i) batch.push_back(make_fingerprint(i));
+  std::sort(batch.begin(), batch.end());
+}
+
+// 1M lookups of seen fingerprints and 1M of unseen ones through `find`, then the report line.
+template <class Find>
+void report_lookups(const char* backend, const rate& insert_rate, std::uint64_t n, const fs::path& dir, Find find) {
+  auto lookup = [&](const char* name, std::uint64_t base, std::uint64_t expected) {
+    clock_run t;
+    std::uint64_t found = 0;
+    for (std::uint64_t i = 0; i < lookups; ++i) {
+      auto f = make_fingerprint(base + splitmix(i) % n);
+      found += find(f);
+    }
+    if (found != expected) throw std::runtime_error(std::string(backend) + " dupefilter: wrong lookups");
+    return measure(name, lookups, t);
+  };
+  auto seen = lookup("seen", 0, lookups);
+  auto unseen = lookup("unseen", n, 0);
+  report(backend, "dupefilter", {insert_rate, seen, unseen}, dir);
+}
+
 // ---- SQLite ----
 
 void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
@@ -130,32 +155,19 @@ void sqlite_dupefilter(const fs::path& dir, std::uint64_t n) {
   clock_run t;
   std::vector<fingerprint> batch;
   for (std::uint64_t i = 0; i < n;) {
-    batch.clear();
-    for (std::uint64_t j = 0; j < 10'000 && i < n; ++j, ++i) batch.push_back(make_fingerprint(i));
-    std::sort(batch.begin(), batch.end());
+    next_sorted_batch(batch, i, n);
     transaction tx(db);
     for (const auto& f : batch) insert.bind_blob(1, f.data(), f.size()).run();
     tx.commit();
   }
   auto insert_rate = measure("insert", n, t);
   auto find = db.prepare("SELECT 1 FROM seen WHERE fp = ?1");
-  auto lookup = [&](std::uint64_t base, std::uint64_t range) {
-    clock_run lt;
-    std::uint64_t found = 0;
-    for (std::uint64_t i = 0; i < lookups; ++i) {
-      auto f = make_fingerprint(base + splitmix(i) % range);
-      find.bind_blob(1, f.data(), f.size());
-      found += find.step();
-      find.reset();
-    }
-    return std::pair(measure("", lookups, lt), found);
-  };
-  auto [seen_rate, seen_found] = lookup(0, n);
-  auto [unseen_rate, unseen_found] = lookup(n, n);
-  if (seen_found != lookups || unseen_found != 0) throw std::runtime_error("sqlite dupefilter: wrong lookups");
-  seen_rate.name = "seen";
-  unseen_rate.name = "unseen";
-  report("sqlite", "dupefilter", {insert_rate, seen_rate, unseen_rate}, dir);
+  report_lookups("sqlite", insert_rate, n, dir, [&](const fingerprint& f) {
+    find.bind_blob(1, f.data(), f.size());
+    bool found = find.step();
+    find.reset();
+    return found;
+  });
 }
 
 void sqlite_queue(const fs::path& dir, std::uint64_t n, std::uint64_t keys) {
@@ -264,9 +276,7 @@ void lmdb_dupefilter(const fs::path& dir, std::uint64_t n) {
   clock_run t;
   std::vector<fingerprint> batch;
   for (std::uint64_t i = 0; i < n;) {
-    batch.clear();
-    for (std::uint64_t j = 0; j < 10'000 && i < n; ++j, ++i) batch.push_back(make_fingerprint(i));
-    std::sort(batch.begin(), batch.end());
+    next_sorted_batch(batch, i, n);
     MDB_txn* txn = db.begin();
     for (auto& f : batch) {
       MDB_val k{f.size(), f.data()}, v{0, nullptr};
@@ -276,24 +286,12 @@ void lmdb_dupefilter(const fs::path& dir, std::uint64_t n) {
     check(mdb_txn_commit(txn), "commit");
   }
   auto insert_rate = measure("insert", n, t);
-  auto lookup = [&](std::uint64_t base, std::uint64_t range) {
-    clock_run lt;
-    std::uint64_t found = 0;
-    MDB_txn* txn = db.begin(MDB_RDONLY);
-    for (std::uint64_t i = 0; i < lookups; ++i) {
-      auto f = make_fingerprint(base + splitmix(i) % range);
-      MDB_val k{f.size(), f.data()}, v;
-      found += mdb_get(txn, db.dbi, &k, &v) == MDB_SUCCESS;
-    }
-    mdb_txn_abort(txn);
-    return std::pair(measure("", lookups, lt), found);
-  };
-  auto [seen_rate, seen_found] = lookup(0, n);
-  auto [unseen_rate, unseen_found] = lookup(n, n);
-  if (seen_found != lookups || unseen_found != 0) throw std::runtime_error("lmdb dupefilter: wrong lookups");
-  seen_rate.name = "seen";
-  unseen_rate.name = "unseen";
-  report("lmdb", "dupefilter", {insert_rate, seen_rate, unseen_rate}, dir);
+  MDB_txn* txn = db.begin(MDB_RDONLY);
+  report_lookups("lmdb", insert_rate, n, dir, [&](fingerprint& f) {
+    MDB_val k{f.size(), f.data()}, v;
+    return mdb_get(txn, db.dbi, &k, &v) == MDB_SUCCESS;
+  });
+  mdb_txn_abort(txn);
 }
 
 // Keys sort by (key, seq), both big-endian, so a cursor walks one key's records in order.
