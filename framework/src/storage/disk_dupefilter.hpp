@@ -10,7 +10,8 @@
 // A Bloom hit that neither cache nor queue confirms is looked up on disk (an indexed read, from
 // the page cache as a rule: ~10 us), so no new request is ever dropped. Inserts go to the writer
 // thread in batches of 4,096, one transaction each; the reactor never waits on a commit unless
-// the writer falls 16 batches behind.
+// the writer falls 16 batches behind. One thread calls it (the reactor); a failed write is a
+// storage_error from the next call.
 #include "engine/dupefilter.hpp"
 #include "storage/bloom_filter.hpp"
 #include "storage/scratch_directory.hpp"

@@ -19,6 +19,9 @@
 // SQLite's WAL checksums its frames and drops an incomplete last transaction, so a reopened
 // store holds exactly the appends and takes that were committed.
 //
+// One thread calls it (the reactor); a storage failure (disk full, a damaged file) is a
+// storage_error from the next call.
+//
 // Resuming (JOBDIR): opening an existing directory gives back every key with what was appended
 // and not taken. Records taken but whose removal was not yet committed come back as well: at
 // most once too often, never lost — the lease that a crash-safe frontier needs (see
