@@ -241,6 +241,7 @@ void filter_workload(const fs::path& dir, std::uint64_t n) {
   std::printf("                     disk reads: %llu while inserting, %llu in all; in-memory part %.1f MB\n",
               static_cast<unsigned long long>(reads_after_insert), static_cast<unsigned long long>(filter.disk_reads()),
               filter.memory_bytes() / 1e6);
+  std::fflush(stdout);  // the child ends with _Exit, which flushes nothing
 }
 
 // ---- LMDB ----
