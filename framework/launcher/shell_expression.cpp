@@ -243,10 +243,11 @@ std::string repr(const value& v) {
     std::string operator()(const http_headers& h) const {
       // Scrapy's Headers: a dict of lists, one key a name.
       std::vector<std::pair<std::string, string_list>> grouped;
-      for (const auto& [name, field_value] : h) {
-        auto same = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return iequals(g.first, name); });
-        if (same == grouped.end()) grouped.push_back({name, {field_value}});
-        else same->second.push_back(field_value);
+      for (const auto& field : h) {
+        auto same =
+            std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return iequals(g.first, field.first); });
+        if (same == grouped.end()) grouped.push_back({field.first, {field.second}});
+        else same->second.push_back(field.second);
       }
       std::string out = "{";
       for (std::size_t i = 0; i < grouped.size(); ++i)

@@ -87,6 +87,25 @@ retry = 10
   EXPECT_EQ(s.get_priorities("DOWNLOADER_MIDDLEWARES"), (std::map<std::string, int>{{"retry", 10}}));
 }
 
+// DOWNLOAD_SLOTS, a JSON object of objects on the command line, is a table of tables here.
+TEST_F(ProjectFile, NestedTablesBecomeJson) {
+  auto path = write(R"([settings.DOWNLOAD_SLOTS."example.com"]
+concurrency = 1
+delay = 2.5
+randomize_delay = false
+
+[settings.DOWNLOAD_SLOTS."other.org"]
+delay = 1
+)");
+  settings s;
+  load_project_settings(s, path);
+  EXPECT_EQ(s.get_string("DOWNLOAD_SLOTS"),
+            R"({"example.com":{"concurrency":1,"delay":2.5E0,"randomize_delay":false},"other.org":{"delay":1}})");
+  EXPECT_EQ(error_loading("[settings]\nDOWNLOAD_SLOTS = 3\n"),
+            located(2) + "setting 'DOWNLOAD_SLOTS' is a JSON object whose values may be objects, numbers or booleans "
+                         "too (in orbweaver.toml a table of tables), not an integer");
+}
+
 TEST_F(ProjectFile, NoSettingsTableChangesNothing) {
   auto path = write("[project]\nname = \"shop\"\n");
   settings s;

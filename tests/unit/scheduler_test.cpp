@@ -7,8 +7,11 @@ using namespace orbweaver;
 
 namespace {
 
+download::slot_table no_limits({.concurrency = 1000, .delay = std::chrono::seconds(0), .randomize_delay = false}, {});
+
 scheduler make_scheduler(stats_collector& stats) {
-  return scheduler(std::make_unique<memory_priority_queue>(), std::make_unique<memory_dupefilter>(), stats);
+  auto make_queue = [] { return std::make_unique<memory_priority_queue>(); };
+  return scheduler(std::make_unique<frontier>(no_limits, make_queue), std::make_unique<memory_dupefilter>(), stats);
 }
 
 request at(std::string u, int priority = 0) {
@@ -22,13 +25,13 @@ request at(std::string u, int priority = 0) {
 TEST(Scheduler, HigherPriorityFirstThenFifo) {
   stats_collector stats;
   auto s = make_scheduler(stats);
-  s.enqueue(at("http://a/1", 0));
-  s.enqueue(at("http://a/2", 5));
-  s.enqueue(at("http://a/3", 0));
-  s.enqueue(at("http://a/4", -3));
-  s.enqueue(at("http://a/5", 5));
+  s.enqueue(at("http://a/1", 0), "a");
+  s.enqueue(at("http://a/2", 5), "a");
+  s.enqueue(at("http://a/3", 0), "a");
+  s.enqueue(at("http://a/4", -3), "a");
+  s.enqueue(at("http://a/5", 5), "a");
   std::vector<std::string> order;
-  while (auto r = s.next()) order.push_back(r->url);
+  while (auto r = s.next(download::clock::now())) order.push_back(r->req.url);
   EXPECT_EQ(order, (std::vector<std::string>{"http://a/2", "http://a/5", "http://a/1", "http://a/3", "http://a/4"}));
   EXPECT_FALSE(s.has_pending());
 }
@@ -36,11 +39,11 @@ TEST(Scheduler, HigherPriorityFirstThenFifo) {
 TEST(Scheduler, DropsDuplicatesUnlessDontFilter) {
   stats_collector stats;
   auto s = make_scheduler(stats);
-  EXPECT_TRUE(s.enqueue(at("http://a/x?b=1&a=2")));
-  EXPECT_FALSE(s.enqueue(at("http://A:80/x?a=2&b=1#frag")));
+  EXPECT_TRUE(s.enqueue(at("http://a/x?b=1&a=2"), "a"));
+  EXPECT_FALSE(s.enqueue(at("http://A:80/x?a=2&b=1#frag"), "a"));
   auto again = at("http://a/x?b=1&a=2");
   again.dont_filter = true;
-  EXPECT_TRUE(s.enqueue(again));
+  EXPECT_TRUE(s.enqueue(again, "a"));
   EXPECT_EQ(s.pending(), 2u);
   EXPECT_EQ(stats.get("dupefilter/filtered"), 1);
   EXPECT_EQ(stats.get("scheduler/enqueued"), 2);
@@ -72,9 +75,9 @@ TEST(Fingerprint, IgnoresFragmentQueryOrderAndDefaultPort) {
 TEST(Scheduler, EscapedSlashIsNotASlash) {
   stats_collector stats;
   auto s = make_scheduler(stats);
-  EXPECT_TRUE(s.enqueue(at("http://a/files/a%2Fb")));
-  EXPECT_TRUE(s.enqueue(at("http://a/files/a/b")));
-  EXPECT_FALSE(s.enqueue(at("http://a/files/a%2fb")));
-  EXPECT_FALSE(s.enqueue(at("http://a/files/%61/b")));
+  EXPECT_TRUE(s.enqueue(at("http://a/files/a%2Fb"), "a"));
+  EXPECT_TRUE(s.enqueue(at("http://a/files/a/b"), "a"));
+  EXPECT_FALSE(s.enqueue(at("http://a/files/a%2fb"), "a"));
+  EXPECT_FALSE(s.enqueue(at("http://a/files/%61/b"), "a"));
   EXPECT_EQ(s.pending(), 2u);
 }

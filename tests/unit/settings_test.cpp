@@ -68,7 +68,8 @@ TEST(Settings, TableIsConsistent) {
       case setting_type::boolean: EXPECT_NO_THROW(s.get_bool(decl.name)); break;
       case setting_type::integer: EXPECT_NO_THROW(s.get_int(decl.name)); break;
       case setting_type::number: EXPECT_NO_THROW(s.get_double(decl.name)); break;
-      case setting_type::string: EXPECT_EQ(s.get_string(decl.name), decl.default_value); break;
+      case setting_type::string:
+      case setting_type::json: EXPECT_EQ(s.get_string(decl.name), decl.default_value); break;
       case setting_type::list: EXPECT_NO_THROW(s.get_list(decl.name)); break;
       case setting_type::priorities: EXPECT_NO_THROW(s.get_priorities(decl.name)); break;
       case setting_type::dict: EXPECT_NO_THROW(s.get_dict(decl.name)); break;

@@ -25,6 +25,7 @@ enum class setting_type {
   list,        // comma-separated values
   priorities,  // comma-separated name=priority pairs; priority "off" disables (middlewares, pipelines)
   dict,        // a JSON object of strings, {"Accept-Language": "en"} (values may hold commas)
+  json,        // a JSON object of any values, read as text with get_string (DOWNLOAD_SLOTS)
 };
 
 struct setting_decl {

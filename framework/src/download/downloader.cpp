@@ -15,18 +15,33 @@ namespace orbweaver {
 namespace asio = boost::asio;
 
 struct downloader::waiter {
-  explicit waiter(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
+  waiter(const asio::any_io_executor& ex, bool reserved_transfer)
+      : wake(ex, asio::steady_timer::time_point::max()), reserved(reserved_transfer) {}
   asio::steady_timer wake;  // cancelled to wake the waiting coroutine
+  bool reserved;            // the frontier reserved its transfer
   bool granted = false;
 };
 
-struct downloader::slot_state {
-  slot_state(download::slot_policy policy, const asio::any_io_executor& ex) : logic(policy), delay_timer(ex) {}
-  download::slot logic;
+// The requests of one slot waiting for their transfer to start, and the timer of its delay.
+struct downloader::waiting_room {
+  explicit waiting_room(const asio::any_io_executor& ex) : delay_timer(ex) {}
   std::deque<waiter*> queue;
   asio::steady_timer delay_timer;
   bool timer_armed = false;
-  bool idle() const { return logic.transferring() == 0 && queue.empty() && !timer_armed; }
+};
+
+// The transfer the frontier reserved for a request: given back if the request ends without one
+// (a middleware answered or refused it, the crawl closed while it waited).
+struct downloader::reservation {
+  reservation(downloader& d, const std::string* key) : owner(d), slot(key) {}
+  ~reservation() {
+    if (slot && !used) owner.end_unused_reservation(*slot);
+  }
+  reservation(const reservation&) = delete;
+  reservation& operator=(const reservation&) = delete;
+  downloader& owner;
+  const std::string* slot;
+  bool used = false;  // its transfer started: the start ended the reservation
 };
 
 namespace {
@@ -39,6 +54,18 @@ download::client_options client_options_from(const settings& s) {
       std::max<long long>(s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN"), s.get_int("CONCURRENT_REQUESTS_PER_IP")));
   if (!s.get_bool("DNSCACHE_ENABLED")) o.dns_cache_ttl = std::chrono::seconds(0);
   return o;
+}
+
+// Every slot's policy unless DOWNLOAD_SLOTS names the slot.
+download::slot_policy default_slot_policy(const settings& s) {
+  download::slot_policy policy;
+  policy.concurrency = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN")));
+  if (auto per_ip = s.get_int("CONCURRENT_REQUESTS_PER_IP"); per_ip > 0) policy.concurrency = static_cast<std::size_t>(per_ip);
+  policy.delay = std::chrono::duration<double>(s.get_double("DOWNLOAD_DELAY"));
+  if (s.get_bool("AUTOTHROTTLE_ENABLED"))
+    policy.delay = std::max(policy.delay, std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_START_DELAY")));
+  policy.randomize_delay = s.get_bool("RANDOMIZE_DOWNLOAD_DELAY");
+  return policy;
 }
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
@@ -58,11 +85,10 @@ downloader::downloader(asio::any_io_executor executor, crawler& c, component_lis
     : executor_(executor),
       crawler_(c),
       middlewares_(std::move(middlewares)),
-      client_(executor, client_options_from(c.config())) {
+      client_(executor, client_options_from(c.config())),
+      slots_(default_slot_policy(c.config()),
+             download::parse_download_slots(c.config().get_string("DOWNLOAD_SLOTS"), default_slot_policy(c.config()))) {
   const auto& s = c.config();
-  domain_policy_.concurrency = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN")));
-  domain_policy_.delay = std::chrono::duration<double>(s.get_double("DOWNLOAD_DELAY"));
-  domain_policy_.randomize_delay = s.get_bool("RANDOMIZE_DOWNLOAD_DELAY");
   per_ip_concurrency_ = static_cast<std::size_t>(std::max<long long>(0, s.get_int("CONCURRENT_REQUESTS_PER_IP")));
   total_concurrency_ = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS")));
   default_limits_.timeout = seconds_to_ms(s.get_double("DOWNLOAD_TIMEOUT"));
@@ -72,24 +98,23 @@ downloader::downloader(asio::any_io_executor executor, crawler& c, component_lis
   if (s.get_bool("AUTOTHROTTLE_ENABLED")) {
     autothrottle_ = download::autothrottle_params{
         .target_concurrency = s.get_double("AUTOTHROTTLE_TARGET_CONCURRENCY"),
-        .min_delay = domain_policy_.delay,
+        .min_delay = std::chrono::duration<double>(s.get_double("DOWNLOAD_DELAY")),
         .max_delay = std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_MAX_DELAY"))};
     if (autothrottle_->target_concurrency <= 0)
       throw settings_error("AUTOTHROTTLE_TARGET_CONCURRENCY must be above 0");
-    domain_policy_.delay = std::max(domain_policy_.delay,
-                                    std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_START_DELAY")));
     autothrottle_debug_ = s.get_bool("AUTOTHROTTLE_DEBUG");
   }
 }
 
 downloader::~downloader() = default;
 
-asio::awaitable<download_outcome> downloader::fetch(request& r) {
+asio::awaitable<download_outcome> downloader::fetch(request& r, const std::string* reserved_slot) {
   active_count busy(active_);
-  co_return co_await through_middlewares(r);
+  reservation held(*this, reserved_slot);
+  co_return co_await through_middlewares(r, held);
 }
 
-asio::awaitable<download_outcome> downloader::through_middlewares(request& r) {
+asio::awaitable<download_outcome> downloader::through_middlewares(request& r, reservation& held) {
   auto& target = crawler_.target();
   for (auto& mw : middlewares_) {
     request_action action;
@@ -106,7 +131,7 @@ asio::awaitable<download_outcome> downloader::through_middlewares(request& r) {
       co_return co_await on_exception(r, std::move(refused));
     }
   }
-  auto outcome = co_await transfer(r);
+  auto outcome = co_await transfer(r, held);
   if (auto* resp = std::get_if<response_ptr>(&outcome)) co_return co_await on_response(r, std::move(*resp));
   co_return co_await on_exception(r, std::move(std::get<download_failure>(outcome)));
 }
@@ -162,17 +187,33 @@ void downloader::count_failure(const download_failure& f) {
   stats.inc("downloader/exception_type_count/" + error_name(f.error));
 }
 
-asio::awaitable<std::string> downloader::slot_key(const request& r, const std::string& host) {
-  if (per_ip_concurrency_ == 0 || host.empty()) co_return host;
+std::optional<std::string> downloader::slot_key_now(const request& r) const {
+  if (const auto* named = r.meta.if_contains("download_slot"); named && named->is_string())
+    return std::string(named->get_string());
+  // The host http_client resolves (url::split), as offsite and robots.txt read it.
+  std::string host(url::request_host(r.url));
+  if (per_ip_concurrency_ == 0 || host.empty()) return host;
+  auto known = addresses_.find(host);
+  if (known == addresses_.end()) return std::nullopt;
+  return known->second;
+}
+
+asio::awaitable<std::string> downloader::slot_key(const request& r) {
+  if (auto key = slot_key_now(r)) co_return *key;
+  std::string host(url::request_host(r.url));
   const auto parts = url::split(r.url);
   const std::string port = std::to_string(parts ? parts->port : 80);
   auto ip = co_await client_.resolve_ip(host, port, dns_timeout_);
-  co_return ip.empty() ? host : ip;
+  if (ip.empty()) co_return host;  // the transfer will fail on the same lookup and say why
+  addresses_[host] = ip;
+  co_return ip;
 }
 
-asio::awaitable<bool> downloader::acquire(const std::string& key, slot_state& s) {
-  waiter w(executor_);
-  s.queue.push_back(&w);
+asio::awaitable<bool> downloader::acquire(const std::string& key, bool reserved) {
+  waiter w(executor_, reserved);
+  auto& room = waiting_[key];
+  if (!room) room = std::make_unique<waiting_room>(executor_);
+  room->queue.push_back(&w);
   process_queue(key);
   if (!w.granted) {
     boost::system::error_code ec;
@@ -182,69 +223,89 @@ asio::awaitable<bool> downloader::acquire(const std::string& key, slot_state& s)
 }
 
 void downloader::process_queue(const std::string& key) {
-  auto it = slots_.find(key);
-  if (it == slots_.end()) return;
-  slot_state& s = *it->second;
+  auto it = waiting_.find(key);
+  if (it == waiting_.end()) return;
+  waiting_room& room = *it->second;
+  download::slot& s = slots_.at(key);
   auto now = download::clock::now();
-  while (!s.queue.empty()) {
-    auto wait = s.logic.wait_before_start(now);
+  while (!room.queue.empty()) {
+    // A reserved request honours the delay too: robots.txt's Crawl-delay may have raised it since.
+    auto wait = s.wait_before_start(now);
     if (wait == download::clock::duration::max()) return;  // release() will call again
     if (wait > download::clock::duration::zero()) {
-      if (!s.timer_armed) {
-        s.timer_armed = true;
-        s.delay_timer.expires_after(wait);
-        s.delay_timer.async_wait([this, key](boost::system::error_code ec) {
-          auto found = slots_.find(key);
-          if (found == slots_.end()) return;
+      if (!room.timer_armed) {
+        room.timer_armed = true;
+        room.delay_timer.expires_after(wait);
+        room.delay_timer.async_wait([this, key](boost::system::error_code ec) {
+          auto found = waiting_.find(key);
+          if (found == waiting_.end()) return;
           found->second->timer_armed = false;
           if (!ec) process_queue(key);
         });
       }
       return;
     }
-    waiter* w = s.queue.front();
-    s.queue.pop_front();
-    s.logic.start_transfer(now, rng_);
+    waiter* w = room.queue.front();
+    room.queue.pop_front();
+    auto before = s.ready_at();
+    s.start_transfer(now, rng_);
+    if (w->reserved) s.end_reservation();
+    report_if_earlier(key, before);
     w->granted = true;
     w->wake.cancel();
   }
+  if (!room.timer_armed) waiting_.erase(it);
+}
+
+void downloader::report_if_earlier(const std::string& key, download::clock::time_point before) {
+  if (on_slot_ready_earlier_ && slots_.at(key).ready_at() < before) on_slot_ready_earlier_(key);
 }
 
 void downloader::release(const std::string& key) {
-  auto it = slots_.find(key);
-  if (it == slots_.end()) return;
-  it->second->logic.finish_transfer();
+  auto& s = slots_.at(key);
+  auto before = s.ready_at();
+  s.finish_transfer();
+  report_if_earlier(key, before);
   process_queue(key);
-  // A slot with a delay remembers when its next transfer may start, so only delay-free ones go.
-  if (it->second->idle() && !it->second->logic.has_delay()) slots_.erase(it);
+  if (!waiting_.contains(key)) slots_.forget_if_idle(key);
+}
+
+void downloader::end_unused_reservation(const std::string& key) {
+  auto& s = slots_.at(key);
+  auto before = s.ready_at();
+  s.end_reservation();
+  report_if_earlier(key, before);
+  if (!waiting_.contains(key)) slots_.forget_if_idle(key);
 }
 
 void downloader::cancel_queued() {
-  for (auto& [key, s] : slots_) {
-    for (waiter* w : s->queue) w->wake.cancel();
-    s->queue.clear();
-    s->delay_timer.cancel();
+  for (auto& [key, room] : waiting_) {
+    for (waiter* w : room->queue) w->wake.cancel();
+    room->queue.clear();
+    room->delay_timer.cancel();
   }
 }
 
 void downloader::raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay) {
   auto& minimum = minimum_delays_[host];
   minimum = std::max(minimum, delay);
+  // The frontier reads the slot's readiness before any transfer applies the minimum below.
+  if (auto* s = slots_.find(host)) s->raise_minimum_delay(minimum);
 }
 
-asio::awaitable<download_outcome> downloader::transfer(const request& r) {
-  // The host http_client resolves (url::split), as offsite and robots.txt read it.
+asio::awaitable<download_outcome> downloader::transfer(const request& r, reservation& held) {
   std::string host(url::request_host(r.url));
-  std::string key = co_await slot_key(r, host);
-  auto& slot_ptr = slots_[key];
-  if (!slot_ptr) {
-    download::slot_policy policy = domain_policy_;
-    if (per_ip_concurrency_ > 0) policy.concurrency = per_ip_concurrency_;
-    slot_ptr = std::make_unique<slot_state>(policy, executor_);
-  }
+  // GCC 12 frees a co_await's result twice inside a conditional expression: an if.
+  std::string key;
+  if (held.slot)
+    key = *held.slot;
+  else
+    key = co_await slot_key(r);
   if (auto minimum = minimum_delays_.find(host); minimum != minimum_delays_.end())
-    slot_ptr->logic.raise_minimum_delay(minimum->second);
-  if (!co_await acquire(key, *slot_ptr)) co_return download_failure{errc::cancelled, "crawl is shutting down"};
+    slots_.at(key).raise_minimum_delay(minimum->second);
+  bool granted = co_await acquire(key, held.slot != nullptr);
+  if (!granted) co_return download_failure{errc::cancelled, "crawl is shutting down"};
+  held.used = held.slot != nullptr;
 
   download::fetch_limits limits = default_limits_;
   if (auto t = meta_number(r.meta, "download_timeout"); t && *t > 0) limits.timeout = seconds_to_ms(*t);
@@ -260,7 +321,7 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r) {
   auto started = download::clock::now();
   auto result = co_await client_.fetch(r, limits);
   if (autothrottle_ && !result.error) {
-    auto& logic = slots_.at(key)->logic;
+    auto& logic = slots_.at(key);
     std::chrono::duration<double> latency = download::clock::now() - started;
     auto previous = logic.delay();
     logic.set_delay(download::autothrottle_delay(previous, latency, result.status, *autothrottle_));

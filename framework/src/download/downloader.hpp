@@ -1,8 +1,9 @@
 #pragma once
-// The downloader: runs a request through the downloader middlewares, waits for a free transfer in
-// its host's (or IP's) slot, fetches it with the HTTP client, and runs the response or the error
-// back through the middlewares. It counts as busy from the first middleware to the last, and the
-// engine backs off while CONCURRENT_REQUESTS requests are inside.
+// The downloader: runs a request through the downloader middlewares, starts its transfer in its
+// slot (host, IP or meta "download_slot"; the frontier reserved it, so it rarely waits), fetches it
+// with the HTTP client, and runs the response or the error back through the middlewares. It owns
+// the slots the frontier asks before handing a request out. It counts as busy from the first
+// middleware to the last, and the engine backs off while CONCURRENT_REQUESTS requests are inside.
 #include "download/autothrottle.hpp"
 #include "download/http_client.hpp"
 #include "download/slot.hpp"
@@ -14,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -38,7 +40,10 @@ class downloader {
   ~downloader();
 
   // The request may be changed by middlewares on the way; the caller keeps it for errbacks.
-  boost::asio::awaitable<download_outcome> fetch(request& r);
+  // `reserved_slot`: the slot in which the frontier reserved a transfer for it (the reservation
+  // ends when the transfer starts or the request ends without one); none for requests that
+  // bypass the scheduler (robots.txt, crawler::download), which wait for a free transfer.
+  boost::asio::awaitable<download_outcome> fetch(request& r, const std::string* reserved_slot = nullptr);
 
   std::size_t active() const { return active_; }
   bool needs_backout() const { return active_ >= total_concurrency_; }
@@ -50,26 +55,41 @@ class downloader {
   // See crawler::raise_minimum_delay.
   void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay);
 
+  // The request's slot: meta "download_slot", else its host, else with CONCURRENT_REQUESTS_PER_IP
+  // the address its host resolved to. slot_key_now is empty only when that address is not known
+  // yet; slot_key looks it up then.
+  std::optional<std::string> slot_key_now(const request& r) const;
+  boost::asio::awaitable<std::string> slot_key(const request& r);
+  // What the frontier asks before it hands a request out.
+  download::slot_gate& slots() { return slots_; }
+  // Called when a slot may take a request earlier than before (a transfer ended or started, a
+  // reservation was given back), for the frontier's order and the engine's wake-up.
+  void on_slot_ready_earlier(std::function<void(const std::string&)> listener) {
+    on_slot_ready_earlier_ = std::move(listener);
+  }
+
  private:
   struct waiter;
-  struct slot_state;
+  struct waiting_room;
+  struct reservation;
 
-  boost::asio::awaitable<download_outcome> through_middlewares(request& r);
+  boost::asio::awaitable<download_outcome> through_middlewares(request& r, reservation& held);
   boost::asio::awaitable<download_outcome> on_response(const request& r, response_ptr resp);
   boost::asio::awaitable<download_outcome> on_exception(const request& r, download_failure failure);
-  boost::asio::awaitable<download_outcome> transfer(const request& r);
-  boost::asio::awaitable<std::string> slot_key(const request& r, const std::string& host);
+  boost::asio::awaitable<download_outcome> transfer(const request& r, reservation& held);
   // Wait for a transfer in the slot; false when cancelled.
-  boost::asio::awaitable<bool> acquire(const std::string& key, slot_state& s);
+  boost::asio::awaitable<bool> acquire(const std::string& key, bool reserved);
   void release(const std::string& key);
+  void end_unused_reservation(const std::string& key);
   void process_queue(const std::string& key);
+  // Tells the listener when a change to the slot moved its readiness earlier than `before`.
+  void report_if_earlier(const std::string& key, download::clock::time_point before);
   void count_failure(const download_failure& f);
 
   boost::asio::any_io_executor executor_;
   crawler& crawler_;
   component_list<downloader_middleware> middlewares_;
   download::http_client client_;
-  download::slot_policy domain_policy_;
   std::size_t per_ip_concurrency_;
   std::size_t total_concurrency_;
   download::fetch_limits default_limits_;
@@ -77,7 +97,11 @@ class downloader {
   std::chrono::milliseconds dns_timeout_;
   std::optional<download::autothrottle_params> autothrottle_;  // set when AUTOTHROTTLE_ENABLED
   bool autothrottle_debug_ = false;
-  std::unordered_map<std::string, std::unique_ptr<slot_state>> slots_;
+  download::slot_table slots_;
+  std::unordered_map<std::string, std::unique_ptr<waiting_room>> waiting_;  // by slot key
+  std::function<void(const std::string&)> on_slot_ready_earlier_;
+  // With CONCURRENT_REQUESTS_PER_IP: the address each host resolved to, for slot_key_now.
+  std::unordered_map<std::string, std::string> addresses_;
   // By host, not slot key: a slot per IP takes the largest of its hosts' minimums.
   std::unordered_map<std::string, std::chrono::duration<double>> minimum_delays_;
   std::mt19937 rng_{std::random_device{}()};

@@ -13,6 +13,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -53,15 +54,22 @@ engine::engine(crawler& c)
       drained_(context_, asio::steady_timer::time_point::max()),
       stats_timer_(context_),
       close_timer_(context_),
+      ready_timer_(context_),
       close_when_(close_conditions::from(c.config())) {
   // Pipelines open first: a feed that cannot be written stops the crawl before any request.
   auto pipelines = build_pipelines(c);
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
-  scheduler_ = std::make_unique<scheduler>(std::make_unique<memory_priority_queue>(),
+  downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
+  auto order = parse_queue_order(c.config().get_string("SCHEDULER_MEMORY_QUEUE"));
+  auto make_queue = [order] { return std::make_unique<memory_priority_queue>(order); };
+  scheduler_ = std::make_unique<scheduler>(std::make_unique<frontier>(downloader_->slots(), make_queue),
                                            storage::disk_dupefilter::in_temporary_directory(), c.stats(),
                                            c.config().get_bool("DUPEFILTER_DEBUG"));
-  downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
+  downloader_->on_slot_ready_earlier([this](const std::string& slot) {
+    scheduler_->slot_changed(slot);
+    pump_soon();
+  });
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));
 }
 
@@ -120,23 +128,69 @@ void engine::schedule(std::vector<request> requests) {
       continue;
     }
     r.url = std::move(*normalized);
-    scheduler_->enqueue(std::move(r));
+    if (auto slot = downloader_->slot_key_now(r)) {
+      scheduler_->enqueue(std::move(r), *slot);
+      continue;
+    }
+    std::string host(url::request_host(r.url));
+    auto& waiting = awaiting_lookup_[host];
+    waiting.push_back(std::move(r));
+    ++awaiting_lookup_count_;
+    if (waiting.size() == 1) asio::co_spawn(context_, schedule_after_lookup(std::move(host)), log_escaped);
   }
+}
+
+asio::awaitable<void> engine::schedule_after_lookup(std::string host) {
+  auto first = awaiting_lookup_.at(host).front();  // a copy: the lookup may let more arrive
+  std::string slot = co_await downloader_->slot_key(first);
+  auto waiting = std::move(awaiting_lookup_.at(host));
+  awaiting_lookup_.erase(host);
+  awaiting_lookup_count_ -= waiting.size();
+  if (closing_) co_return;
+  for (auto& r : waiting) scheduler_->enqueue(std::move(r), slot);
+  pump();
 }
 
 void engine::pump() {
-  while (!closing_ && scheduler_->has_pending() && !downloader_->needs_backout() && !scraper_->needs_backout()) {
-    auto r = scheduler_->next();
+  pump_posted_ = false;
+  auto now = std::chrono::steady_clock::now();
+  while (!closing_) {
+    // The end of a request in flight pumps again.
+    if (downloader_->needs_backout() || scraper_->needs_backout()) return check_idle();
+    auto leased = scheduler_->next(now);
+    if (!leased) break;
     ++in_flight_;
-    asio::co_spawn(context_, handle(std::move(*r)), log_escaped);
+    asio::co_spawn(context_, handle(std::move(*leased)), log_escaped);
   }
+  wake_when_ready();
   check_idle();
 }
 
-asio::awaitable<void> engine::handle(request r) {
+void engine::pump_soon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  asio::post(context_, [this] { pump(); });
+}
+
+// No polling: one timer, for the earliest time a slot with pending requests may start. A slot
+// that frees up sooner (a transfer ends) says so through the downloader and pumps at once.
+void engine::wake_when_ready() {
+  auto next = scheduler_->next_ready_time();
+  if (closing_ || next == std::chrono::steady_clock::time_point::max() || next >= ready_timer_at_) return;
+  ready_timer_at_ = next;
+  ready_timer_.expires_at(next);
+  ready_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // moved earlier, or the crawl closed
+    ready_timer_at_ = std::chrono::steady_clock::time_point::max();
+    pump();
+  });
+}
+
+asio::awaitable<void> engine::handle(leased_request leased) {
   std::vector<request> follow_ups;
+  request& r = leased.req;
   try {
-    auto outcome = co_await downloader_->fetch(r);
+    auto outcome = co_await downloader_->fetch(r, &leased.slot);
     if (auto* resp = std::get_if<response_ptr>(&outcome)) {
       log::debug("engine", "Crawled ({}) <{} {}>", (*resp)->status(), r.method, (*resp)->url());
       follow_ups = co_await scraper_->process_response(std::move(*resp));
@@ -150,6 +204,7 @@ asio::awaitable<void> engine::handle(request r) {
     crawler_.stats().inc("engine/unexpected_errors");
   }
   if (!abandoning_) schedule(std::move(follow_ups));
+  scheduler_->done(leased.ticket);
   if (auto reason = close_when_.reached(crawler_.stats())) close(std::move(*reason));
   --in_flight_;
   if (closing_ && in_flight_ == 0) drained_.cancel();
@@ -198,7 +253,7 @@ asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::dur
 }
 
 void engine::check_idle() {
-  if (started_ && !closing_ && in_flight_ == 0 && !scheduler_->has_pending()) close("finished");
+  if (started_ && !closing_ && in_flight_ == 0 && pending() == 0) close("finished");
 }
 
 void engine::close(std::string reason) {
@@ -208,6 +263,7 @@ void engine::close(std::string reason) {
   log::info("engine", "Closing spider ({})", finish_reason_);
   // Requests still waiting for a slot were never sent: they are cancelled, transfers finish.
   downloader_->cancel_queued();
+  ready_timer_.cancel();
   // Waits of middlewares (a retry's backoff) would hold the close up to their end.
   for (auto* wait : waits_cut_by_close_) wait->cancel();
   asio::co_spawn(context_, finish(), log_escaped);
@@ -230,7 +286,7 @@ asio::awaitable<void> engine::finish() {
   stats.set("finish_reason", boost::json::string(finish_reason_));
   stats.set("elapsed_time_seconds", elapsed);
   stats.set("downloader/connections_opened", static_cast<std::int64_t>(downloader_->connections_opened()));
-  stats.set("scheduler/pending_at_close", static_cast<std::int64_t>(scheduler_->pending()));
+  stats.set("scheduler/pending_at_close", static_cast<std::int64_t>(pending()));
   if (crawler_.config().get_bool("STATS_DUMP")) log::info("engine", "Dumping orbweaver stats:\n{}", stats.dump());
   log::info("engine", "Spider closed ({})", finish_reason_);
   signals_.cancel();
@@ -289,7 +345,7 @@ asio::awaitable<void> engine::show_progress_periodically() {
         .pages = pages,
         .items = stats.get("item_scraped_count"),
         .pages_per_minute = rate.per_minute(),
-        .queued = scheduler_->pending(),
+        .queued = pending(),
         .in_flight = in_flight_,
         .errors = log::error_lines_logged() - errors_before,
         .elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - start_time_),

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace orbweaver {
@@ -50,12 +51,19 @@ class engine {
 
  private:
   boost::asio::awaitable<void> start(std::optional<std::vector<request>> given);
-  boost::asio::awaitable<void> handle(request r);
+  boost::asio::awaitable<void> handle(leased_request leased);
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> log_stats_periodically();
   boost::asio::awaitable<void> show_progress_periodically();  // the status line, on a terminal
   void schedule(std::vector<request> requests);
+  // With CONCURRENT_REQUESTS_PER_IP: the requests of a host whose address is not known yet wait
+  // for one lookup, then enter the frontier under their address's slot.
+  boost::asio::awaitable<void> schedule_after_lookup(std::string host);
+  std::size_t pending() const { return scheduler_->pending() + awaiting_lookup_count_; }
+  // Hands out every request whose slot can start now, then arms the wake-up for the next one.
   void pump();
+  void pump_soon();  // one pump, posted: slot changes arrive from inside the downloader
+  void wake_when_ready();
   void check_idle();
   void wait_for_signals();
 
@@ -68,6 +76,11 @@ class engine {
   boost::asio::steady_timer drained_;    // woken when the last request in flight ends during close
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer close_timer_;  // CLOSESPIDER_TIMEOUT
+  boost::asio::steady_timer ready_timer_;  // the earliest time a slot with pending requests may start
+  std::chrono::steady_clock::time_point ready_timer_at_ = std::chrono::steady_clock::time_point::max();
+  bool pump_posted_ = false;
+  std::unordered_map<std::string, std::vector<request>> awaiting_lookup_;  // by host
+  std::size_t awaiting_lookup_count_ = 0;
   std::unordered_set<boost::asio::steady_timer*> waits_cut_by_close_;  // see wait_unless_closing
   close_conditions close_when_;
   std::size_t in_flight_ = 0;

@@ -1,31 +1,49 @@
 #pragma once
-// Where the scheduler keeps pending requests. The memory queue is the only backend for now; disk
-// and Redis queues will implement the same interface.
+// The queue of one frontier slot: its pending requests by priority. The memory queue is the only
+// backend for now; the disk spill (a memory window, the rest on disk) implements the same
+// interface, and the frontier makes one queue per slot through a factory.
 #include <orbweaver/request.hpp>
 
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 namespace orbweaver {
+
+// Order within one priority: first in first out, or last in first out (Scrapy's default memory
+// queue, scrapy.squeues.LifoMemoryQueue).
+enum class queue_order { fifo, lifo };
+
+// SCHEDULER_MEMORY_QUEUE: "fifo", "lifo" or Scrapy's scrapy.squeues.FifoMemoryQueue /
+// LifoMemoryQueue; throws settings_error otherwise.
+queue_order parse_queue_order(std::string_view setting);
 
 class request_queue {
  public:
   virtual ~request_queue() = default;
   virtual void push(request r) = 0;
-  // The highest-priority request, first in first out within a priority.
+  // The highest-priority request, in the queue's order within a priority.
   virtual std::optional<request> pop() = 0;
+  // The priority pop() would return next; only called when size() > 0.
+  virtual int top_priority() const = 0;
   virtual std::size_t size() const = 0;
 };
 
+using request_queue_factory = std::function<std::unique_ptr<request_queue>()>;
+
 class memory_priority_queue final : public request_queue {
  public:
+  explicit memory_priority_queue(queue_order order = queue_order::fifo) : order_(order) {}
   void push(request r) override;
   std::optional<request> pop() override;
+  int top_priority() const override { return by_priority_.begin()->first; }
   std::size_t size() const override { return size_; }
 
  private:
+  queue_order order_;
   std::map<int, std::deque<request>, std::greater<>> by_priority_;
   std::size_t size_ = 0;
 };

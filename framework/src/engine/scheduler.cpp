@@ -4,11 +4,11 @@
 
 namespace orbweaver {
 
-scheduler::scheduler(std::unique_ptr<request_queue> queue, std::unique_ptr<dupefilter> filter,
+scheduler::scheduler(std::unique_ptr<frontier> pending, std::unique_ptr<dupefilter> filter,
                      stats_collector& stats, bool log_every_duplicate)
-    : queue_(std::move(queue)), filter_(std::move(filter)), stats_(stats), log_every_duplicate_(log_every_duplicate) {}
+    : pending_(std::move(pending)), filter_(std::move(filter)), stats_(stats), log_every_duplicate_(log_every_duplicate) {}
 
-bool scheduler::enqueue(request r) {
+bool scheduler::enqueue(request r, const std::string& slot) {
   if (!r.dont_filter && filter_->seen_before(r)) {
     stats_.inc("dupefilter/filtered");
     if (log_every_duplicate_) {
@@ -23,13 +23,13 @@ bool scheduler::enqueue(request r) {
     }
     return false;
   }
-  queue_->push(std::move(r));
+  pending_->push(std::move(r), slot);
   stats_.inc("scheduler/enqueued");
   return true;
 }
 
-std::optional<request> scheduler::next() {
-  auto r = queue_->pop();
+std::optional<leased_request> scheduler::next(download::clock::time_point now) {
+  auto r = pending_->pop_ready(now);
   if (r) stats_.inc("scheduler/dequeued");
   return r;
 }

@@ -1,7 +1,9 @@
 #pragma once
-// The scheduler: enqueue / next / has_pending over a pluggable queue and duplicate filter.
+// The scheduler: drops duplicates, keeps the rest in the frontier by download slot and hands out
+// a request only when its slot can start a transfer. This is the contract another backend (Redis)
+// implements: enqueue with the slot key, next(now) with a lease, done(ticket), and when to ask again.
 #include "engine/dupefilter.hpp"
-#include "engine/request_queue.hpp"
+#include "engine/frontier.hpp"
 
 #include <orbweaver/stats.hpp>
 
@@ -14,17 +16,23 @@ class scheduler {
  public:
   // Filtered duplicates are logged at DEBUG as Scrapy logs them: the first one only, or every one
   // with `log_every_duplicate` (DUPEFILTER_DEBUG).
-  scheduler(std::unique_ptr<request_queue> queue, std::unique_ptr<dupefilter> filter, stats_collector& stats,
+  scheduler(std::unique_ptr<frontier> pending, std::unique_ptr<dupefilter> filter, stats_collector& stats,
             bool log_every_duplicate = false);
 
-  // False when the request was dropped as a duplicate (unless dont_filter).
-  bool enqueue(request r);
-  std::optional<request> next();
-  bool has_pending() const { return queue_->size() > 0; }
-  std::size_t pending() const { return queue_->size(); }
+  // False when the request was dropped as a duplicate (unless dont_filter). `slot` is the key of
+  // the download slot the request will use (downloader::slot_key).
+  bool enqueue(request r, const std::string& slot);
+  // A request whose slot can start a transfer at `now`, leased until done(ticket).
+  std::optional<leased_request> next(download::clock::time_point now);
+  void done(std::uint64_t ticket) { pending_->done(ticket); }
+  // When next() may return a request; time_point::max() when only slot_changed can tell.
+  download::clock::time_point next_ready_time() const { return pending_->next_ready_time(); }
+  void slot_changed(const std::string& slot) { pending_->slot_changed(slot); }
+  bool has_pending() const { return pending_->size() > 0; }
+  std::size_t pending() const { return pending_->size(); }
 
  private:
-  std::unique_ptr<request_queue> queue_;
+  std::unique_ptr<frontier> pending_;
   std::unique_ptr<dupefilter> filter_;
   stats_collector& stats_;
   bool log_every_duplicate_;

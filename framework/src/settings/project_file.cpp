@@ -68,6 +68,9 @@ class value_converter {
       case setting_type::priorities:
         if (auto t = node.as_table()) return priorities_text(*t);
         break;
+      case setting_type::json:
+        if (node.is_table()) return boost::json::serialize(json_of(node));
+        break;
     }
     fail_at(file_, node.source(),
             fmt::format("setting '{}' is {}, not {}", decl_.name, describe_type(decl_.type), toml_type_name(node)));
@@ -108,6 +111,26 @@ class value_converter {
       object[key.str()] = s->get();
     }
     return boost::json::serialize(object);
+  }
+
+  // [settings.DOWNLOAD_SLOTS."example.com"] with concurrency = 1 below it, as the JSON -s takes.
+  boost::json::value json_of(const toml::node& node) const {
+    if (auto t = node.as_table()) {
+      boost::json::object object;
+      for (const auto& [key, value] : *t) object[key.str()] = json_of(value);
+      return object;
+    }
+    if (auto a = node.as_array()) {
+      boost::json::array array;
+      for (const auto& element : *a) array.push_back(json_of(element));
+      return array;
+    }
+    if (auto str = node.as_string()) return boost::json::string(str->get());
+    if (auto i = node.as_integer()) return i->get();
+    if (auto f = node.as_floating_point()) return f->get();
+    if (auto b = node.as_boolean()) return b->get();
+    fail_at(file_, node.source(),
+            fmt::format("setting '{}': {} has no JSON form", decl_.name, toml_type_name(node)));
   }
 
   // ITEM_PIPELINES = { price_filter = 300, sqlite_store = "off" }, as a Scrapy dict.

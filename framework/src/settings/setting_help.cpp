@@ -33,6 +33,7 @@ std::string_view type_name(setting_type type) {
     case setting_type::list: return "list";
     case setting_type::priorities: return "priorities";
     case setting_type::dict: return "dict";
+    case setting_type::json: return "json";
   }
   return "value";
 }
@@ -54,7 +55,7 @@ std::string settings_markdown() {
       "How values are written:\n"
       "\n";
   for (auto type : {setting_type::boolean, setting_type::integer, setting_type::number, setting_type::string,
-                    setting_type::list, setting_type::priorities, setting_type::dict})
+                    setting_type::list, setting_type::priorities, setting_type::dict, setting_type::json})
     text += fmt::format("- **{}**: {}\n", type_name(type), describe_type(type));
   text +=
       "\n"

@@ -31,6 +31,7 @@ constexpr std::array table{
     setting_decl{"CONCURRENT_REQUESTS_PER_IP", integer, "0", "When above 0, slots are per IP address with this limit, and CONCURRENT_REQUESTS_PER_DOMAIN is ignored."},
     setting_decl{"DOWNLOAD_DELAY", number, "0", "Seconds to wait between two requests to the same slot (host or IP)."},
     setting_decl{"RANDOMIZE_DOWNLOAD_DELAY", boolean, "true", "Wait a random 0.5 to 1.5 times DOWNLOAD_DELAY instead of the exact delay."},
+    setting_decl{"DOWNLOAD_SLOTS", json, "", "Per-slot (host, or IP with CONCURRENT_REQUESTS_PER_IP, or meta \"download_slot\") concurrency, delay and delay randomisation, as Scrapy 2.11: -s 'DOWNLOAD_SLOTS={\"example.com\": {\"concurrency\": 1, \"delay\": 2, \"randomize_delay\": false}}', or a table in orbweaver.toml; what a slot leaves out comes from the settings above. Slots are keyed by host name without the port, as Scrapy's."},
 
     // Downloader
     setting_decl{"DOWNLOAD_TIMEOUT", number, "180", "Seconds each phase of a download (resolve, connect, TLS, write, read) may take; request meta \"download_timeout\" overrides."},
@@ -81,6 +82,7 @@ constexpr std::array table{
     setting_decl{"HTTPERROR_ALLOW_ALL", boolean, "false", "Pass every response to the callback, whatever its status."},
 
     // Scheduler
+    setting_decl{"SCHEDULER_MEMORY_QUEUE", string, "fifo", "Order of requests of one priority within a slot: fifo or lifo (Scrapy's names scrapy.squeues.FifoMemoryQueue and LifoMemoryQueue work too). Scrapy's default is LIFO; ours is FIFO. Priorities order requests within each slot; across slots the slot that may start soonest goes first (docs/architecture.md)."},
     setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every duplicate request filtered at DEBUG level, not only the first."},
 
     // Scraper

@@ -110,6 +110,13 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_dict(std::
   return pairs;
 }
 
+bool valid_json_object(std::string_view text) {
+  if (trim(text).empty()) return true;
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(text, ec);
+  return !ec && parsed.is_object();
+}
+
 bool valid_value(setting_type type, std::string_view text) {
   switch (type) {
     case setting_type::boolean: return parse_bool(text).has_value();
@@ -119,6 +126,7 @@ bool valid_value(setting_type type, std::string_view text) {
     case setting_type::list: return true;
     case setting_type::priorities: return parse_priorities(text).has_value();
     case setting_type::dict: return parse_dict(text).has_value();
+    case setting_type::json: return valid_json_object(text);
   }
   return false;
 }
@@ -234,6 +242,7 @@ std::string_view describe_type(setting_type type) {
     case setting_type::list: return "a comma-separated list";
     case setting_type::priorities: return "a comma-separated list of name=priority (an integer, or off)";
     case setting_type::dict: return "a JSON object of strings, like {\"Name\": \"value\"}";
+    case setting_type::json: return "a JSON object whose values may be objects, numbers or booleans too (in orbweaver.toml a table of tables)";
   }
   return "a value";
 }
