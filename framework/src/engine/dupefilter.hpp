@@ -1,6 +1,7 @@
 #pragma once
-// Duplicate request filtering by fingerprint. The memory filter is the only backend for now; disk
-// and Redis filters will implement the same interface.
+// Duplicate request filtering by fingerprint. A crawl uses storage::disk_dupefilter (fingerprints
+// on disk, bounded memory); the memory filter serves tests; a Redis filter will implement the same
+// interface.
 #include "engine/fingerprint.hpp"
 
 #include <unordered_set>

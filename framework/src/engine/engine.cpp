@@ -3,6 +3,7 @@
 #include "core/exception_text.hpp"
 #include "core/terminal_log.hpp"
 #include "engine/progress.hpp"
+#include "storage/disk_dupefilter.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
@@ -63,7 +64,7 @@ engine::engine(crawler& c)
   auto order = parse_queue_order(c.config().get_string("SCHEDULER_MEMORY_QUEUE"));
   auto make_queue = [order] { return std::make_unique<memory_priority_queue>(order); };
   scheduler_ = std::make_unique<scheduler>(std::make_unique<frontier>(downloader_->slots(), make_queue),
-                                           std::make_unique<memory_dupefilter>(), c.stats(),
+                                           storage::disk_dupefilter::in_temporary_directory(), c.stats(),
                                            c.config().get_bool("DUPEFILTER_DEBUG"));
   downloader_->on_slot_ready_earlier([this](const std::string& slot) {
     scheduler_->slot_changed(slot);
