@@ -61,7 +61,14 @@ engine::engine(crawler& c)
                                            std::make_unique<memory_dupefilter>(), c.stats(),
                                            c.config().get_bool("DUPEFILTER_DEBUG"));
   downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
-  scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));
+  // Batches a callback yields while it runs are scheduled at once, and downloads start.
+  auto requests_out = [this](std::vector<request> requests) {
+    if (abandoning_) return false;
+    schedule(std::move(requests));
+    pump();
+    return true;
+  };
+  scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines), std::move(requests_out));
 }
 
 engine::~engine() = default;
