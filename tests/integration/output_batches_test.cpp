@@ -67,7 +67,7 @@ class many_requests : public spider {
     for (long long i = 0; i < count_; ++i) {
       if (with_items) out.emit(item{{"n", i}});
       out.follow("/p/" + std::to_string(i));
-      if (i + 1 == 5000) batches_after_5000 = seen.batches;
+      if (i + 1 == 5000) batches_after_5000 = seen.batches.load();
     }
     if (then_throw) throw std::runtime_error("midway");
     // The engine downloads what was handed on while this callback still runs.
@@ -147,7 +147,8 @@ TEST_F(OutputBatches, AnErrorMidwayKeepsWhatWasHandedOnAndIsReported) {
 TEST_F(OutputBatches, ASecondSigintStopsACallbackStillYielding) {
   seen.sigint_at_batch = 3;
   auto started = std::chrono::steady_clock::now();
-  auto result = run_crawl(std::make_unique<many_requests>(server_, 100'000'000), settings_);
+  auto result = run_crawl(std::make_unique<many_requests>(server_, 100'000'000),
+                          {{"SPIDER_MIDDLEWARES", "test_batch_recorder=950"}});
   EXPECT_EQ(result.reason, "shutdown");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 60s);
   EXPECT_LT(seen.batches, 1000) << "the callback went on after the crawl abandoned its work";
