@@ -102,6 +102,8 @@ class scraper::batch_handoff final : public output_sink {
       std::rethrow_exception(failed);
     } catch (const std::exception& e) {
       log::error("scraper", "Unexpected error passing on a callback's output: {}", e.what());
+    } catch (...) {
+      log::error("scraper", "Unexpected error passing on a callback's output: a non-standard exception");
     }
   }
 
