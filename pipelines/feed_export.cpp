@@ -9,11 +9,14 @@
 #include <orbweaver/log.hpp>
 #include <orbweaver/pipeline.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -97,7 +100,60 @@ std::vector<std::string> read_csv_header(const std::string& path) {
   return fields;
 }
 
+// The end of the last whole line: one past its '\n', 0 when there is none. JSON lines never hold a
+// raw newline inside a record, so only the file's tail is read.
+std::uintmax_t end_of_last_line(std::FILE* file, std::uintmax_t size) {
+  char chunk[64 * 1024];
+  for (std::uintmax_t end = size; end > 0;) {
+    std::uintmax_t begin = end > sizeof chunk ? end - sizeof chunk : 0;
+    auto length = static_cast<std::size_t>(end - begin);
+    if (std::fseek(file, static_cast<long>(begin), SEEK_SET) != 0 || std::fread(chunk, 1, length, file) != length)
+      throw std::runtime_error(std::strerror(errno));
+    for (std::size_t i = length; i-- > 0;)
+      if (chunk[i] == '\n') return begin + i + 1;
+    end = begin;
+  }
+  return 0;
+}
+
+// The end of the last whole CSV record: a '\n' outside quotes (a quoted cell may hold newlines,
+// so the whole file is read).
+std::uintmax_t end_of_last_csv_record(std::FILE* file) {
+  char chunk[64 * 1024];
+  std::uintmax_t offset = 0, last_end = 0;
+  bool quoted = false;  // an escaped quote ("") toggles twice, which keeps this right
+  while (std::size_t length = std::fread(chunk, 1, sizeof chunk, file)) {
+    for (std::size_t i = 0; i < length; ++i) {
+      if (chunk[i] == '"') quoted = !quoted;
+      else if (chunk[i] == '\n' && !quoted) last_end = offset + i + 1;
+    }
+    offset += length;
+  }
+  if (std::ferror(file)) throw std::runtime_error(std::strerror(errno));
+  return last_end;
+}
+
 }  // namespace
+
+std::uintmax_t cut_torn_record(const std::string& path, feed_format format) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size == 0 || format == feed_format::json) return 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) throw std::runtime_error(fmt::format("cannot read feed '{}': {}", path, std::strerror(errno)));
+  std::uintmax_t whole = 0;
+  try {
+    whole = format == feed_format::csv ? end_of_last_csv_record(file) : end_of_last_line(file, size);
+  } catch (const std::runtime_error& e) {
+    std::fclose(file);
+    throw std::runtime_error(fmt::format("cannot read feed '{}': {}", path, e.what()));
+  }
+  std::fclose(file);
+  if (whole == size) return 0;
+  std::filesystem::resize_file(path, whole, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot cut the torn last record of feed '{}': {}", path, ec.message()));
+  return size - whole;
+}
 
 std::optional<feed_format> feed_format_for(std::string_view path) {
   auto extension = text::ascii_lowered(std::filesystem::path(path).extension().string());
@@ -147,6 +203,13 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
     throw std::runtime_error(
         fmt::format("cannot create directory '{}' for feed '{}': {}", directory.string(), path, ec.message()));
 
+  if (!options_.overwrite) {
+    if (auto cut = cut_torn_record(path, options_.format))
+      log::warning("feedexport",
+                   "Feed '{}' ended in a torn record ({} bytes after its last whole one, as a killed crawl "
+                   "leaves it); cut away before appending",
+                   path, cut);
+  }
   auto existing_size = std::filesystem::file_size(path, ec);
   bool appending_to_content = !options_.overwrite && !ec && existing_size > 0;
   if (appending_to_content && options_.format == feed_format::json)
@@ -162,6 +225,8 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
   file_ = std::fopen(path.c_str(), options_.overwrite ? "wb" : "ab");
   if (!file_)
     throw std::runtime_error(fmt::format("cannot open feed '{}' for writing: {}", path, std::strerror(errno)));
+  // No stdio buffer: flush() hands the records to the kernel in one write call, whole.
+  std::setvbuf(file_, nullptr, _IONBF, 0);
   if (options_.format == feed_format::json) buffer_ = "[";
 }
 
@@ -199,7 +264,7 @@ void feed_writer::write(const item& it) {
       break;
   }
   ++items_written_;
-  if (buffer_.size() >= buffer_limit) flush_buffer();
+  if (buffer_.size() >= buffer_limit) flush();
 }
 
 void feed_writer::append_csv_header() {
@@ -219,10 +284,10 @@ void feed_writer::append_csv_row(const item& it) {
   buffer_ += "\r\n";
 }
 
-void feed_writer::flush_buffer() {
-  if (buffer_.empty()) return;
+void feed_writer::flush() {
+  if (buffer_.empty() || !file_) return;
   std::size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-  if (written != buffer_.size()) {
+  if (written != buffer_.size() || (file_ == stdout && std::fflush(file_) != 0)) {
     int error = errno;
     buffer_.erase(0, written);
     throw std::runtime_error(fmt::format("writing feed '{}': {}", options_.path, std::strerror(error)));
@@ -234,7 +299,7 @@ void feed_writer::close() {
   if (!file_) return;
   if (options_.format == feed_format::json) buffer_ += "\n]\n";
   try {
-    flush_buffer();
+    flush();
   } catch (...) {
     close_file();
     throw;
@@ -266,6 +331,9 @@ class feed_export_pipeline : public item_pipeline {
     auto paths = config.get_list("FEEDS");
     if (paths.empty()) return false;
     stats_ = &c.stats();
+    flush_interval_ = std::chrono::duration<double>(config.get_double("FEED_FLUSH_INTERVAL"));
+    if (flush_interval_.count() < 0)
+      throw std::runtime_error(fmt::format("FEED_FLUSH_INTERVAL must be 0 or more seconds, not {}", flush_interval_.count()));
 
     // Formats, names and encoding are checked for every path before any file is opened, so such a
     // mistake truncates nothing.
@@ -288,20 +356,20 @@ class feed_export_pipeline : public item_pipeline {
   }
 
   boost::asio::awaitable<void> process_item(item& it, spider&) override {
-    for (auto& feed : feeds_) {
-      if (feed.failed) continue;
-      try {
-        feed.writer->write(it);
-      } catch (const std::exception& e) {
-        // One message per feed: the feed stops, the crawl and the other feeds go on.
-        log::error("feedexport", "{}; no more items go to this feed", e.what());
-        feed.failed = true;
-      }
+    for (auto& feed : feeds_)
+      if (!feed.failed) write_or_stop(feed, [&] { feed.writer->write(it); });
+    if (flush_interval_.count() == 0) {
+      flush_all();
+    } else if (!flush_scheduled_) {
+      // A timer on the reactor (process_item runs there): the records of an interval go out in one
+      // small append, and the reactor never waits for the disk longer than that.
+      if (!flush_timer_) flush_timer_.emplace(co_await boost::asio::this_coro::executor);
+      schedule_flush();
     }
-    co_return;
   }
 
   boost::asio::awaitable<void> close(spider&) override {
+    if (flush_timer_) flush_timer_->cancel();
     for (auto& feed : feeds_) {
       auto format = format_name(feed.writer->options().format);
       // Scrapy names standard output "stdout:".
@@ -330,8 +398,38 @@ class feed_export_pipeline : public item_pipeline {
     std::unique_ptr<feed_writer> writer;
     bool failed = false;
   };
+
+  template <class Write>
+  static void write_or_stop(feed& f, Write write) {
+    try {
+      write();
+    } catch (const std::exception& e) {
+      // One message per feed: the feed stops, the crawl and the other feeds go on.
+      log::error("feedexport", "{}; no more items go to this feed", e.what());
+      f.failed = true;
+    }
+  }
+
+  void flush_all() {
+    for (auto& feed : feeds_)
+      if (!feed.failed && feed.writer->has_unflushed()) write_or_stop(feed, [&] { feed.writer->flush(); });
+  }
+
+  void schedule_flush() {
+    flush_scheduled_ = true;
+    flush_timer_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(flush_interval_));
+    flush_timer_->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;  // cancelled by close(), which writes everything itself
+      flush_scheduled_ = false;
+      flush_all();
+    });
+  }
+
   std::vector<feed> feeds_;
   stats_collector* stats_ = nullptr;
+  std::chrono::duration<double> flush_interval_{1.0};
+  std::optional<boost::asio::steady_timer> flush_timer_;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace

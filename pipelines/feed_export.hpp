@@ -6,6 +6,10 @@
 //
 // Formats: .jsonl/.jl one JSON object per line; .json one JSON array, written incrementally and
 // closed at the end of the crawl, whatever the reason; .csv RFC 4180 with a header row.
+// Records reach the file whole (one write call each time the buffer goes out), at the latest
+// FEED_FLUSH_INTERVAL seconds after they were scraped, so a crawl killed with SIGKILL leaves a
+// feed of whole records, but for one torn by a write cut at that moment; appending to the file
+// later cuts such a torn record away (jsonlines, CSV; a JSON array cannot be appended to).
 // Stats per format: feedexport/success_count/<format>, feedexport/failed_count/<format> (feeds)
 // and feedexport/item_count/<format> (items written).
 #include <orbweaver/item.hpp>
@@ -48,18 +52,30 @@ struct feed_options {
   bool ascii_only = false;          // escape non-ASCII as \uXXXX (JSON formats only)
 };
 
+// When an append finds `path` ending in a torn record (bytes after the last record end of a
+// jsonlines or CSV file, as a kill in the middle of a write leaves), cuts them away and returns
+// how many bytes were cut; 0 when the file ends cleanly or does not exist. Throws
+// std::runtime_error when the file cannot be read or cut.
+std::uintmax_t cut_torn_record(const std::string& path, feed_format format);
+
 class feed_writer {
  public:
   // Opens (creating missing parent directories) or throws std::runtime_error saying why not.
   // Appending to a non-empty .json file is refused, as the result would not be JSON; appending to
-  // a non-empty .csv file keeps its existing header row and columns.
+  // a non-empty .csv file keeps its existing header row and columns. Before an append, a torn last
+  // record is cut away (cut_torn_record) with a warning.
   explicit feed_writer(feed_options options);
   ~feed_writer();  // closes, if close() was not called, without throwing
   feed_writer(const feed_writer&) = delete;
   feed_writer& operator=(const feed_writer&) = delete;
 
-  // Buffered; throws std::runtime_error when the file cannot be written.
+  // Buffered (whole records go out when 64 KiB are waiting, or on flush()); throws
+  // std::runtime_error when the file cannot be written.
   void write(const item& it);
+  // Writes the buffered records, whole, in one write call; throws std::runtime_error on failure.
+  void flush();
+  // Records written to the buffer since the last flush.
+  bool has_unflushed() const { return !buffer_.empty(); }
   // Writes the buffer and the format's trailer, then closes; throws std::runtime_error on failure.
   void close();
 
@@ -69,7 +85,6 @@ class feed_writer {
  private:
   void append_csv_header();
   void append_csv_row(const item& it);
-  void flush_buffer();
   void close_file();
 
   feed_options options_;

@@ -14,14 +14,16 @@ extern char** environ;
 
 namespace orbweaver::testing {
 
-program_result run_program(const std::filesystem::path& program, std::vector<std::string> args,
-                           const std::filesystem::path& dir, const std::string& input) {
+namespace {
+
+// Standard input from `in_path`, output and error into files in `dir`.
+pid_t spawn_with_files(const std::filesystem::path& program, std::vector<std::string> args,
+                       const std::filesystem::path& dir, const std::filesystem::path& in_path) {
   args.insert(args.begin(), program.string());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const auto in_path = dir / ".test-stdin", out_path = dir / ".test-stdout", err_path = dir / ".test-stderr";
-  std::ofstream(in_path, std::ios::binary) << input;
+  const auto out_path = dir / ".test-stdout", err_path = dir / ".test-stderr";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
@@ -29,13 +31,27 @@ program_result run_program(const std::filesystem::path& program, std::vector<std
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   pid_t pid = 0;
-  program_result result;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) result.status = wait_for_exit(pid);
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+}  // namespace
+
+program_result run_program(const std::filesystem::path& program, std::vector<std::string> args,
+                           const std::filesystem::path& dir, const std::string& input) {
+  const auto in_path = dir / ".test-stdin", out_path = dir / ".test-stdout", err_path = dir / ".test-stderr";
+  std::ofstream(in_path, std::ios::binary) << input;
+  program_result result;
+  if (pid_t pid = spawn_with_files(program, std::move(args), dir, in_path); pid > 0) result.status = wait_for_exit(pid);
   result.out = read_file(out_path);
   result.err = read_file(err_path);
   for (const auto& path : {in_path, out_path, err_path}) std::filesystem::remove(path);
   return result;
+}
+
+int start_program(const std::filesystem::path& program, std::vector<std::string> args, const std::filesystem::path& dir) {
+  return spawn_with_files(program, std::move(args), dir, "/dev/null");
 }
 
 terminal_program start_in_terminal(const std::filesystem::path& program, std::vector<std::string> args,

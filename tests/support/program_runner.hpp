@@ -17,6 +17,11 @@ struct program_result {
 program_result run_program(const std::filesystem::path& program, std::vector<std::string> args,
                            const std::filesystem::path& dir, const std::string& input = {});
 
+// Starts `program` as run_program does without waiting for it: standard input empty, standard
+// output and error into `dir`/.test-stdout and .test-stderr. Returns its pid, -1 when it could not
+// start; wait_for_exit ends it.
+int start_program(const std::filesystem::path& program, std::vector<std::string> args, const std::filesystem::path& dir);
+
 // A program started on a new pseudo-terminal, as in a person's shell: `terminal` is the
 // controlling side, to read what it shows and write what is typed.
 struct terminal_program {

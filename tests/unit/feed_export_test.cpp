@@ -6,12 +6,14 @@
 #include <orbweaver/crawler.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -226,6 +228,68 @@ TEST_F(FeedExportTest, AppendingToCsvKeepsItsHeader) {
             "\"x,y\",1\r\n");
 }
 
+TEST_F(FeedExportTest, FlushWritesWholeRecordsAtOnce) {
+  auto file = path("flushed.jsonl");
+  feed_writer writer({file, feed_format::json_lines});
+  writer.write(sample_items[0]);
+  EXPECT_TRUE(writer.has_unflushed());
+  EXPECT_EQ(contents(file), "") << "records wait in the buffer until a flush";
+  writer.flush();
+  EXPECT_FALSE(writer.has_unflushed());
+  auto text = contents(file);
+  ASSERT_TRUE(text.ends_with('\n')) << text;
+  EXPECT_EQ(json::parse(text).as_object(), sample_items[0]);
+  writer.close();
+}
+
+// What a kill in the middle of a write leaves: the last record cut short.
+TEST_F(FeedExportTest, AppendingCutsATornLastLine) {
+  auto file = path("torn.jsonl");
+  write_all({file, feed_format::json_lines}, {sample_items[0], sample_items[1]});
+  std::ofstream(file, std::ios::app | std::ios::binary) << R"({"title": "half a rec)";
+  write_all({file, feed_format::json_lines}, {sample_items[2]});
+  auto written = lines(file);
+  ASSERT_EQ(written.size(), 3u) << contents(file);
+  for (const auto& line : written) EXPECT_NO_THROW(json::parse(line)) << line;
+  EXPECT_EQ(json::parse(written[2]).as_object(), sample_items[2]);
+}
+
+TEST_F(FeedExportTest, AFileOfOnlyATornLineIsEmptied) {
+  auto file = path("torn-only.jsonl");
+  std::ofstream(file, std::ios::binary) << R"({"title": "cut)";
+  EXPECT_EQ(cut_torn_record(file, feed_format::json_lines), 14u);
+  EXPECT_EQ(std::filesystem::file_size(file), 0u);
+  EXPECT_EQ(cut_torn_record(file, feed_format::json_lines), 0u) << "an empty file is whole";
+  EXPECT_EQ(cut_torn_record(path("missing.jsonl"), feed_format::json_lines), 0u);
+}
+
+TEST_F(FeedExportTest, LongTornLinesAreCutWhole) {
+  // Longer than the chunk the tail is read in, so the search for the last newline crosses chunks.
+  auto file = path("long.jsonl");
+  std::string whole = "{\"a\": \"" + std::string(100'000, 'x') + "\"}\n";
+  std::ofstream(file, std::ios::binary) << whole << "{\"b\": \"" << std::string(200'000, 'y');
+  EXPECT_EQ(cut_torn_record(file, feed_format::json_lines), 200'007u);
+  EXPECT_EQ(contents(file), whole);
+}
+
+TEST_F(FeedExportTest, AppendingToCsvCutsATornRecordEvenInsideQuotes) {
+  auto file = path("torn.csv");
+  write_all({file, feed_format::csv}, {sample_items[1]});
+  auto whole = contents(file);
+  // Cut after a newline inside a quoted cell: a line-based cut would keep half a record.
+  std::ofstream(file, std::ios::app | std::ios::binary) << "\"Two\nlines";
+  write_all({file, feed_format::csv}, {sample_items[2]});
+  EXPECT_EQ(contents(file), whole + "plain,,\r\n");
+}
+
+TEST_F(FeedExportTest, AJsonArrayIsLeftAlone) {
+  // Never appended to (refused below), so never cut: -O starts it afresh.
+  auto file = path("left.json");
+  std::ofstream(file, std::ios::binary) << "[\n{\"a\": 1},\n{\"b\"";
+  EXPECT_EQ(cut_torn_record(file, feed_format::json), 0u);
+  EXPECT_EQ(std::filesystem::file_size(file), 16u);
+}
+
 TEST_F(FeedExportTest, AppendingToJsonArrayIsRefused) {
   auto file = path("items.json");
   write_all({file, feed_format::json}, {sample_items[0]});
@@ -272,14 +336,16 @@ class FeedExportPipelineTest : public FeedExportTest {
       if (p.name == "feed_export") return p.instance.get();
     return nullptr;
   }
-  static void run(boost::asio::awaitable<void> task) {
-    boost::asio::io_context io;
-    boost::asio::co_spawn(io, std::move(task), [](std::exception_ptr e) {
+  // Runs until nothing is left to do, a flush timer included.
+  void run(boost::asio::awaitable<void> task) {
+    io_.restart();
+    boost::asio::co_spawn(io_, std::move(task), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     });
-    io.run();
+    io_.run();
   }
 
+  boost::asio::io_context io_;  // the reactor; outlives the pipelines, whose flush timer it runs
   std::unique_ptr<crawler> crawl_;
   component_list<item_pipeline> pipelines_;
 };
@@ -314,12 +380,47 @@ TEST_F(FeedExportPipelineTest, OverwriteSetting) {
   EXPECT_EQ(json::parse(lines(path("a.jsonl"))[0]).as_object(), sample_items[2]);
 }
 
+TEST_F(FeedExportPipelineTest, ItemsReachTheFileWithinTheFlushInterval) {
+  open({{"FEEDS", path("a.jsonl") + "," + path("b.csv")}, {"FEED_FLUSH_INTERVAL", "0.05"}});
+  item it = sample_items[2];
+  auto started = std::chrono::steady_clock::now();
+  run(feed_export()->process_item(it, crawl_->target()));  // returns once the timer has fired
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(50));
+  ASSERT_EQ(lines(path("a.jsonl")).size(), 1u) << "written before close";
+  EXPECT_EQ(json::parse(lines(path("a.jsonl"))[0]).as_object(), sample_items[2]);
+  EXPECT_EQ(contents(path("b.csv")), "title,price,stock\r\nplain,,true\r\n");
+  it = sample_items[0];
+  run(feed_export()->process_item(it, crawl_->target()));
+  EXPECT_EQ(lines(path("a.jsonl")).size(), 2u) << "the timer is armed again for the next items";
+  run(feed_export()->close(crawl_->target()));
+  EXPECT_EQ(lines(path("a.jsonl")).size(), 2u);
+}
+
+TEST_F(FeedExportPipelineTest, ZeroFlushIntervalWritesEveryItemAtOnce) {
+  open({{"FEEDS", path("a.jsonl")}, {"FEED_FLUSH_INTERVAL", "0"}});
+  item it = sample_items[1];
+  run(feed_export()->process_item(it, crawl_->target()));
+  EXPECT_EQ(lines(path("a.jsonl")).size(), 1u);
+  run(feed_export()->close(crawl_->target()));
+}
+
+TEST_F(FeedExportPipelineTest, CloseCancelsAPendingFlush) {
+  open({{"FEEDS", path("a.jsonl")}, {"FEED_FLUSH_INTERVAL", "30"}});
+  item it = sample_items[1];
+  auto started = std::chrono::steady_clock::now();
+  boost::asio::co_spawn(io_, feed_export()->process_item(it, crawl_->target()), boost::asio::detached);
+  run(feed_export()->close(crawl_->target()));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "close waited for the timer";
+  EXPECT_EQ(lines(path("a.jsonl")).size(), 1u);
+}
+
 TEST_F(FeedExportPipelineTest, MistakesRefusedBeforeAnyFileIsOpened) {
   const std::vector<std::vector<std::pair<std::string, std::string>>> mistakes{
       {{"FEEDS", path("a.jsonl") + "," + path("b.xml")}},
       {{"FEEDS", path("a.jsonl") + "," + path("a.jsonl")}},
       {{"FEEDS", path("a.jsonl") + "," + path("b.csv")}, {"FEED_EXPORT_ENCODING", "ascii"}},
       {{"FEEDS", path("a.jsonl")}, {"FEED_EXPORT_ENCODING", "latin-1"}},
+      {{"FEEDS", path("a.jsonl")}, {"FEED_FLUSH_INTERVAL", "-1"}},
   };
   for (const auto& values : mistakes) {
     SCOPED_TRACE(values.back().second);

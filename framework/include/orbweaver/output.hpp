@@ -1,10 +1,15 @@
 #pragma once
 // Where a callback puts what it yields (Scrapy's `yield`): items and new requests. An output
-// belongs to one callback invocation; the engine takes its contents back on the reactor.
+// belongs to one callback invocation. In a crawl, the engine takes its contents in batches while
+// the callback runs (every output::batch_size yields; emit() or follow() then returns once the
+// batch has gone through the spider middlewares and pipelines to the scheduler), so a callback
+// may yield millions of requests without holding them, as a Python generator consumed lazily.
+// Items and requests keep their yield order; an output of one's own (no sink) keeps everything.
 #include <orbweaver/item.hpp>
 #include <orbweaver/request.hpp>
 #include <orbweaver/selector.hpp>
 
+#include <cstddef>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -12,13 +17,34 @@
 namespace orbweaver {
 
 class response;
+class output;
+
+// Where an output hands its contents while the callback still runs (the engine's): take() moves
+// items(), requests() and unfollowable_links() on and returns when they have been taken. It may
+// throw to stop the callback (the crawl is being abandoned).
+class output_sink {
+ public:
+  virtual void take(output& out) = 0;
+
+ protected:
+  ~output_sink() = default;
+};
 
 class output {
  public:
-  explicit output(const response* source = nullptr) : source_(source) {}
+  explicit output(const response* source = nullptr, output_sink* sink = nullptr) : source_(source), sink_(sink) {}
 
-  void emit(item it) { items_.push_back(std::move(it)); }
-  void emit(request r) { requests_.push_back(std::move(r)); }
+  // Yields (items and requests together) that make a batch for the sink.
+  static constexpr std::size_t batch_size = 1000;
+
+  void emit(item it) {
+    items_.push_back(std::move(it));
+    hand_over_when_full();
+  }
+  void emit(request r) {
+    requests_.push_back(std::move(r));
+    hand_over_when_full();
+  }
 
   // Resolve href against the response being parsed and request it; links that cannot be
   // requested (mailto:, javascript:, malformed) are skipped and counted. The callback is a
@@ -57,17 +83,23 @@ class output {
     follow_each(hrefs, request({}, cb, eb, std::move(options)));
   }
 
+  // What was yielded and not yet handed to the sink (everything, without a sink).
   std::vector<item>& items() { return items_; }
   std::vector<request>& requests() { return requests_; }
   // Why each link follow() could not request was refused (orbweaver::errc values).
   const std::vector<std::error_code>& unfollowable_links() const { return unfollowable_; }
+  std::vector<std::error_code>& unfollowable_links() { return unfollowable_; }
 
  private:
+  void hand_over_when_full() {
+    if (sink_ && items_.size() + requests_.size() >= batch_size) sink_->take(*this);
+  }
   // Requests `prototype` (all but its URL) at href resolved against the response.
   void follow_request(std::string_view href, request prototype);
   void follow_each(const selector_list& hrefs, const request& prototype);
 
   const response* source_;
+  output_sink* sink_;
   std::vector<item> items_;
   std::vector<request> requests_;
   std::vector<std::error_code> unfollowable_;

@@ -16,7 +16,7 @@ void output::follow_request(std::string_view href, request prototype) {
     return;
   }
   prototype.url = std::move(*target);
-  requests_.push_back(std::move(prototype));
+  emit(std::move(prototype));
 }
 
 void output::follow_each(const selector_list& hrefs, const request& prototype) {

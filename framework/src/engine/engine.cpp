@@ -70,7 +70,14 @@ engine::engine(crawler& c)
     scheduler_->slot_changed(slot);
     pump_soon();
   });
-  scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines));
+  // Batches a callback yields while it runs are scheduled at once, and downloads start.
+  auto requests_out = [this](std::vector<request> requests) {
+    if (abandoning_) return false;
+    schedule(std::move(requests));
+    pump();
+    return true;
+  };
+  scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines), std::move(requests_out));
 }
 
 engine::~engine() = default;

@@ -8,9 +8,12 @@
 #include <orbweaver/meta.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <memory>
 #include <thread>
+#include <utility>
 
 namespace orbweaver {
 
@@ -44,6 +47,11 @@ std::string errback_description(const request& r) {
   return r.errback_name.empty() ? "an unnamed errback" : fmt::format("errback '{}'", r.errback_name);
 }
 
+// Thrown out of emit() or follow() in a callback whose batch will not be taken (the crawl abandons
+// its work, or the reactor has stopped): it ends the callback without being its error. Not a
+// std::exception, so a callback's own `catch (const std::exception&)` lets it through.
+struct output_abandoned {};
+
 // Keeps the scraper's byte count right whichever way processing leaves.
 struct held_bytes {
   held_bytes(std::size_t& total, std::size_t n) : total_(total), n_(n) { total_ += n_; }
@@ -54,32 +62,96 @@ struct held_bytes {
 
 }  // namespace
 
+// The sink of a callback's output on the pool: each batch goes to the reactor (pass_on), and the
+// pool thread waits until it has been taken, which bounds what a callback holds to one batch.
+class scraper::batch_handoff final : public output_sink {
+ public:
+  batch_handoff(scraper& owner, asio::any_io_executor reactor, const response* source, const request& origin)
+      : owner_(owner), reactor_(std::move(reactor)), source_(source), origin_(origin) {}
+
+  void take(output& out) override {
+    callback_result batch;
+    batch.requests = std::exchange(out.requests(), {});
+    batch.items = std::exchange(out.items(), {});
+    batch.unfollowable_links = std::exchange(out.unfollowable_links(), {});
+    // Shared with the completion, which may outlive this wait when join_pool() releases it.
+    struct taken {
+      bool done = false;
+      bool keep_going = true;
+    };
+    auto state = std::make_shared<taken>();
+    auto passing = owner_.pass_on(source_, std::move(batch), origin_);
+    auto completion = [&owner = owner_, state](std::exception_ptr failed, bool keep_going) {
+      if (failed) log_unexpected(failed);
+      {
+        std::lock_guard lock(owner.handoff_mutex_);
+        state->done = true;
+        state->keep_going = failed || keep_going;
+      }
+      owner.handoff_done_.notify_all();
+    };
+    asio::co_spawn(reactor_, std::move(passing), std::move(completion));
+    std::unique_lock lock(owner_.handoff_mutex_);
+    owner_.handoff_done_.wait(lock, [&] { return state->done || owner_.handoffs_abandoned_; });
+    if (!state->done || !state->keep_going) throw output_abandoned{};
+  }
+
+ private:
+  static void log_unexpected(std::exception_ptr failed) {
+    try {
+      std::rethrow_exception(failed);
+    } catch (const std::exception& e) {
+      log::error("scraper", "Unexpected error passing on a callback's output: {}", e.what());
+    } catch (...) {
+      log::error("scraper", "Unexpected error passing on a callback's output: a non-standard exception");
+    }
+  }
+
+  scraper& owner_;
+  asio::any_io_executor reactor_;
+  const response* source_;
+  const request& origin_;
+};
+
 scraper::scraper(crawler& c, component_list<spider_middleware> spider_middlewares,
-                 component_list<item_pipeline> pipelines)
+                 component_list<item_pipeline> pipelines, request_sink requests_out)
     : crawler_(c),
       spider_middlewares_(std::move(spider_middlewares)),
       pipelines_(std::move(pipelines)),
+      requests_out_(std::move(requests_out)),
       pool_(pool_size(c.config())),
       max_active_bytes_(static_cast<std::size_t>(std::max<long long>(1, c.config().get_int("SCRAPER_SLOT_MAX_ACTIVE_SIZE")))) {}
 
 scraper::~scraper() { join_pool(); }
 
 void scraper::join_pool() {
+  {
+    std::lock_guard lock(handoff_mutex_);
+    handoffs_abandoned_ = true;
+  }
+  handoff_done_.notify_all();
   pool_.stop();
   pool_.join();
 }
 
 asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<void(output&)> work,
-                                                               const response* source, std::string handler) {
+                                                               const response* source, std::string handler,
+                                                               const request& origin) {
   // The callback runs on a pool thread; the co_await resumes on the reactor with its results.
   // Lambdas are named locals, never temporaries inside a co_await expression: GCC 12 destroys
   // such temporaries twice (their captured response_ptr would be released early).
-  auto task = [work = std::move(work), source, handler = std::move(handler)]() -> asio::awaitable<callback_result> {
+  auto reactor = co_await asio::this_coro::executor;
+  auto task = [this, work = std::move(work), source, handler = std::move(handler), reactor,
+               &origin]() -> asio::awaitable<callback_result> {
     callback_result result;
     result.handler = handler;
-    output out(source);
+    batch_handoff handoff(*this, reactor, source, origin);
+    output out(source, &handoff);
     try {
       work(out);
+    } catch (const output_abandoned&) {
+      log::debug("scraper", "Stopped {} for <{} {}>: the crawl is abandoning its work", handler, origin.method,
+                 origin.url);
     } catch (const std::exception& e) {
       result.exception_type = exception_type(e);
       result.exception_message = exception_message(e);
@@ -89,10 +161,15 @@ asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<voi
     }
     result.requests = std::move(out.requests());
     result.items = std::move(out.items());
-    result.unfollowable_links = out.unfollowable_links();
+    result.unfollowable_links = std::move(out.unfollowable_links());
     co_return result;
   };
   co_return co_await asio::co_spawn(pool_.get_executor(), std::move(task), asio::use_awaitable);
+}
+
+asio::awaitable<bool> scraper::pass_on(const response* source, callback_result batch, const request& origin) {
+  auto requests = co_await handle_output(source, std::move(batch), origin);
+  co_return requests_out_(std::move(requests));
 }
 
 asio::awaitable<std::vector<request>> scraper::process_response(response_ptr resp) {
@@ -121,7 +198,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
         failure f{resp->req(), refused, message, resp.get()};
         errback(target, f, out);
       };
-      auto result = co_await run_on_pool(std::move(work), resp.get(), errback_description(resp->req()));
+      auto result = co_await run_on_pool(std::move(work), resp.get(), errback_description(resp->req()), resp->req());
       co_return co_await handle_output(resp.get(), std::move(result), resp->req());
     }
   }
@@ -132,7 +209,7 @@ asio::awaitable<std::vector<request>> scraper::process_response(response_ptr res
     else
       target.parse(*resp, out);
   };
-  auto result = co_await run_on_pool(std::move(work), resp.get(), callback_description(resp->req()));
+  auto result = co_await run_on_pool(std::move(work), resp.get(), callback_description(resp->req()), resp->req());
   co_return co_await handle_output(resp.get(), std::move(result), resp->req());
 }
 
@@ -157,7 +234,7 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
     failure fail{r, f.error, message, nullptr};
     r.errback(target, fail, out);
   };
-  auto result = co_await run_on_pool(std::move(work), nullptr, errback_description(r));
+  auto result = co_await run_on_pool(std::move(work), nullptr, errback_description(r), r);
   co_return co_await handle_output(nullptr, std::move(result), r);
 }
 

@@ -98,6 +98,7 @@ constexpr std::array table{
     setting_decl{"FEEDS", list, "", "Files to write items to, comma-separated; the format follows the extension (.jsonl/.jl for JSON lines, .json, .csv) or a colon (items.out:csv); -:jsonl writes to standard output."},
     setting_decl{"FEED_OVERWRITE", boolean, "false", "Truncate feed files at the start of the crawl instead of appending (-O on the command line)."},
     setting_decl{"FEED_EXPORT_ENCODING", string, "utf-8", "\"utf-8\" writes text as is; \"ascii\" escapes non-ASCII as \\uXXXX in JSON feeds (CSV feeds refuse it)."},
+    setting_decl{"FEED_FLUSH_INTERVAL", number, "1.0", "Not in Scrapy: seconds a scraped item may wait before its feed writes it (whole records, so a killed crawl leaves whole lines); 0 = write after every item."},
     setting_decl{"FEED_EXPORT_FIELDS", list, "", "Fields to export and their order, comma-separated (empty: the keys of the first item; CSV only keeps those)."},
 
     // Embedded store
