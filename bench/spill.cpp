@@ -106,15 +106,20 @@ int main(int argc, char** argv) {
 
   phase popping;
   std::mt19937 rng(1);
-  std::size_t handed = 0, slow = 0;
-  std::chrono::steady_clock::duration slowest{};
+  std::size_t handed = 0, slow = 0, reads = 0;
+  std::chrono::steady_clock::duration slowest{}, reading{};
   while (true) {
     auto before = std::chrono::steady_clock::now();
+    auto read_before = stats.get("scheduler/dequeued/disk");
     auto leased = sched.next(before);
     auto took = std::chrono::steady_clock::now() - before;
     if (!leased) break;
     slowest = std::max(slowest, took);
     if (took > std::chrono::milliseconds(1)) ++slow;
+    if (stats.get("scheduler/dequeued/disk") != read_before) {
+      ++reads;
+      reading += took;
+    }
     auto& slot = slots.at(leased->slot);
     slot.start_transfer(before, rng);
     slot.end_reservation();
@@ -124,8 +129,10 @@ int main(int argc, char** argv) {
     ++handed;
   }
   popping.report("handed out", handed);
-  std::printf("slowest hand-out %.2f ms; %zu over 1 ms; to disk %lld, from disk %lld\n",
-              std::chrono::duration<double, std::milli>(slowest).count(), slow,
+  std::printf("hand-outs that read a batch from disk: %zu, %.3f ms each on average; slowest hand-out %.2f ms; %zu over 1 ms\n",
+              reads, reads ? std::chrono::duration<double, std::milli>(reading).count() / static_cast<double>(reads) : 0.0,
+              std::chrono::duration<double, std::milli>(slowest).count(), slow);
+  std::printf("to disk %lld, from disk %lld\n",
               static_cast<long long>(stats.get("scheduler/enqueued/disk")),
               static_cast<long long>(stats.get("scheduler/dequeued/disk")));
   return handed == n ? 0 : 1;
