@@ -2,13 +2,16 @@
 // (SQLite in a scratch directory) keep exactly the memory queue's order, share one budget, keep
 // unwritable requests in memory and leave no directory behind.
 #include "engine/spilling_queue.hpp"
+#include "storage/scratch_directory.hpp"
 
 #include <orbweaver/orbweaver.hpp>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace {
 
@@ -96,6 +99,35 @@ TEST(SpillingQueue, UnnamedCallbacksAreCountedAndNeverWritten) {
   EXPECT_EQ(f.stats.get("scheduler/enqueued/disk"), 0);
   EXPECT_EQ(f.pool->in_memory(), 40u);
   for (int i = 0; i < 40; ++i) EXPECT_EQ(q->pop()->url, numbered(i, 0).url);
+}
+
+// One WARNING, as Scrapy's for a request it cannot write to JOBDIR, and only once requests go to
+// disk: a crawl that fits in memory loses nothing by an unnamed callback.
+TEST(SpillingQueue, UnnamedCallbackIsWarnedOnceWhenRequestsGoToDisk) {
+  storage::scratch_directory logs;
+  auto log_file = logs.path() / "crawl.log";
+  log::set_file(log_file.string());
+  auto logged = [&] {
+    std::ifstream in(log_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  fixture f(queue_order::fifo);
+  auto q = f.make("a");
+  q->push(numbered(0, 0, false));
+  q->push(numbered(1, 0, false));
+  EXPECT_EQ(logged(), "") << "nothing on disk yet";
+  for (int i = 2; i < 40; ++i) q->push(numbered(i, 0));
+  for (int i = 40; i < 45; ++i) q->push(numbered(i, 0, false));
+  log::set_file("");
+  auto text = logged();
+  EXPECT_NE(text.find("WARNING: Unable to serialize request: <GET http://example.com/p/0> - reason: its callback has no "
+                      "registered name"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("Unable to serialize", text.find("Unable to serialize") + 1), std::string::npos) << "once";
+  EXPECT_EQ(f.stats.get("scheduler/unserializable"), 7);
 }
 
 TEST(SpillingQueue, ManySlotsShareOneBudget) {
