@@ -187,37 +187,44 @@ void spilling_queue::spill_level(int priority, level& l, std::size_t count) {
     // The bottom of the memory stack goes on top of the disk's.
     while (count > 0 && !l.near.empty()) {
       auto n = std::min({count, batch, l.near.size()});
-      l.segments.push_back({l.new_id(), 0});
-      write(priority, l, l.segments.back(), l.near, 0, n);
+      auto id = l.new_id();
+      write(priority, l, id, l.near, 0, n);
+      l.segments.push_back({id, n});
       count -= n;
     }
     return;
   }
   // The newest first: the front of `far` follows the last segment.
   if (auto n = std::min(count, l.far.size()); n > 0) {
-    if (l.segments.empty()) l.segments.push_back({l.new_id(), 0});
-    write(priority, l, l.segments.back(), l.far, 0, n);
+    if (l.segments.empty()) {
+      auto id = l.new_id();
+      write(priority, l, id, l.far, 0, n);
+      l.segments.push_back({id, n});
+    } else {
+      write(priority, l, l.segments.back().id, l.far, 0, n);
+      l.segments.back().count += n;
+    }
     count -= n;
   }
   // Then the back of `near`, before the first segment: a segment of its own.
   if (auto n = std::min(count, l.near.size()); n > 0) {
-    l.segments.push_front({l.new_id(), 0});
-    write(priority, l, l.segments.front(), l.near, l.near.size() - n, n);
+    auto id = l.new_id();
+    write(priority, l, id, l.near, l.near.size() - n, n);
+    l.segments.push_front({id, n});
   }
 }
 
-// On failure the requests are still in memory and the segment may be empty: harmless, a reload
-// of nothing is never asked for (on_disk counts only what was written).
-void spilling_queue::write(int priority, level& l, segment& to, std::deque<entry>& from, std::size_t first,
+// The segment is recorded by the caller once this returned: when the store throws, the requests
+// are still in memory and no segment counts them.
+void spilling_queue::write(int priority, level& l, std::size_t id, std::deque<entry>& from, std::size_t first,
                            std::size_t count) {
   std::vector<std::string> records;
   records.reserve(count);
   auto begin = from.begin() + static_cast<std::ptrdiff_t>(first);
   auto end = begin + static_cast<std::ptrdiff_t>(count);
   for (auto it = begin; it != end; ++it) records.push_back(record(it->req, it->seq));
-  pool_->store().append(key(priority, to.id), std::move(records));
+  pool_->store().append(key(priority, id), std::move(records));
   from.erase(begin, end);
-  to.count += count;
   l.on_disk += count;
   resident_ -= count;
   pool_->resident_ -= count;

@@ -141,8 +141,8 @@ class spilling_queue final : public request_queue {
   void spill_level(int priority, level& l, std::size_t count);
   void reload(int priority, level& l);
   std::string key(int priority, std::size_t id) const;
-  // Writes from[first, first + count) under the segment's key and drops them from memory.
-  void write(int priority, level& l, segment& to, std::deque<entry>& from, std::size_t first, std::size_t count);
+  // Appends from[first, first + count) to the key of segment `id` and drops them from memory.
+  void write(int priority, level& l, std::size_t id, std::deque<entry>& from, std::size_t first, std::size_t count);
 
   std::shared_ptr<spill_pool> pool_;
   std::string slot_;
