@@ -138,8 +138,7 @@ int crawl_command(std::span<const std::string> args) {
     // The crawler applies the spider's custom_settings, then LOG_LEVEL and LOG_FILE.
     crawler c(std::move(target), std::move(plan.config));
     log_configuration(c.config());
-    c.run();
-    return 0;
+    return c.run() == storage_failure ? 1 : 0;  // the error is logged
   });
 }
 

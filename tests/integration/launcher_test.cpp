@@ -130,6 +130,8 @@ TEST_F(LauncherTest, MistakesExitTwoBeforeAnyRequest) {
        "invalid value '{\"a\": ' for setting 'DOWNLOAD_SLOTS': expected a JSON object"},
       {{"crawl", "books", "-a", url_arg, "-s", "SCHEDULER_MEMORY_QUEUE=disk"},
        "SCHEDULER_MEMORY_QUEUE must be fifo or lifo"},
+      {{"crawl", "books", "-a", url_arg, "-s", "SCHEDULER_MEMORY_QUEUE_SIZE=-5"},
+       "SCHEDULER_MEMORY_QUEUE_SIZE must be 0 (no disk) or a number of requests, got -5"},
       {{"crawl", "books", "-a", url_arg, "-o", "items.xml"}, "cannot export to 'items.xml': unknown format"},
       {{"crawl", "books", "-a", url_arg, "-o", "a.jsonl", "-O", "b.jsonl"}, "use only one of -o/--output and -O"},
       {{"crawl", "books", "-a", url_arg, "-L", "LOUD"}, "unknown log level 'LOUD'"},

@@ -28,7 +28,7 @@ struct fixture {
   explicit fixture(slot_policy defaults, std::unordered_map<std::string, slot_policy> configured = {},
                    queue_order order = queue_order::fifo)
       : slots(defaults, std::move(configured)),
-        pending(slots, [order] { return std::make_unique<memory_priority_queue>(order); }) {}
+        pending(slots, [order](const std::string&) { return std::make_unique<memory_priority_queue>(order); }) {}
 
   // The handed-out request's transfer starts at `when`.
   void start(const leased_request& l, clock::time_point when) {

@@ -10,7 +10,7 @@ namespace {
 download::slot_table no_limits({.concurrency = 1000, .delay = std::chrono::seconds(0), .randomize_delay = false}, {});
 
 scheduler make_scheduler(stats_collector& stats) {
-  auto make_queue = [] { return std::make_unique<memory_priority_queue>(); };
+  auto make_queue = [](const std::string&) { return std::make_unique<memory_priority_queue>(); };
   return scheduler(std::make_unique<frontier>(no_limits, make_queue), std::make_unique<memory_dupefilter>(), stats);
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orbweaver {
@@ -25,6 +26,9 @@ struct download_result {
   std::string detail;
 };
 
+// The finish reason of a crawl closed because its storage failed (disk full, a damaged file).
+inline constexpr std::string_view storage_failure = "storage_error";
+
 class crawler {
  public:
   // Applies the spider's custom_settings at spider priority over `base`.
@@ -32,7 +36,8 @@ class crawler {
   ~crawler();
 
   // Runs the crawl on the calling thread (the reactor) until it closes. Returns the finish reason:
-  // "finished", "shutdown" (a signal), "closespider_*", or the reason given to close().
+  // "finished", "shutdown" (a signal), "closespider_*", storage_failure (the disk of the
+  // frontier or of the duplicate filter failed; logged at ERROR), or the reason given to close().
   // SIGINT/SIGTERM stop scheduling, and a second one abandons the requests in flight.
   std::string run();
   // As run(), with `start` in place of the spider's start_requests(): `orbweaver check` crawls the

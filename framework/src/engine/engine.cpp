@@ -3,6 +3,7 @@
 #include "core/exception_text.hpp"
 #include "core/terminal_log.hpp"
 #include "engine/progress.hpp"
+#include "engine/spilling_queue.hpp"
 #include "storage/disk_dupefilter.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -61,11 +62,12 @@ engine::engine(crawler& c)
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
   downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
-  auto order = parse_queue_order(c.config().get_string("SCHEDULER_MEMORY_QUEUE"));
-  auto make_queue = [order] { return std::make_unique<memory_priority_queue>(order); };
+  auto make_queue = slot_queue_factory(c.config(), c.target(), c.stats());
   scheduler_ = std::make_unique<scheduler>(std::make_unique<frontier>(downloader_->slots(), make_queue),
                                            storage::disk_dupefilter::in_temporary_directory(), c.stats(),
                                            c.config().get_bool("DUPEFILTER_DEBUG"));
+  // Posted: the failure is found inside the scheduler, which close() would call back into.
+  scheduler_->on_storage_failure([this](const std::string&) { asio::post(context_, [this] { close(std::string(storage_failure)); }); });
   downloader_->on_slot_ready_earlier([this](const std::string& slot) {
     scheduler_->slot_changed(slot);
     pump_soon();

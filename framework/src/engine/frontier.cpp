@@ -15,7 +15,7 @@ void frontier::reindex(const std::string& key, slot_queue& q, download::clock::t
 void frontier::push(request r, const std::string& slot) {
   auto [it, added] = slots_.try_emplace(slot);
   auto& q = it->second;
-  if (added) q.requests = make_queue_();
+  if (added) q.requests = make_queue_(slot);
   bool new_head = q.requests->size() == 0 || r.priority > q.requests->top_priority();
   q.requests->push(std::move(r));
   ++size_;

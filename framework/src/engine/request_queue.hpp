@@ -1,7 +1,7 @@
 #pragma once
-// The queue of one frontier slot: its pending requests by priority. The memory queue is the only
-// backend for now; the disk spill (a memory window, the rest on disk) implements the same
-// interface, and the frontier makes one queue per slot through a factory.
+// The queue of one frontier slot: its pending requests by priority. The memory queue here, and
+// the spilling queue (engine/spilling_queue.hpp: a memory window, the rest on disk) implement it;
+// the frontier makes one queue per slot through a factory.
 #include <orbweaver/request.hpp>
 
 #include <deque>
@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace orbweaver {
@@ -32,7 +33,8 @@ class request_queue {
   virtual std::size_t size() const = 0;
 };
 
-using request_queue_factory = std::function<std::unique_ptr<request_queue>()>;
+// Makes the queue of a slot (its key: a host, an IP or a meta download_slot).
+using request_queue_factory = std::function<std::unique_ptr<request_queue>(const std::string& slot)>;
 
 class memory_priority_queue final : public request_queue {
  public:

@@ -7,8 +7,10 @@
 
 #include <orbweaver/stats.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace orbweaver {
 
@@ -19,15 +21,26 @@ class scheduler {
   scheduler(std::unique_ptr<frontier> pending, std::unique_ptr<dupefilter> filter, stats_collector& stats,
             bool log_every_duplicate = false);
 
-  // False when the request was dropped as a duplicate (unless dont_filter). `slot` is the key of
-  // the download slot the request will use (downloader::slot_key).
+  // A failure of the disk (the duplicate filter's or the frontier's: disk full, a damaged file)
+  // is logged at ERROR and given to `failed` once; from then on the scheduler takes no request
+  // and hands none out, so that the crawl can close with what is in flight. The frontier is left
+  // as it was at the failure.
+  void on_storage_failure(std::function<void(const std::string&)> failed) { on_failure_ = std::move(failed); }
+  bool storage_failed() const { return storage_failed_; }
+
+  // False when the request was dropped as a duplicate (unless dont_filter), or after a storage
+  // failure. `slot` is the key of the download slot the request will use (downloader::slot_key).
   bool enqueue(request r, const std::string& slot);
   // A request whose slot can start a transfer at `now`, leased until done(ticket).
   std::optional<leased_request> next(download::clock::time_point now);
   void done(std::uint64_t ticket) { pending_->done(ticket); }
   // When next() may return a request; time_point::max() when only slot_changed can tell.
-  download::clock::time_point next_ready_time() const { return pending_->next_ready_time(); }
-  void slot_changed(const std::string& slot) { pending_->slot_changed(slot); }
+  download::clock::time_point next_ready_time() const {
+    return storage_failed_ ? download::clock::time_point::max() : pending_->next_ready_time();
+  }
+  void slot_changed(const std::string& slot) {
+    if (!storage_failed_) pending_->slot_changed(slot);
+  }
   bool has_pending() const { return pending_->size() > 0; }
   std::size_t pending() const { return pending_->size(); }
 
@@ -37,6 +50,11 @@ class scheduler {
   stats_collector& stats_;
   bool log_every_duplicate_;
   bool first_duplicate_logged_ = false;
+  void note_duplicate(const request& r);
+  void fail(const std::exception& e);
+
+  std::function<void(const std::string&)> on_failure_;
+  bool storage_failed_ = false;
 };
 
 }  // namespace orbweaver

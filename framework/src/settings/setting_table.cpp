@@ -83,6 +83,7 @@ constexpr std::array table{
 
     // Scheduler
     setting_decl{"SCHEDULER_MEMORY_QUEUE", string, "fifo", "Order of requests of one priority within a slot: fifo or lifo (Scrapy's names scrapy.squeues.FifoMemoryQueue and LifoMemoryQueue work too). Scrapy's default is LIFO; ours is FIFO. Priorities order requests within each slot; across slots the slot that may start soonest goes first (docs/architecture.md)."},
+    setting_decl{"SCHEDULER_MEMORY_QUEUE_SIZE", integer, "50000", "Requests the frontier keeps in memory over all slots; the rest wait on disk in a temporary directory removed at exit (SQLite, read back a batch at a time). Each slot keeps at least 8 in memory. 0 keeps every request in memory and never writes a file. Requests whose callback has no registered name always stay in memory (stat scheduler/unserializable)."},
     setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every duplicate request filtered at DEBUG level, not only the first."},
 
     // Scraper

@@ -72,8 +72,12 @@ class reader {
 
 }  // namespace
 
+bool encodable(const request& r) {
+  return !(r.callback && r.callback_name.empty()) && !(r.errback && r.errback_name.empty());
+}
+
 std::optional<std::string> encode_request(const request& r) {
-  if ((r.callback && r.callback_name.empty()) || (r.errback && r.errback_name.empty())) return std::nullopt;
+  if (!encodable(r)) return std::nullopt;
   std::string out;
   out.reserve(r.url.size() + r.body.size() + 32);
   out.push_back(static_cast<char>(version));

@@ -18,6 +18,8 @@ namespace orbweaver::storage {
 // The request's bytes, or nullopt when its callback or errback has no registered name: such a
 // request cannot leave memory, and the frontier must keep it there.
 std::optional<std::string> encode_request(const request& r);
+// Whether encode_request can write it, without writing it.
+bool encodable(const request& r);
 // The request back, its callback and errback resolved on the spider's class. Throws
 // serialization_error for bytes that are not a request of this version or a name the spider
 // does not know.
