@@ -143,6 +143,14 @@ std::vector<span> sorted_disjoint(std::vector<span> spans) {
   return merged;
 }
 
+// Where a comment, CDATA section or text node stands in the source (nothing for text gumbo made).
+void add_source_span(const GumboNode* node, const char* source, std::vector<span>& spans) {
+  const GumboStringPiece& text = node->v.text.original_text;
+  if (!text.data || text.length == 0) return;
+  const auto begin = static_cast<std::size_t>(text.data - source);
+  spans.push_back({begin, begin + text.length});
+}
+
 // The stretches of source where a character reference is literal text, sorted and disjoint: raw
 // text (script, style, ...), comments and CDATA sections.
 std::vector<span> literal_spans(const GumboNode* root, const char* source) {
@@ -150,12 +158,9 @@ std::vector<span> literal_spans(const GumboNode* root, const char* source) {
   walk(
       root,
       [&](const GumboNode* node) {
-        const bool literal = node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
-                             (is_text(node) && holds_raw_text(node->parent));
-        if (literal && node->v.text.original_text.data && node->v.text.original_text.length > 0) {
-          const auto begin = static_cast<std::size_t>(node->v.text.original_text.data - source);
-          spans.push_back({begin, begin + node->v.text.original_text.length});
-        }
+        if (node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
+            (is_text(node) && holds_raw_text(node->parent)))
+          add_source_span(node, source, spans);
         return node->type == GUMBO_NODE_DOCUMENT || is_element(node);
       },
       [](const GumboNode*) {});
@@ -270,12 +275,9 @@ std::vector<span> not_markup_spans(const GumboNode* root, const char* source) {
         const GumboNode* parent = node->parent;
         const bool rcdata = parent && is_element(parent) && parent->v.element.tag_namespace == GUMBO_NAMESPACE_HTML &&
                             (parent->v.element.tag == GUMBO_TAG_TITLE || parent->v.element.tag == GUMBO_TAG_TEXTAREA);
-        const bool literal = node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
-                             (is_text(node) && (holds_raw_text(parent) || rcdata));
-        if (literal && node->v.text.original_text.data && node->v.text.original_text.length > 0) {
-          const auto begin = static_cast<std::size_t>(node->v.text.original_text.data - source);
-          spans.push_back({begin, begin + node->v.text.original_text.length});
-        }
+        if (node->type == GUMBO_NODE_COMMENT || node->type == GUMBO_NODE_CDATA ||
+            (is_text(node) && (holds_raw_text(parent) || rcdata)))
+          add_source_span(node, source, spans);
         return node->type == GUMBO_NODE_DOCUMENT;
       },
       [](const GumboNode*) {});
