@@ -2,6 +2,7 @@
 // every distinct page fetched once, and the filter's files live in a private temporary directory
 // that is gone when the crawl is.
 #include "crawl_runner.hpp"
+#include "private_tmpdir.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -61,18 +62,12 @@ TEST(DiskDupefilterCrawl, DropsDuplicatesAndKeepsEveryDistinctPage) {
     server.route("/p/" + std::to_string(i), [i](const test_request&) { return page(i); });
 
   // The crawl's temporary directory goes where TMPDIR says: a folder of this test's own.
-  fs::path tmp = fs::temp_directory_path() / fmt::format("disk-dupefilter-test-{}", ::getpid());
-  fs::create_directories(tmp);
-  const char* saved = std::getenv("TMPDIR");
-  std::string previous = saved ? saved : "";
-  setenv("TMPDIR", tmp.c_str(), 1);
-
-  auto s = std::make_unique<linked_pages_spider>(tmp);
+  private_tmpdir tmp("disk-dupefilter-test");
+  auto s = std::make_unique<linked_pages_spider>(tmp.path());
   auto* spy = s.get();
   spy->start_urls = {server.url("/p/0")};
   {
     auto result = run_finished_crawl(std::move(s), {{"CONCURRENT_REQUESTS", "8"}});
-    saved ? setenv("TMPDIR", previous.c_str(), 1) : unsetenv("TMPDIR");
 
     EXPECT_TRUE(spy->filter_files_seen) << "the duplicate filter should keep its fingerprints on disk";
     EXPECT_EQ(spy->urls.size(), static_cast<std::size_t>(pages)) << "no distinct page may be dropped";
@@ -81,8 +76,7 @@ TEST(DiskDupefilterCrawl, DropsDuplicatesAndKeepsEveryDistinctPage) {
     EXPECT_EQ(spy->parsed, pages + 1);
     EXPECT_EQ(result.stats.get("dupefilter/filtered"), (pages + 1) * links_per_page - pages);
   }
-  EXPECT_TRUE(fs::is_empty(tmp)) << "the filter's temporary directory should be removed with the crawl";
-  fs::remove_all(tmp);
+  EXPECT_TRUE(fs::is_empty(tmp.path())) << "the filter's temporary directory should be removed with the crawl";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // thousands of loopback pages, each fetched exactly once, most requests through the disk, the
 // spill's directory gone with the crawl; and a disk that fails mid-crawl closes it with an error.
 #include "crawl_runner.hpp"
+#include "private_tmpdir.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -54,21 +55,6 @@ test_reply page(int i) {
   return {.body = body + "</body></html>"};
 }
 
-// TMPDIR points at a folder of the test's own while it lives.
-struct private_tmpdir {
-  private_tmpdir() : path(fs::temp_directory_path() / fmt::format("frontier-spill-test-{}", ::getpid())) {
-    fs::create_directories(path);
-    if (const char* saved = std::getenv("TMPDIR")) previous = saved;
-    setenv("TMPDIR", path.c_str(), 1);
-  }
-  ~private_tmpdir() {
-    previous ? setenv("TMPDIR", previous->c_str(), 1) : unsetenv("TMPDIR");
-    fs::remove_all(path);
-  }
-  fs::path path;
-  std::optional<std::string> previous;
-};
-
 void serve_site(test_server& server) {
   for (int i = 0; i < pages; ++i) server.route("/p/" + std::to_string(i), [i](const test_request&) { return page(i); });
 }
@@ -76,8 +62,8 @@ void serve_site(test_server& server) {
 void every_page_once_through_the_disk(const char* order) {
   test_server server;
   serve_site(server);
-  private_tmpdir tmp;
-  auto s = std::make_unique<wide_site_spider>(tmp.path);
+  private_tmpdir tmp("frontier-spill-test");
+  auto s = std::make_unique<wide_site_spider>(tmp.path());
   auto* spy = s.get();
   spy->start_urls = {server.url("/p/0")};
   {
@@ -95,7 +81,7 @@ void every_page_once_through_the_disk(const char* order) {
     EXPECT_EQ(result.stats.get("scheduler/dequeued/disk"), to_disk);
     EXPECT_EQ(result.stats.get("scheduler/dequeued/memory"), pages + 1);
   }
-  EXPECT_TRUE(fs::is_empty(tmp.path)) << "the spill's temporary directory should be removed with the crawl";
+  EXPECT_TRUE(fs::is_empty(tmp.path())) << "the spill's temporary directory should be removed with the crawl";
 }
 
 TEST(FrontierSpill, FifoCrawlGetsEveryPageOnceThroughTheDisk) { every_page_once_through_the_disk("fifo"); }
@@ -107,8 +93,8 @@ TEST(FrontierSpill, LifoCrawlGetsEveryPageOnceThroughTheDisk) { every_page_once_
 TEST(FrontierSpill, FailingDiskClosesTheCrawlWithAnError) {
   test_server server;
   serve_site(server);
-  private_tmpdir tmp;
-  auto s = std::make_unique<wide_site_spider>(tmp.path);
+  private_tmpdir tmp("frontier-spill-test");
+  auto s = std::make_unique<wide_site_spider>(tmp.path());
   s->start_urls = {server.url("/p/0")};
 
   rlimit saved{};
