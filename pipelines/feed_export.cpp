@@ -1,5 +1,6 @@
 #include "feed_export.hpp"
 #include "engine/builtin_components.hpp"
+#include "engine/checkpointed_sink.hpp"
 #include "core/text.hpp"
 #include "html/charset.hpp"
 
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <unistd.h>
 #include <stdexcept>
 
 namespace orbweaver::pipelines {
@@ -203,16 +205,33 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
     throw std::runtime_error(
         fmt::format("cannot create directory '{}' for feed '{}': {}", directory.string(), path, ec.message()));
 
-  if (!options_.overwrite) {
-    if (auto cut = cut_torn_record(path, options_.format))
+  auto existing_size = std::filesystem::file_size(path, ec);
+  if (ec) existing_size = 0;
+  if (options_.resume_at) {
+    if (existing_size < *options_.resume_at)
+      throw std::runtime_error(fmt::format(
+          "feed '{}' holds {} bytes, fewer than the {} its JOBDIR recorded: it was changed outside the crawl", path,
+          existing_size, *options_.resume_at));
+    if (existing_size > *options_.resume_at) {
+      std::filesystem::resize_file(path, *options_.resume_at, ec);
+      if (ec) throw std::runtime_error(fmt::format("cannot cut feed '{}' back to its last checkpoint: {}", path, ec.message()));
+      log::info("feedexport", "Feed '{}': cut {} bytes written after the JOBDIR's last checkpoint (their requests are crawled again)",
+                path, existing_size - *options_.resume_at);
+      existing_size = *options_.resume_at;
+    }
+    options_.overwrite = false;
+  } else if (!options_.overwrite) {
+    if (auto cut = cut_torn_record(path, options_.format)) {
       log::warning("feedexport",
                    "Feed '{}' ended in a torn record ({} bytes after its last whole one, as a killed crawl "
                    "leaves it); cut away before appending",
                    path, cut);
+      existing_size -= cut;
+    }
   }
-  auto existing_size = std::filesystem::file_size(path, ec);
-  bool appending_to_content = !options_.overwrite && !ec && existing_size > 0;
-  if (appending_to_content && options_.format == feed_format::json)
+  bool appending_to_content = !options_.overwrite && existing_size > 0;
+  json_array_has_items_ = options_.resume_at && appending_to_content && options_.format == feed_format::json;
+  if (appending_to_content && options_.format == feed_format::json && !json_array_has_items_)
     throw std::runtime_error(fmt::format(
         "feed '{}' already has content and a JSON array cannot be appended to; overwrite it (-O) or "
         "use a .jsonl feed",
@@ -227,7 +246,8 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
     throw std::runtime_error(fmt::format("cannot open feed '{}' for writing: {}", path, std::strerror(errno)));
   // No stdio buffer: flush() hands the records to the kernel in one write call, whole.
   std::setvbuf(file_, nullptr, _IONBF, 0);
-  if (options_.format == feed_format::json) buffer_ = "[";
+  file_bytes_ = options_.overwrite ? 0 : existing_size;
+  if (options_.format == feed_format::json && !json_array_has_items_) buffer_ = "[";
 }
 
 feed_writer::~feed_writer() {
@@ -244,7 +264,8 @@ void feed_writer::write(const item& it) {
   switch (options_.format) {
     case feed_format::json_lines:
     case feed_format::json: {
-      if (options_.format == feed_format::json) buffer_ += items_written_ == 0 ? "\n" : ",\n";
+      if (options_.format == feed_format::json)
+        buffer_ += items_written_ == 0 && !json_array_has_items_ ? "\n" : ",\n";
       if (options_.fields.empty()) {
         append_json(buffer_, it, options_.ascii_only);
       } else {
@@ -287,12 +308,20 @@ void feed_writer::append_csv_row(const item& it) {
 void feed_writer::flush() {
   if (buffer_.empty() || !file_) return;
   std::size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  file_bytes_ += written;
   if (written != buffer_.size() || (file_ == stdout && std::fflush(file_) != 0)) {
     int error = errno;
     buffer_.erase(0, written);
     throw std::runtime_error(fmt::format("writing feed '{}': {}", options_.path, std::strerror(error)));
   }
   buffer_.clear();
+}
+
+void feed_writer::sync() {
+  flush();
+  if (!file_ || file_ == stdout) return;
+  if (::fdatasync(fileno(file_)) != 0)
+    throw std::runtime_error(fmt::format("syncing feed '{}': {}", options_.path, std::strerror(errno)));
 }
 
 void feed_writer::close() {
@@ -324,7 +353,9 @@ bool ascii_only_encoding(const std::string& encoding) {
       fmt::format("FEED_EXPORT_ENCODING '{}' is not supported (use utf-8 or ascii)", encoding));
 }
 
-class feed_export_pipeline : public item_pipeline {
+// With a JOBDIR the feeds open in resume(), once the engine knows where its last checkpoint left
+// them; without, in open().
+class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
     const settings& config = c.config();
@@ -351,8 +382,32 @@ class feed_export_pipeline : public item_pipeline {
       all_options.push_back({target->path, target->format, config.get_bool("FEED_OVERWRITE"),
                              config.get_list("FEED_EXPORT_FIELDS"), ascii_only});
     }
-    for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
+    if (config.get_string("JOBDIR").empty())
+      for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
+    else
+      deferred_ = std::move(all_options);
     return true;
+  }
+
+  // `at`: {path: bytes} as checkpoint() gave it.
+  void resume(const json::value* at) override {
+    for (auto& options : deferred_) {
+      const json::value* bytes = at && at->is_object() ? at->as_object().if_contains(options.path) : nullptr;
+      if (bytes && bytes->is_int64() && bytes->as_int64() >= 0) options.resume_at = static_cast<std::uintmax_t>(bytes->as_int64());
+      feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
+    }
+    deferred_.clear();
+  }
+
+  json::value checkpoint() override {
+    json::object ends;
+    for (auto& feed : feeds_) {
+      const auto& path = feed.writer->options().path;
+      if (feed.failed) throw std::runtime_error(fmt::format("feed '{}' failed earlier", path));
+      feed.writer->sync();
+      if (path != standard_output_path) ends[path] = static_cast<std::int64_t>(feed.writer->size());
+    }
+    return ends;
   }
 
   boost::asio::awaitable<void> process_item(item& it, spider&) override {
@@ -426,6 +481,7 @@ class feed_export_pipeline : public item_pipeline {
   }
 
   std::vector<feed> feeds_;
+  std::vector<feed_options> deferred_;  // with a JOBDIR, until resume()
   stats_collector* stats_ = nullptr;
   std::chrono::duration<double> flush_interval_{1.0};
   std::optional<boost::asio::steady_timer> flush_timer_;

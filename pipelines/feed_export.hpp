@@ -50,6 +50,9 @@ struct feed_options {
   bool overwrite = false;           // truncate instead of appending
   std::vector<std::string> fields{};  // export these, in this order (empty: the first item's keys for CSV)
   bool ascii_only = false;          // escape non-ASCII as \uXXXX (JSON formats only)
+  // Continue a JOBDIR's feed: cut the file back to this many bytes (where the JOBDIR's last
+  // checkpoint says it ended) and write after them, whatever `overwrite` says.
+  std::optional<std::uintmax_t> resume_at{};
 };
 
 // When an append finds `path` ending in a torn record (bytes after the last record end of a
@@ -76,6 +79,10 @@ class feed_writer {
   void flush();
   // Records written to the buffer since the last flush.
   bool has_unflushed() const { return !buffer_.empty(); }
+  // flush(), then fdatasync: the records survive power loss. Throws std::runtime_error.
+  void sync();
+  // Bytes in the file once the buffer is written (standard output: those written by this writer).
+  std::uintmax_t size() const { return file_bytes_; }
   // Writes the buffer and the format's trailer, then closes; throws std::runtime_error on failure.
   void close();
 
@@ -91,7 +98,9 @@ class feed_writer {
   std::FILE* file_ = nullptr;
   std::string buffer_;
   std::uint64_t items_written_ = 0;
+  std::uintmax_t file_bytes_ = 0;
   bool csv_header_pending_ = true;
+  bool json_array_has_items_ = false;  // a resumed .json feed: items come after a comma
 };
 
 }  // namespace orbweaver::pipelines

@@ -1,5 +1,6 @@
 #include "sqlite_store.hpp"
 #include "engine/builtin_components.hpp"
+#include "engine/checkpointed_sink.hpp"
 #include "html/charset.hpp"
 
 #include "item_json.hpp"
@@ -75,6 +76,11 @@ sqlite_item_store::sqlite_item_store(const std::string& path, std::int64_t batch
     if (sqlite3_prepare_v3(db_, "INSERT INTO items (spider, scraped_at, data) VALUES (?1, ?2, ?3)", -1,
                            SQLITE_PREPARE_PERSISTENT, &insert_, nullptr) != SQLITE_OK)
       fail("cannot prepare the insert (is 'items' a table of another schema?)");
+    sqlite3_stmt* largest = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(id), 0) FROM items", -1, &largest, nullptr) != SQLITE_OK)
+      fail("cannot read the items table");
+    if (sqlite3_step(largest) == SQLITE_ROW) last_id_ = sqlite3_column_int64(largest, 0);
+    sqlite3_finalize(largest);
   } catch (...) {
     sqlite3_close(db_);  // accepts null; the statement was not prepared
     throw;
@@ -114,6 +120,7 @@ void sqlite_item_store::write(std::string_view spider, const item& it) {
   sqlite3_bind_text(insert_, 2, scraped_at.data(), static_cast<int>(scraped_at.size()), SQLITE_STATIC);
   sqlite3_bind_text(insert_, 3, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
   int rc = sqlite3_step(insert_);
+  if (rc == SQLITE_DONE) last_id_ = sqlite3_last_insert_rowid(db_);
   sqlite3_reset(insert_);
   sqlite3_clear_bindings(insert_);
   ++pending_;
@@ -142,6 +149,31 @@ void sqlite_item_store::commit() {
   items_written_ += static_cast<std::uint64_t>(batch);
 }
 
+std::int64_t sqlite_item_store::commit_durably() {
+  if (!db_) throw std::runtime_error(fmt::format("SQLite store '{}' is closed", path_));
+  if (!synced_commits_) {
+    if (pending_ > 0) commit();  // PRAGMA synchronous cannot change inside a transaction
+    execute("PRAGMA synchronous=FULL");
+    synced_commits_ = true;
+  }
+  commit();
+  return last_id_;
+}
+
+std::int64_t sqlite_item_store::cut_after(std::int64_t last_id, std::string_view spider) {
+  commit();
+  sqlite3_stmt* cut = nullptr;
+  if (sqlite3_prepare_v2(db_, "DELETE FROM items WHERE id > ?1 AND spider = ?2", -1, &cut, nullptr) != SQLITE_OK)
+    fail("cannot prepare the cut");
+  sqlite3_bind_int64(cut, 1, last_id);
+  sqlite3_bind_text(cut, 2, spider.data(), static_cast<int>(spider.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(cut);
+  sqlite3_finalize(cut);
+  if (rc != SQLITE_DONE) fail("cannot delete the items after the last checkpoint");
+  last_id_ = last_id;
+  return sqlite3_changes(db_);
+}
+
 void sqlite_item_store::close() {
   if (!db_) return;
   // Close the database even when the last commit fails, then report the failure.
@@ -159,14 +191,32 @@ void sqlite_item_store::close() {
 
 namespace {
 
-class sqlite_store_pipeline : public item_pipeline {
+class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
     const auto& uri = c.config().get_string("STORE_URI");
     if (uri.empty()) return false;
     stats_ = &c.stats();
+    spider_name_ = c.target().name;
     store_ = std::make_unique<sqlite_item_store>(sqlite_path_from_uri(uri), c.config().get_int("SQLITE_BATCH_SIZE"));
     return true;
+  }
+
+  // `at`: {"last_id": N} as checkpoint() gave it.
+  void resume(const json::value* at) override {
+    const json::value* last = at && at->is_object() ? at->as_object().if_contains("last_id") : nullptr;
+    if (!last || !last->is_int64()) return;
+    if (auto cut = store_->cut_after(last->as_int64(), spider_name_))
+      log::info("store", "SQLite store '{}': removed {} items stored after the JOBDIR's last checkpoint (their "
+                "requests are crawled again)", store_->path(), cut);
+  }
+
+  json::value checkpoint() override {
+    auto last_id = store_->commit_durably();
+    // Items lost to a failed write belong to requests this checkpoint would mark done.
+    if (store_->items_failed() > 0)
+      throw std::runtime_error(fmt::format("{} items could not be stored in '{}'", store_->items_failed(), store_->path()));
+    return json::object{{"last_id", last_id}};
   }
 
   boost::asio::awaitable<void> process_item(item& it, spider& s) override {
@@ -198,6 +248,7 @@ class sqlite_store_pipeline : public item_pipeline {
 
   std::unique_ptr<sqlite_item_store> store_;
   stats_collector* stats_ = nullptr;
+  std::string spider_name_;
 };
 
 }  // namespace

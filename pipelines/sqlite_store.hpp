@@ -36,6 +36,12 @@ class sqlite_item_store {
   void write(std::string_view spider, const item& it);
   // Commits the pending batch; then closes the database.
   void close();
+  // For a JOBDIR's checkpoints: commits the pending batch and syncs it to disk (synchronous=FULL
+  // from now on), and returns the id of the last item stored.
+  std::int64_t commit_durably();
+  // Deletes `spider`'s items stored after item `last_id` (written after the JOBDIR's last
+  // checkpoint) and returns how many.
+  std::int64_t cut_after(std::int64_t last_id, std::string_view spider);
 
   const std::string& path() const { return path_; }
   std::uint64_t items_written() const { return items_written_; }  // committed
@@ -53,6 +59,8 @@ class sqlite_item_store {
   std::int64_t pending_ = 0;  // inserted in the open transaction
   std::uint64_t items_written_ = 0;
   std::uint64_t items_failed_ = 0;
+  std::int64_t last_id_ = 0;  // of the last item inserted: the table's largest id at the start
+  bool synced_commits_ = false;
 };
 
 }  // namespace orbweaver::pipelines

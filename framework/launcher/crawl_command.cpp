@@ -46,9 +46,12 @@ constexpr std::string_view crawl_help =
     "                        log level: DEBUG, INFO (default), WARNING, ERROR or\n"
     "                        CRITICAL\n"
     "  --logfile FILE        append the log to FILE instead of standard error\n"
+    "  --jobdir DIR          keep the crawl's state in DIR (-s JOBDIR=DIR): the same\n"
+    "                        command resumes it after any stop, kill -9 included\n"
     "\n"
-    "Exit status: 0 when the crawl ran to its end, 1 when it could not start (a\n"
-    "pipeline or middleware failed to open), 2 for a mistake in the command line\n";
+    "Exit status: 0 when the crawl ran to its end or was stopped by a signal, 1 when\n"
+    "it could not start (a pipeline or middleware failed to open, a JOBDIR in use)\n"
+    "or its storage failed (disk full), 2 for a mistake in the command line\n";
 
 constexpr std::array crawl_options{
     option_spec{'a', "", true},
@@ -57,6 +60,7 @@ constexpr std::array crawl_options{
     option_spec{'s', "set", true},
     option_spec{'L', "loglevel", true},
     option_spec{'\0', "logfile", true},
+    option_spec{'\0', "jobdir", true},
 };
 // parse_args reports which spec matched by address.
 constexpr const option_spec* spider_arg = &crawl_options[0];
@@ -65,6 +69,7 @@ constexpr const option_spec* overwrite_output = &crawl_options[2];
 constexpr const option_spec* set_setting = &crawl_options[3];
 constexpr const option_spec* log_level = &crawl_options[4];
 constexpr const option_spec* log_file = &crawl_options[5];
+constexpr const option_spec* jobdir = &crawl_options[6];
 
 struct crawl_plan {
   std::string spider_name;
@@ -109,6 +114,7 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
   for (const auto& [spec, value] : parsed.options) {
     if (spec == log_level) apply_setting(plan.config, "LOG_LEVEL", value);
     if (spec == log_file) apply_setting(plan.config, "LOG_FILE", value);
+    if (spec == jobdir) apply_setting(plan.config, "JOBDIR", value);
   }
   require_log_level(plan.config);
   return plan;

@@ -5,6 +5,7 @@
 #include <orbweaver/meta.hpp>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -96,6 +97,10 @@ struct request {
   // An empty callback with an empty name means parse().
   std::string callback_name;
   std::string errback_name;
+  // Set by the scheduler of a crawl with a JOBDIR: the request's row there, removed when its
+  // outputs are committed. 0 for a request that has none. Copies (a redirect's) are given their
+  // own when they are scheduled.
+  std::uint64_t frontier_id = 0;
 
   request() = default;
   explicit request(std::string u) : url(std::move(u)) {}

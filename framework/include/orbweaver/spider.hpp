@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,26 @@
 #include <vector>
 
 namespace orbweaver {
+
+// A spider's key/value state that outlives the process with a JOBDIR (Scrapy's `self.state`):
+// saved at every checkpoint of the JOBDIR and given back when the crawl resumes. Callbacks run
+// several at once, so every access takes a lock; update() changes a value in one step:
+//   state().update("pages", [](json::value& v) { v = v.is_int64() ? v.as_int64() + 1 : 1; });
+//   auto pages = state().get("pages");  // null when absent
+// A change made by a callback whose request is redone after a crash (its outputs were not yet
+// committed) is made again: count things in items, not in the state, when they must be exact.
+class spider_state {
+ public:
+  json::value get(std::string_view key) const;
+  void set(std::string_view key, json::value value);
+  void update(std::string_view key, const std::function<void(json::value&)>& change);
+  json::object snapshot() const;
+  void replace(json::object values);
+
+ private:
+  mutable std::mutex mutex_;
+  json::object values_;
+};
 
 class spider {
  public:
@@ -39,6 +60,12 @@ class spider {
 
   // An argument, or the fallback when it was not given.
   std::string arg(const std::string& key, std::string fallback = {}) const;
+
+  // Kept across runs of a crawl with a JOBDIR (see spider_state); empty at the start otherwise.
+  spider_state& state() { return state_; }
+
+ private:
+  spider_state state_;
 };
 
 using spider_factory = std::function<std::unique_ptr<spider>()>;

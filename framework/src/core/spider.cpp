@@ -121,6 +121,32 @@ void spider::parse(const response&, output&) {
   throw std::logic_error("spider '" + name + "' has no parse() callback");
 }
 
+json::value spider_state::get(std::string_view key) const {
+  std::lock_guard lock(mutex_);
+  auto* v = values_.if_contains(key);
+  return v ? *v : json::value();
+}
+
+void spider_state::set(std::string_view key, json::value value) {
+  std::lock_guard lock(mutex_);
+  values_[key] = std::move(value);
+}
+
+void spider_state::update(std::string_view key, const std::function<void(json::value&)>& change) {
+  std::lock_guard lock(mutex_);
+  change(values_[key]);
+}
+
+json::object spider_state::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return values_;
+}
+
+void spider_state::replace(json::object values) {
+  std::lock_guard lock(mutex_);
+  values_ = std::move(values);
+}
+
 std::string spider::arg(const std::string& key, std::string fallback) const {
   auto it = args.find(key);
   return it == args.end() ? std::move(fallback) : it->second;

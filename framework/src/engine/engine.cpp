@@ -56,16 +56,35 @@ engine::engine(crawler& c)
       stats_timer_(context_),
       close_timer_(context_),
       ready_timer_(context_),
+      checkpoint_timer_(context_),
       close_when_(close_conditions::from(c.config())) {
-  // Pipelines open first: a feed that cannot be written stops the crawl before any request.
+  // A JOBDIR in use or of another version is refused before anything else opens.
+  if (const auto& dir = c.config().get_string("JOBDIR"); !dir.empty()) {
+    if (!(c.config().get_double("JOBDIR_CHECKPOINT_INTERVAL") > 0))
+      throw settings_error("JOBDIR_CHECKPOINT_INTERVAL must be a number of seconds above 0");
+    journal_ = std::make_unique<job_journal>(dir, c.target(), c.stats());
+  }
+  // Pipelines open next: a feed that cannot be written stops the crawl before any request.
   auto pipelines = build_pipelines(c);
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
   downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
-  auto make_queue = slot_queue_factory(c.config(), c.target(), c.stats());
+  std::optional<std::filesystem::path> spill_dir;
+  if (journal_) spill_dir = journal_->dir().spill_directory();
+  auto make_queue = slot_queue_factory(c.config(), c.target(), c.stats(), spill_dir);
+  auto filter = journal_ ? journal_->make_dupefilter() : storage::disk_dupefilter::in_temporary_directory();
   scheduler_ = std::make_unique<scheduler>(std::make_unique<frontier>(downloader_->slots(), make_queue),
-                                           storage::disk_dupefilter::in_temporary_directory(), c.stats(),
-                                           c.config().get_bool("DUPEFILTER_DEBUG"));
+                                           std::move(filter), c.stats(), c.config().get_bool("DUPEFILTER_DEBUG"));
+  if (journal_) {
+    for (auto& p : pipelines)
+      if (auto* sink = dynamic_cast<checkpointed_sink*>(p.instance.get())) journal_->add_sink(p.name, *sink);
+    // A new JOBDIR records where the sinks start, so that a crash before the first checkpoint
+    // cuts them back to it.
+    if (!journal_->dir().resumed()) {
+      journal_->checkpoint(c.stats());
+      journal_->flush();
+    }
+  }
   // Posted: the failure is found inside the scheduler, which close() would call back into.
   scheduler_->on_storage_failure([this](const std::string&) { asio::post(context_, [this] { close(std::string(storage_failure)); }); });
   downloader_->on_slot_ready_earlier([this](const std::string& slot) {
@@ -73,13 +92,15 @@ engine::engine(crawler& c)
     pump_soon();
   });
   // Batches a callback yields while it runs are scheduled at once, and downloads start.
-  auto requests_out = [this](std::vector<request> requests) {
+  auto requests_out = [this](std::vector<request> requests, const request& origin, std::size_t batches) {
     if (abandoning_) return false;
     schedule(std::move(requests));
+    if (journal_) journal_->handed_batch(origin, batches);
     pump();
     return true;
   };
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines), std::move(requests_out));
+  if (journal_) scraper_->skip_batches_handed_before([this](const request& r) { return journal_->batches_handed(r); });
 }
 
 engine::~engine() = default;
@@ -90,6 +111,7 @@ std::string engine::run(std::optional<std::vector<request>> start_requests) {
   log::info("engine", "Spider opened: {}", crawler_.target().name);
   wait_for_signals();
   asio::co_spawn(context_, start(std::move(start_requests)), log_escaped);
+  if (journal_) asio::co_spawn(context_, checkpoint_periodically(), log_escaped);
   if (close_when_.timeout.count() > 0) {
     close_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(close_when_.timeout));
     close_timer_.async_wait([this](boost::system::error_code ec) {
@@ -110,6 +132,17 @@ std::string engine::run(std::optional<std::vector<request>> start_requests) {
 }
 
 asio::awaitable<void> engine::start(std::optional<std::vector<request>> given) {
+  if (journal_) {
+    // Requests of an earlier run first: in flight at its end, or waiting. Already admitted.
+    while (auto resumed = journal_->resume_batch())
+      for (auto& r : *resumed) route(std::move(r));
+    if (journal_->dir().start_requests_issued() && !given) {
+      log::info("jobdir", "Start requests were issued by an earlier run; not issuing them again");
+      started_ = true;
+      pump();
+      co_return;
+    }
+  }
   std::vector<request> requests;
   try {
     requests = given ? std::move(*given) : crawler_.target().start_requests();
@@ -121,6 +154,7 @@ asio::awaitable<void> engine::start(std::optional<std::vector<request>> given) {
   }
   requests = co_await scraper_->process_start_requests(std::move(requests));
   schedule(std::move(requests));
+  if (journal_) journal_->start_requests_issued();
   started_ = true;
   pump();
 }
@@ -137,16 +171,19 @@ void engine::schedule(std::vector<request> requests) {
       continue;
     }
     r.url = std::move(*normalized);
-    if (auto slot = downloader_->slot_key_now(r)) {
-      scheduler_->enqueue(std::move(r), *slot);
-      continue;
-    }
-    std::string host(url::request_host(r.url));
-    auto& waiting = awaiting_lookup_[host];
-    waiting.push_back(std::move(r));
-    ++awaiting_lookup_count_;
-    if (waiting.size() == 1) asio::co_spawn(context_, schedule_after_lookup(std::move(host)), log_escaped);
+    if (!scheduler_->admit(r)) continue;
+    if (journal_) journal_->admitted(r);
+    route(std::move(r));
   }
+}
+
+void engine::route(request r) {
+  if (auto slot = downloader_->slot_key_now(r)) return scheduler_->push(std::move(r), *slot);
+  std::string host(url::request_host(r.url));
+  auto& waiting = awaiting_lookup_[host];
+  waiting.push_back(std::move(r));
+  ++awaiting_lookup_count_;
+  if (waiting.size() == 1) asio::co_spawn(context_, schedule_after_lookup(std::move(host)), log_escaped);
 }
 
 asio::awaitable<void> engine::schedule_after_lookup(std::string host) {
@@ -156,7 +193,7 @@ asio::awaitable<void> engine::schedule_after_lookup(std::string host) {
   awaiting_lookup_.erase(host);
   awaiting_lookup_count_ -= waiting.size();
   if (closing_) co_return;
-  for (auto& r : waiting) scheduler_->enqueue(std::move(r), slot);
+  for (auto& r : waiting) scheduler_->push(std::move(r), slot);
   pump();
 }
 
@@ -198,6 +235,8 @@ void engine::wake_when_ready() {
 asio::awaitable<void> engine::handle(leased_request leased) {
   std::vector<request> follow_ups;
   request& r = leased.req;
+  // A request the close cancelled before it went out stays in the JOBDIR for the next run.
+  bool finished = true;
   try {
     auto outcome = co_await downloader_->fetch(r, &leased.slot);
     if (auto* resp = std::get_if<response_ptr>(&outcome)) {
@@ -205,14 +244,19 @@ asio::awaitable<void> engine::handle(leased_request leased) {
       follow_ups = co_await scraper_->process_response(std::move(*resp));
     } else if (auto* again = std::get_if<request>(&outcome)) {
       follow_ups.push_back(std::move(*again));
+    } else if (auto& failed = std::get<download_failure>(outcome); journal_ && closing_ && failed.error == errc::cancelled) {
+      finished = false;
     } else {
-      follow_ups = co_await scraper_->process_failure(r, std::get<download_failure>(outcome));
+      follow_ups = co_await scraper_->process_failure(r, failed);
     }
   } catch (const std::exception& e) {
     log::error("engine", "Error handling <{} {}>: {}", r.method, r.url, e.what());
     crawler_.stats().inc("engine/unexpected_errors");
   }
-  if (!abandoning_) schedule(std::move(follow_ups));
+  if (!abandoning_) {
+    schedule(std::move(follow_ups));
+    if (journal_ && finished) journal_->done(r);
+  }
   scheduler_->done(leased.ticket);
   if (auto reason = close_when_.reached(crawler_.stats())) close(std::move(*reason));
   --in_flight_;
@@ -273,6 +317,7 @@ void engine::close(std::string reason) {
   // Requests still waiting for a slot were never sent: they are cancelled, transfers finish.
   downloader_->cancel_queued();
   ready_timer_.cancel();
+  checkpoint_timer_.cancel();
   // Waits of middlewares (a retry's backoff) would hold the close up to their end.
   for (auto* wait : waits_cut_by_close_) wait->cancel();
   asio::co_spawn(context_, finish(), log_escaped);
@@ -287,6 +332,17 @@ asio::awaitable<void> engine::finish() {
   log::clear_status();  // the closing lines and the stats dump scroll without it
   close_timer_.cancel();
   downloader_->abort_transfers();  // nothing is in flight now: this closes idle pooled connections
+  // The last checkpoint, with every request done. Not when requests were abandoned: their items
+  // may be in the sinks without their new requests, so the previous checkpoint stands.
+  if (journal_ && !abandoning_ && !journal_failed_ && !scheduler_->storage_failed() && checkpoint()) {
+    try {
+      journal_->flush();
+    } catch (const std::exception& e) {
+      journal_failed_ = true;
+      finish_reason_ = storage_failure;
+      log::error("jobdir", "The last checkpoint of JOBDIR '{}' failed: {}", journal_->dir().path().string(), e.what());
+    }
+  }
   co_await scraper_->close_pipelines();
 
   auto& stats = crawler_.stats();
@@ -301,6 +357,40 @@ asio::awaitable<void> engine::finish() {
   signals_.cancel();
   // Nothing is in flight now; what may still wait (idle pooled sockets) is dropped with the loop.
   context_.stop();
+}
+
+asio::awaitable<void> engine::checkpoint_periodically() {
+  auto interval = std::chrono::duration<double>(crawler_.config().get_double("JOBDIR_CHECKPOINT_INTERVAL"));
+  auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
+  while (!closing_ && !journal_failed_) {
+    checkpoint_timer_.expires_after(wait);
+    boost::system::error_code ec;
+    co_await checkpoint_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Items on their way through the pipelines belong to requests not done yet: wait until none is.
+    while (!ec && !closing_ && !scraper_->quiet()) {
+      checkpoint_timer_.expires_after(std::chrono::milliseconds(5));
+      co_await checkpoint_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec || closing_) co_return;
+    checkpoint();
+  }
+}
+
+bool engine::checkpoint() {
+  try {
+    journal_->checkpoint(crawler_.stats());
+    return true;
+  } catch (const std::exception& e) {
+    journal_failed_ = true;
+    crawler_.stats().inc("jobdir/storage_error");
+    log::error("jobdir", "Cannot write a checkpoint to JOBDIR '{}', closing the crawl: {}",
+               journal_->dir().path().string(), e.what());
+    if (closing_)
+      finish_reason_ = storage_failure;
+    else
+      close(std::string(storage_failure));
+    return false;
+  }
 }
 
 void engine::wait_for_signals() {

@@ -4,6 +4,7 @@
 // back to the scheduler, and closes the crawl when nothing is pending or in flight.
 #include "download/downloader.hpp"
 #include "engine/close_conditions.hpp"
+#include "engine/job_journal.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/scraper.hpp"
 
@@ -55,7 +56,14 @@ class engine {
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> log_stats_periodically();
   boost::asio::awaitable<void> show_progress_periodically();  // the status line, on a terminal
+  // New requests: normalized, admitted by the duplicate filter, recorded in the JOBDIR, routed.
   void schedule(std::vector<request> requests);
+  // Into the frontier under its slot (after a DNS lookup with CONCURRENT_REQUESTS_PER_IP).
+  void route(request r);
+  // With a JOBDIR: a checkpoint every JOBDIR_CHECKPOINT_INTERVAL, at a moment when no item is
+  // between pipelines. A failure closes the crawl (storage_error).
+  boost::asio::awaitable<void> checkpoint_periodically();
+  bool checkpoint();
   // With CONCURRENT_REQUESTS_PER_IP: the requests of a host whose address is not known yet wait
   // for one lookup, then enter the frontier under their address's slot.
   boost::asio::awaitable<void> schedule_after_lookup(std::string host);
@@ -69,6 +77,7 @@ class engine {
 
   crawler& crawler_;
   boost::asio::io_context context_{1};
+  std::unique_ptr<job_journal> journal_;  // with a JOBDIR; before the scheduler, whose filter writes through it
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<downloader> downloader_;
   std::unique_ptr<scraper> scraper_;
@@ -77,6 +86,8 @@ class engine {
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer close_timer_;  // CLOSESPIDER_TIMEOUT
   boost::asio::steady_timer ready_timer_;  // the earliest time a slot with pending requests may start
+  boost::asio::steady_timer checkpoint_timer_;
+  bool journal_failed_ = false;
   std::chrono::steady_clock::time_point ready_timer_at_ = std::chrono::steady_clock::time_point::max();
   bool pump_posted_ = false;
   std::unordered_map<std::string, std::vector<request>> awaiting_lookup_;  // by host

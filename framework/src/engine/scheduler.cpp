@@ -25,19 +25,34 @@ void scheduler::note_duplicate(const request& r) {
 }
 
 bool scheduler::enqueue(request r, const std::string& slot) {
+  if (!admit(r)) return false;
+  push(std::move(r), slot);
+  return !storage_failed_;
+}
+
+bool scheduler::admit(const request& r) {
   if (storage_failed_) return false;
   try {
     if (!r.dont_filter && filter_->seen_before(r)) {
       note_duplicate(r);
       return false;
     }
-    pending_->push(std::move(r), slot);
   } catch (const storage::storage_error& e) {
     fail(e);
     return false;
   }
-  stats_.inc("scheduler/enqueued");
   return true;
+}
+
+void scheduler::push(request r, const std::string& slot) {
+  if (storage_failed_) return;
+  try {
+    pending_->push(std::move(r), slot);
+  } catch (const storage::storage_error& e) {
+    fail(e);
+    return;
+  }
+  stats_.inc("scheduler/enqueued");
 }
 
 std::optional<leased_request> scheduler::next(download::clock::time_point now) {
@@ -54,6 +69,7 @@ std::optional<leased_request> scheduler::next(download::clock::time_point now) {
 }
 
 void scheduler::fail(const std::exception& e) {
+  if (storage_failed_) return;
   storage_failed_ = true;
   stats_.inc("scheduler/storage_error");
   log::error("scheduler", "The crawl's storage failed, closing the crawl: {}", e.what());

@@ -30,7 +30,12 @@ class scheduler {
 
   // False when the request was dropped as a duplicate (unless dont_filter), or after a storage
   // failure. `slot` is the key of the download slot the request will use (downloader::slot_key).
+  // enqueue is admit then push; the engine admits first, as it may need a DNS lookup for the slot.
   bool enqueue(request r, const std::string& slot);
+  // The duplicate filter's verdict, recorded: false for a duplicate (counted and logged).
+  bool admit(const request& r);
+  // Into the frontier: a request admit() let in, or one resumed from a JOBDIR.
+  void push(request r, const std::string& slot);
   // A request whose slot can start a transfer at `now`, leased until done(ticket).
   std::optional<leased_request> next(download::clock::time_point now);
   void done(std::uint64_t ticket) { pending_->done(ticket); }

@@ -52,10 +52,10 @@ std::string errback_description(const request& r) {
 // std::exception, so a callback's own `catch (const std::exception&)` lets it through.
 struct output_abandoned {};
 
-// Keeps the scraper's byte count right whichever way processing leaves.
-struct held_bytes {
-  held_bytes(std::size_t& total, std::size_t n) : total_(total), n_(n) { total_ += n_; }
-  ~held_bytes() { total_ -= n_; }
+// Keeps a count of the scraper's right whichever way processing leaves (bytes, units).
+struct held_count {
+  held_count(std::size_t& total, std::size_t n) : total_(total), n_(n) { total_ += n_; }
+  ~held_count() { total_ -= n_; }
   std::size_t& total_;
   std::size_t n_;
 };
@@ -66,10 +66,18 @@ struct held_bytes {
 // pool thread waits until it has been taken, which bounds what a callback holds to one batch.
 class scraper::batch_handoff final : public output_sink {
  public:
-  batch_handoff(scraper& owner, asio::any_io_executor reactor, const response* source, const request& origin)
-      : owner_(owner), reactor_(std::move(reactor)), source_(source), origin_(origin) {}
+  batch_handoff(scraper& owner, asio::any_io_executor reactor, const response* source, const request& origin,
+                std::size_t skip)
+      : owner_(owner), reactor_(std::move(reactor)), source_(source), origin_(origin), skip_(skip) {}
 
   void take(output& out) override {
+    if (++batches_ <= skip_) {
+      // Handed on by the run of this callback that a crash interrupted.
+      out.requests().clear();
+      out.items().clear();
+      out.unfollowable_links().clear();
+      return;
+    }
     callback_result batch;
     batch.requests = std::exchange(out.requests(), {});
     batch.items = std::exchange(out.items(), {});
@@ -80,7 +88,7 @@ class scraper::batch_handoff final : public output_sink {
       bool keep_going = true;
     };
     auto state = std::make_shared<taken>();
-    auto passing = owner_.pass_on(source_, std::move(batch), origin_);
+    auto passing = owner_.pass_on(source_, std::move(batch), origin_, batches_);
     auto completion = [&owner = owner_, state](std::exception_ptr failed, bool keep_going) {
       if (failed) log_unexpected(failed);
       {
@@ -111,6 +119,8 @@ class scraper::batch_handoff final : public output_sink {
   asio::any_io_executor reactor_;
   const response* source_;
   const request& origin_;
+  std::size_t skip_;
+  std::size_t batches_ = 0;
 };
 
 scraper::scraper(crawler& c, component_list<spider_middleware> spider_middlewares,
@@ -141,11 +151,12 @@ asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<voi
   // Lambdas are named locals, never temporaries inside a co_await expression: GCC 12 destroys
   // such temporaries twice (their captured response_ptr would be released early).
   auto reactor = co_await asio::this_coro::executor;
-  auto task = [this, work = std::move(work), source, handler = std::move(handler), reactor,
-               &origin]() -> asio::awaitable<callback_result> {
+  std::size_t skip = handed_before_ ? handed_before_(origin) : 0;  // read here: the journal is the reactor's
+  auto task = [this, work = std::move(work), source, handler = std::move(handler), reactor, &origin,
+               skip]() -> asio::awaitable<callback_result> {
     callback_result result;
     result.handler = handler;
-    batch_handoff handoff(*this, reactor, source, origin);
+    batch_handoff handoff(*this, reactor, source, origin, skip);
     output out(source, &handoff);
     try {
       work(out);
@@ -167,13 +178,14 @@ asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<voi
   co_return co_await asio::co_spawn(pool_.get_executor(), std::move(task), asio::use_awaitable);
 }
 
-asio::awaitable<bool> scraper::pass_on(const response* source, callback_result batch, const request& origin) {
+asio::awaitable<bool> scraper::pass_on(const response* source, callback_result batch, const request& origin,
+                                       std::size_t batches) {
   auto requests = co_await handle_output(source, std::move(batch), origin);
-  co_return requests_out_(std::move(requests));
+  co_return requests_out_(std::move(requests), origin, batches);
 }
 
 asio::awaitable<std::vector<request>> scraper::process_response(response_ptr resp) {
-  held_bytes hold(active_bytes_, std::max(resp->body().size(), min_response_size));
+  held_count hold(active_bytes_, std::max(resp->body().size(), min_response_size));
   auto& target = crawler_.target();
   for (auto& mw : spider_middlewares_) {
     std::error_code refused;
@@ -275,7 +287,10 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
       log::error("scraper", "{}.process_spider_output raised: {}", mw->name, exception_message(e));
     }
   }
-  for (auto& it : result.items) co_await process_item(std::move(it), source, origin);
+  {
+    held_count in_pipelines(units_in_pipelines_, result.items.empty() ? 0 : 1);
+    for (auto& it : result.items) co_await process_item(std::move(it), source, origin);
+  }
   co_return std::move(result.requests);
 }
 

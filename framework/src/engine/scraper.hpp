@@ -26,9 +26,10 @@ class crawler;
 
 class scraper {
  public:
-  // Takes a batch of requests a callback yielded while it still runs (on the reactor); false
-  // stops the callback (the crawl is abandoning its work).
-  using request_sink = std::function<bool(std::vector<request>)>;
+  // Takes a batch of requests a callback yielded while it still runs (on the reactor), with the
+  // request whose callback it is and how many batches that callback has handed on with this one;
+  // false stops the callback (the crawl is abandoning its work).
+  using request_sink = std::function<bool(std::vector<request>, const request& origin, std::size_t batches)>;
 
   scraper(crawler& c, component_list<spider_middleware> spider_middlewares, component_list<item_pipeline> pipelines,
           request_sink requests_out);
@@ -40,6 +41,12 @@ class scraper {
   boost::asio::awaitable<std::vector<request>> process_failure(const request& r, const download_failure& f);
   // Start requests pass the output hooks too (with no source response).
   boost::asio::awaitable<std::vector<request>> process_start_requests(std::vector<request> requests);
+
+  // With a JOBDIR: how many batches a request's callback handed on before a crash; a callback run
+  // again for it drops that many batches instead of handing them on twice.
+  void skip_batches_handed_before(std::function<std::size_t(const request&)> handed) { handed_before_ = std::move(handed); }
+  // True when no item is on its way through the pipelines (a JOBDIR checkpoint may be taken).
+  bool quiet() const { return units_in_pipelines_ == 0; }
 
   bool needs_backout() const { return active_bytes_ > max_active_bytes_; }
   std::size_t active_bytes() const { return active_bytes_; }
@@ -57,7 +64,8 @@ class scraper {
   boost::asio::awaitable<std::vector<request>> handle_output(const response* source, callback_result result,
                                                              const request& origin);
   // A batch handed over while its callback runs: through handle_output, then to requests_out_.
-  boost::asio::awaitable<bool> pass_on(const response* source, callback_result batch, const request& origin);
+  boost::asio::awaitable<bool> pass_on(const response* source, callback_result batch, const request& origin,
+                                       std::size_t batches);
   // `source` is the response the item came from, null for an errback's (then `origin` names it).
   boost::asio::awaitable<void> process_item(item it, const response* source, const request& origin);
 
@@ -70,6 +78,8 @@ class scraper {
   std::mutex handoff_mutex_;
   std::condition_variable handoff_done_;
   bool handoffs_abandoned_ = false;
+  std::function<std::size_t(const request&)> handed_before_;
+  std::size_t units_in_pipelines_ = 0;
   std::size_t active_bytes_ = 0;
   std::size_t max_active_bytes_;
 };

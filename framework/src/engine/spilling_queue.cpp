@@ -14,24 +14,29 @@
 namespace orbweaver {
 namespace {
 
-// A record is the request's sequence number within its priority (8 bytes) and its encoding.
+// A record is the request's sequence number within its priority (8 bytes), its frontier_id (8
+// bytes: its row in a JOBDIR) and its encoding.
+constexpr std::size_t record_header = 2 * sizeof(std::uint64_t);
+
 std::string record(const request& r, std::uint64_t seq) {
-  std::string out(sizeof seq, '\0');
+  std::string out(record_header, '\0');
   std::memcpy(out.data(), &seq, sizeof seq);
+  std::memcpy(out.data() + sizeof seq, &r.frontier_id, sizeof r.frontier_id);
   out += *storage::encode_request(r);  // pinned at push when it cannot be encoded
   return out;
 }
 
 }  // namespace
 
-request_queue_factory slot_queue_factory(const settings& config, const spider& s, stats_collector& stats) {
+request_queue_factory slot_queue_factory(const settings& config, const spider& s, stats_collector& stats,
+                                         std::optional<std::filesystem::path> spill_dir) {
   auto order = parse_queue_order(config.get_string("SCHEDULER_MEMORY_QUEUE"));
   auto window = config.get_int("SCHEDULER_MEMORY_QUEUE_SIZE");
   if (window < 0)
     throw settings_error(fmt::format("SCHEDULER_MEMORY_QUEUE_SIZE must be 0 (no disk) or a number of requests, got {}", window));
   if (window == 0) return [order](const std::string&) { return std::make_unique<memory_priority_queue>(order); };
   spill_limits limits{.memory_requests = static_cast<std::size_t>(window)};
-  return spill_pool::factory(std::make_shared<spill_pool>(limits, order, s, stats));
+  return spill_pool::factory(std::make_shared<spill_pool>(limits, order, s, stats, std::move(spill_dir)));
 }
 
 spill_pool::spill_pool(spill_limits limits, queue_order order, const spider& s, stats_collector& stats,
@@ -245,10 +250,13 @@ void spilling_queue::reload(int priority, level& l) {
   back.reserve(want);
   for (const auto& bytes : records) {
     std::uint64_t seq;
-    if (bytes.size() < sizeof seq) throw storage::storage_error(fmt::format("a request of slot '{}' on disk is cut short", slot_));
+    std::uint64_t frontier_id;
+    if (bytes.size() < record_header) throw storage::storage_error(fmt::format("a request of slot '{}' on disk is cut short", slot_));
     std::memcpy(&seq, bytes.data(), sizeof seq);
+    std::memcpy(&frontier_id, bytes.data() + sizeof seq, sizeof frontier_id);
     try {
-      back.push_back(entry{seq, storage::decode_request(std::string_view(bytes).substr(sizeof seq), pool_->spider_)});
+      back.push_back(entry{seq, storage::decode_request(std::string_view(bytes).substr(record_header), pool_->spider_)});
+      back.back().req.frontier_id = frontier_id;
     } catch (const serialization_error& e) {
       throw storage::storage_error(fmt::format("a request of slot '{}' on disk cannot be read: {}", slot_, e.what()));
     }

@@ -54,8 +54,10 @@ class spilling_queue;
 class settings;
 
 // The frontier's slot queues as the settings ask: SCHEDULER_MEMORY_QUEUE's order, spilling over
-// SCHEDULER_MEMORY_QUEUE_SIZE requests in memory (0: all in memory, never a file).
-request_queue_factory slot_queue_factory(const settings& config, const spider& s, stats_collector& stats);
+// SCHEDULER_MEMORY_QUEUE_SIZE requests in memory (0: all in memory, never a file), in `spill_dir`
+// (a JOBDIR's) or a scratch directory.
+request_queue_factory slot_queue_factory(const settings& config, const spider& s, stats_collector& stats,
+                                         std::optional<std::filesystem::path> spill_dir = std::nullopt);
 
 class spill_pool {
  public:

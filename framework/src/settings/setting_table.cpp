@@ -84,6 +84,8 @@ constexpr std::array table{
     // Scheduler
     setting_decl{"SCHEDULER_MEMORY_QUEUE", string, "fifo", "Order of requests of one priority within a slot: fifo or lifo (Scrapy's names scrapy.squeues.FifoMemoryQueue and LifoMemoryQueue work too). Scrapy's default is LIFO; ours is FIFO. Priorities order requests within each slot; across slots the slot that may start soonest goes first (docs/architecture.md)."},
     setting_decl{"SCHEDULER_MEMORY_QUEUE_SIZE", integer, "50000", "Requests the frontier keeps in memory over all slots; the rest wait on disk in a temporary directory removed at exit (SQLite, read back a batch at a time). Each slot keeps at least 8 in memory. 0 keeps every request in memory and never writes a file. Requests whose callback has no registered name always stay in memory (stat scheduler/unserializable)."},
+    setting_decl{"JOBDIR", string, "", "Folder that keeps the crawl's state (pending and in-flight requests, seen fingerprints, stats, the spider's state(), where feeds and the SQLite store end) so that the same command resumes after any stop, kill -9 included; one crawl at a time (a lock file). Also `crawl --jobdir DIR`. Empty: the state lives in memory and temporary files."},
+    setting_decl{"JOBDIR_CHECKPOINT_INTERVAL", number, "0.5", "Not in Scrapy: seconds between the JOBDIR's checkpoints; the most recent work a crash makes the crawl do again."},
     setting_decl{"DUPEFILTER_DEBUG", boolean, "false", "Log every duplicate request filtered at DEBUG level, not only the first."},
 
     // Scraper

@@ -25,8 +25,17 @@ disk_dupefilter::disk_dupefilter(const std::filesystem::path& dir, durability d)
   std::filesystem::create_directories(dir, ec);
   if (ec) throw storage_error(fmt::format("cannot create '{}': {}", dir.string(), ec.message()));
   auto file = dir / "seen.sqlite";
-  writer_ = std::make_unique<write_queue>(
+  writer_ = std::make_shared<write_queue>(
       file, d, [](database& db) { db.exec("CREATE TABLE IF NOT EXISTS seen (fp BLOB PRIMARY KEY) WITHOUT ROWID"); });
+  open(file, d);
+}
+
+disk_dupefilter::disk_dupefilter(const std::filesystem::path& file, std::shared_ptr<write_queue> writer)
+    : writer_(std::move(writer)), writes_itself_(false), recent_(recent_slots) {
+  open(file, durability::power_loss);
+}
+
+void disk_dupefilter::open(const std::filesystem::path& file, durability d) {
   reader_ = std::make_unique<database>(file, d, 2048);  // point lookups only: a small cache
   find_.emplace(reader_->prepare("SELECT 1 FROM seen WHERE fp = ?1"));
   auto all = reader_->prepare("SELECT fp FROM seen");
@@ -50,7 +59,7 @@ std::unique_ptr<disk_dupefilter> disk_dupefilter::in_temporary_directory() {
 
 disk_dupefilter::~disk_dupefilter() {
   // The writer commits what it holds before the reader and the directory go.
-  if (!batch_.empty()) {
+  if (writes_itself_ && !batch_.empty()) {
     try {
       send_batch();
     } catch (const storage_error&) {
@@ -90,18 +99,27 @@ void disk_dupefilter::remember(const fingerprint& f) {
   uncommitted_.insert(f);
   batch_.push_back(f);
   ++size_;
-  if (batch_.size() >= batch_size) send_batch();
+  if (writes_itself_ && batch_.size() >= batch_size) send_batch();
+}
+
+std::shared_ptr<const std::vector<fingerprint>> disk_dupefilter::take_unwritten() {
+  auto taken = std::make_shared<std::vector<fingerprint>>(std::move(batch_));
+  batch_ = {};
+  std::sort(taken->begin(), taken->end());
+  return taken;
+}
+
+void disk_dupefilter::written(std::uint64_t ticket, std::shared_ptr<const std::vector<fingerprint>> batch) {
+  if (!batch->empty()) in_flight_.emplace_back(ticket, std::move(batch));
 }
 
 void disk_dupefilter::send_batch() {
-  auto shared = std::make_shared<std::vector<fingerprint>>(std::move(batch_));
-  batch_ = {};
-  std::sort(shared->begin(), shared->end());  // B-tree pages in order: fewer pages dirtied per commit
+  auto shared = take_unwritten();  // sorted: B-tree pages in order, fewer pages dirtied per commit
   auto ticket = writer_->submit([shared](database& db) {
     auto insert = db.prepare("INSERT OR IGNORE INTO seen (fp) VALUES (?1)");
     for (const auto& f : *shared) insert.bind_blob(1, f.data(), f.size()).run();
   });
-  in_flight_.emplace_back(ticket, std::move(shared));
+  written(ticket, std::move(shared));
 }
 
 void disk_dupefilter::forget_committed() {
@@ -114,7 +132,7 @@ void disk_dupefilter::forget_committed() {
 }
 
 void disk_dupefilter::flush() {
-  if (!batch_.empty()) send_batch();
+  if (writes_itself_ && !batch_.empty()) send_batch();
   writer_->flush();
   forget_committed();
 }

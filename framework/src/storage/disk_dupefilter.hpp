@@ -32,6 +32,12 @@ class disk_dupefilter final : public dupefilter {
   explicit disk_dupefilter(const std::filesystem::path& dir, durability d = durability::process_crash);
   // In a scratch_directory that is removed when the filter is destroyed (a crawl without JOBDIR).
   static std::unique_ptr<disk_dupefilter> in_temporary_directory();
+  // The `seen` table of `file` (a JOBDIR's), written by `writer`'s jobs that someone else submits:
+  // the fingerprints must be committed in the same transaction as the requests they admitted.
+  // take_unwritten() gives them, written() says which job carries them.
+  disk_dupefilter(const std::filesystem::path& file, std::shared_ptr<write_queue> writer);
+  std::shared_ptr<const std::vector<fingerprint>> take_unwritten();
+  void written(std::uint64_t ticket, std::shared_ptr<const std::vector<fingerprint>> batch);
   ~disk_dupefilter() override;
 
   bool seen_before(const request& r) override;
@@ -47,13 +53,15 @@ class disk_dupefilter final : public dupefilter {
 
  private:
   explicit disk_dupefilter(std::unique_ptr<scratch_directory> scratch);
+  void open(const std::filesystem::path& file, durability d);
   bool on_disk(const fingerprint& f);
   void remember(const fingerprint& f);
   void send_batch();
   void forget_committed();
 
   std::unique_ptr<scratch_directory> scratch_;  // destroyed last: the files live in it
-  std::unique_ptr<write_queue> writer_;
+  std::shared_ptr<write_queue> writer_;
+  bool writes_itself_ = true;  // false: a JOBDIR's checkpoints write the batches
   std::unique_ptr<database> reader_;
   std::optional<statement> find_;
   bloom_filter bloom_;
