@@ -439,5 +439,33 @@ TEST_F(FeedExportPipelineTest, AsciiEncodingEscapesJsonFeeds) {
   EXPECT_EQ(json::parse(text).as_array().at(0).as_object(), sample_items[0]);
 }
 
+// A JOBDIR's feed is cut back to where its last checkpoint said it ended and continued, -O or
+// not; a JSON array stays one array; a file shorter than recorded was changed by someone else.
+TEST_F(FeedExportTest, AResumedFeedIsCutBackToItsCheckpointAndContinued) {
+  std::uintmax_t checkpoint = 0;
+  {
+    feed_writer writer({.path = path("items.jsonl"), .overwrite = true});
+    writer.write({{"n", 1}});
+    writer.sync();
+    checkpoint = writer.size();
+    writer.write({{"n", 2}});  // after the checkpoint
+    writer.close();
+  }
+  write_all({.path = path("items.jsonl"), .overwrite = true, .resume_at = checkpoint}, {{{"n", 3}}});
+  EXPECT_EQ(lines(path("items.jsonl")), (std::vector<std::string>{R"({"n":1})", R"({"n":3})"}));
+
+  {
+    feed_writer writer({.path = path("items.json"), .format = feed_format::json, .overwrite = true});
+    writer.write({{"n", 1}});
+    writer.sync();
+    checkpoint = writer.size();
+    writer.close();  // the closing bracket comes after the checkpoint
+  }
+  write_all({.path = path("items.json"), .format = feed_format::json, .resume_at = checkpoint}, {{{"n", 2}}});
+  EXPECT_EQ(json::parse(contents(path("items.json"))), json::parse(R"([{"n":1},{"n":2}])"));
+
+  EXPECT_THROW(feed_writer({.path = path("items.jsonl"), .resume_at = 1000000}), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace orbweaver::pipelines

@@ -142,6 +142,29 @@ TEST_F(SqliteStoreTest, ReopeningAppends) {
                 "SELECT group_concat(run) FROM (SELECT json_extract(data, '$.run') AS run FROM items ORDER BY id)"), "0,1");
 }
 
+// A JOBDIR's checkpoint records the last item id; a resume removes what this spider stored after it.
+TEST_F(SqliteStoreTest, CutAfterRemovesThisSpidersItemsAfterACheckpoint) {
+  std::int64_t checkpoint = 0;
+  {
+    sqlite_item_store store(db_path_, 100);
+    store.write("other", {{"n", 0}});
+    EXPECT_EQ(store.commit_durably(), 1);
+    store.write("books", {{"n", 1}});
+    store.write("books", {{"n", 2}});
+    checkpoint = store.commit_durably();
+    EXPECT_EQ(checkpoint, 3);
+    store.write("books", {{"n", 3}});  // after the checkpoint: committed by close, then killed
+    store.write("other", {{"n", 4}});
+    store.close();
+  }
+  sqlite_item_store store(db_path_, 100);
+  EXPECT_EQ(store.cut_after(checkpoint, "books"), 1);
+  store.write("books", {{"n", 5}});
+  store.close();
+  EXPECT_EQ(reader(db_path_).scalar(
+                "SELECT group_concat(n) FROM (SELECT json_extract(data, '$.n') AS n FROM items ORDER BY id)"), "0,1,2,4,5");
+}
+
 TEST_F(SqliteStoreTest, CreatesParentDirectories) {
   auto nested = (dir_ / "a/b/items.db").string();
   sqlite_item_store store(nested, 10);

@@ -128,6 +128,11 @@ std::string engine::run(std::optional<std::vector<request>> start_requests) {
   context_.run();
   // Callbacks abandoned on the pool finish before the objects they reference are destroyed.
   scraper_->join_pool();
+  // The JOBDIR is free for the next run as soon as this one has returned (its lock goes with it).
+  if (journal_) {
+    scheduler_.reset();
+    journal_.reset();
+  }
   return finish_reason_;
 }
 
