@@ -262,6 +262,16 @@ class jobdir_test : public ::testing::Test {
     return end;
   }
 
+  // A crawl killed (SIGKILL) `after` its first request, leaving work in its JOBDIR.
+  void kill_mid_crawl(const fs::path& jobdir, std::chrono::milliseconds after) {
+    auto crawl = launch(jobdir);
+    ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
+    std::this_thread::sleep_for(after);
+    ASSERT_TRUE(still_running(crawl)) << "the crawl ended before its kill: " << finish(crawl).log;
+    ::kill(crawl.pid, SIGKILL);
+    EXPECT_EQ(finish(crawl).status, killed);
+  }
+
   // A resume that runs to the end of the crawl.
   crawl_end run_to_the_end() {
     auto end = finish(launch(), 120s);
@@ -456,12 +466,7 @@ TEST_F(JobdirKill, DamagedLastRecordOfTheWalIsSurvived) {
   bool damaged = false;
   // A kill just after a WAL checkpoint leaves no transaction to lose: kill a little later again.
   for (int attempt = 0; attempt < 5 && !damaged; ++attempt) {
-    auto crawl = launch();
-    ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(700, 1200)(rng)));
-    ASSERT_TRUE(still_running(crawl)) << "the crawl ended before its kill: " << finish(crawl).log;
-    ::kill(crawl.pid, SIGKILL);
-    EXPECT_EQ(finish(crawl).status, killed);
+    ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, std::chrono::milliseconds(std::uniform_int_distribution(700, 1200)(rng))));
     damaged = damage_last_transaction(job_ / "job.sqlite-wal", rng);
   }
   ASSERT_TRUE(damaged) << "no kill left a transaction in job.sqlite-wal to damage";
@@ -523,11 +528,7 @@ TEST_F(JobdirFaults, JobdirOnAReadOnlyDiskIsRefusedBeforeAnyRequest) {
 
   auto disk = dir_ / "disk";
   ASSERT_TRUE(mount_tmpfs(disk, 0, "size=16m")) << refused_mount_;
-  auto crawl = launch(disk / "job");
-  ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
-  std::this_thread::sleep_for(700ms);
-  ::kill(crawl.pid, SIGKILL);
-  EXPECT_EQ(finish(crawl).status, killed);
+  ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(disk / "job", 700ms));
   remount(disk, MS_RDONLY, "");
   auto fetched = site_->fetches();
   expect_refused_before_any_request(finish(launch(disk / "job")), disk / "job", site_->fetches() - fetched);
@@ -560,11 +561,7 @@ TEST_F(JobdirFaults, JobdirInUseIsRefusedAndTheFirstCrawlGoesOn) {
 // request, and left as it was.
 TEST_F(JobdirFaults, JobdirOfAnotherVersionIsRefusedBeforeAnyRequest) {
   serve(300, 20ms);
-  auto crawl = launch();
-  ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
-  std::this_thread::sleep_for(700ms);
-  ::kill(crawl.pid, SIGKILL);
-  EXPECT_EQ(finish(crawl).status, killed);
+  ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, 700ms));
   {
     sqlite_file job(job_ / "job.sqlite", SQLITE_OPEN_READWRITE);
     job.execute("PRAGMA user_version = 99");
