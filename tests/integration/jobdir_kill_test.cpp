@@ -104,8 +104,8 @@ class sqlite_file {
   sqlite_file(const sqlite_file&) = delete;
   sqlite_file& operator=(const sqlite_file&) = delete;
 
-  // The first column of every row of `sql`, as integers.
-  std::vector<std::int64_t> integers(const char* sql) {
+  // A column of every row of `sql`, as integers.
+  std::vector<std::int64_t> integers(const char* sql, int column = 0) {
     std::vector<std::int64_t> values;
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
@@ -113,7 +113,7 @@ class sqlite_file {
       return values;
     }
     int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) values.push_back(sqlite3_column_int64(statement, 0));
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) values.push_back(sqlite3_column_int64(statement, column));
     if (rc != SQLITE_DONE) ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
     return values;
@@ -134,6 +134,14 @@ std::map<std::int64_t, int> store_ids(const fs::path& store) {
   return ids;
 }
 
+// Writes `file` until its file system has no room left.
+void fill_up(const fs::path& file) {
+  std::ofstream out(file, std::ios::binary);
+  const std::string block(4096, 'x');
+  while (out.write(block.data(), static_cast<std::streamsize>(block.size())) && out.flush()) {
+  }
+}
+
 std::uint32_t big_endian_32(const unsigned char* bytes) {
   return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) | bytes[3];
 }
@@ -141,13 +149,13 @@ std::uint32_t big_endian_32(const unsigned char* bytes) {
 // Damages the last committed transaction of a WAL file as a power loss under synchronous=NORMAL
 // or a torn write would: garbage over the end of its commit frame, whose checksum then fails, so
 // that SQLite's recovery drops the transaction. Only a transaction not yet copied into the
-// database (its frames past nBackfill in the -shm file) can be lost that way; returns false when
-// there is none.
-bool damage_last_transaction(const fs::path& wal, std::mt19937& rng) {
+// database (its frames past nBackfill in the -shm file) can be lost that way. Returns the number
+// of the frame damaged, none when there is no such transaction.
+std::optional<std::uint32_t> damage_last_transaction(const fs::path& wal, std::mt19937& rng) {
   auto text = read_file(wal);
   auto shm = read_file(fs::path(wal.string().substr(0, wal.string().size() - 4) + "-shm"));
   constexpr std::size_t wal_header = 32, frame_header = 24, shm_max_frame = 16, shm_backfill = 96;
-  if (text.size() < wal_header || shm.size() < shm_backfill + 4) return false;
+  if (text.size() < wal_header || shm.size() < shm_backfill + 4) return std::nullopt;
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t page_size = big_endian_32(bytes + 8);
   std::size_t frame_size = frame_header + page_size;
@@ -162,14 +170,24 @@ bool damage_last_transaction(const fs::path& wal, std::mt19937& rng) {
     if (std::memcmp(header + 8, bytes + 16, 8) != 0) break;
     if (big_endian_32(header + 4) != 0) last_commit = frame;
   }
-  if (!last_commit || *last_commit < backfilled) return false;
+  if (!last_commit || *last_commit < backfilled) return std::nullopt;
   std::size_t garbage_at = wal_header + (*last_commit + 1) * frame_size - 300;
   std::uniform_int_distribution<int> byte(0, 255);
   for (std::size_t i = garbage_at; i < garbage_at + 300; ++i) text[i] = static_cast<char>(byte(rng));
   std::ofstream(wal, std::ios::binary | std::ios::trunc) << text;
   std::cout << fmt::format("damaged WAL frame {} of {} (commit of the last transaction; {} frames backfilled)\n",
                            *last_commit + 1, max_frame, backfilled);
-  return true;
+  return static_cast<std::uint32_t>(*last_commit + 1);
+}
+
+// How many frames of job.sqlite-wal SQLite keeps when it opens a copy of the JOBDIR's database
+// (recovering from the WAL alone, as after a crash).
+std::int64_t frames_recovered(const fs::path& job, const fs::path& scratch) {
+  fs::create_directories(scratch);
+  for (const char* name : {"job.sqlite", "job.sqlite-wal"}) fs::copy_file(job / name, scratch / name);
+  sqlite_file db(scratch / "job.sqlite", SQLITE_OPEN_READWRITE);
+  auto frames = db.integers("PRAGMA wal_checkpoint(PASSIVE)", 1);  // busy, frames in the WAL, frames copied
+  return frames.empty() ? -1 : frames.front();
 }
 
 // A crawl of the catalog spider in a child process, its standard error into `cwd`/.test-stderr.
@@ -463,42 +481,45 @@ TEST_F(JobdirKill, DamagedLastRecordOfTheWalIsSurvived) {
   const auto seed = kill_seed();
   std::cout << "damage seed " << seed << " (ORBWEAVER_KILL_SEED=" << seed << " repeats it)\n";
   std::mt19937 rng(seed);
-  bool damaged = false;
+  std::optional<std::uint32_t> damaged;
   // A kill just after a WAL checkpoint leaves no transaction to lose: kill a little later again.
   for (int attempt = 0; attempt < 5 && !damaged; ++attempt) {
     ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, std::chrono::milliseconds(std::uniform_int_distribution(700, 1200)(rng))));
     damaged = damage_last_transaction(job_ / "job.sqlite-wal", rng);
   }
   ASSERT_TRUE(damaged) << "no kill left a transaction in job.sqlite-wal to damage";
-  auto scraped_before = store_ids(store_).size();
+  EXPECT_LT(frames_recovered(job_, dir_ / "recovered"), *damaged) << "SQLite kept the damaged transaction";
 
-  auto last = run_to_the_end();
-  std::cout << fmt::format("{} items in the store before the resume\n", scraped_before);
-  expect_each_item_once(last);
+  expect_each_item_once(run_to_the_end());
 }
 
-// JOBDIR on a small tmpfs: the crawl stops with exit 1 and an ERROR about the full disk; what was
-// committed is intact (no item twice), and with room again the same command completes the crawl.
+// The disk of the JOBDIR (a tmpfs) fills up mid-crawl: the crawl stops with exit 1 and an ERROR
+// about the full disk; what was committed is intact (no item twice), and with room again the same
+// command completes the crawl.
 TEST_F(JobdirFaults, FullDiskEndsWithAnErrorAndTheResumeCompletes) {
-  serve(600, 20ms);
+  serve(600, 40ms);
   auto disk = dir_ / "disk";
-  if (!mount_tmpfs(disk, 0, "size=160k")) GTEST_SKIP() << "cannot mount a tmpfs: " << refused_mount_;
-  auto job = disk / "job";
-  auto end = finish(launch(job));
+  if (!mount_tmpfs(disk, 0, "size=16m")) GTEST_SKIP() << "cannot mount a tmpfs: " << refused_mount_;
+  auto crawl = launch(disk / "job");
+  ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
+  std::this_thread::sleep_for(1s);  // a checkpoint or two committed
+  ASSERT_TRUE(still_running(crawl)) << "the crawl ended before the disk was full: " << finish(crawl).log;
+  fill_up(disk / "filler");
+  auto end = finish(crawl);
   EXPECT_EQ(end.status, 1) << end.log;
-  EXPECT_NE(end.log.find("storage_error"), std::string::npos) << end.log;
-  bool error_names_it = false;
+  EXPECT_NE(end.log.find("Spider closed (storage_error)"), std::string::npos) << end.log;
+  bool error_says_so = false;
   for (const auto& line : lines_of(end.log))
     if (line.find(" ERROR: ") != std::string::npos &&
         (line.find("full") != std::string::npos || line.find("No space") != std::string::npos))
-      error_names_it = true;
-  EXPECT_TRUE(error_names_it) << "no ERROR line says the disk is full:\n" << end.log;
-  std::cout << fmt::format("the full disk stopped the crawl after {} requests\n", site_->fetches());
-  EXPECT_GT(site_->fetches(), 0u) << "the disk was full before the first request: make the tmpfs larger";
+      error_says_so = true;
+  EXPECT_TRUE(error_says_so) << "no ERROR line says the disk is full:\n" << end.log;
+  std::cout << fmt::format("the disk was full after {} of {} pages\n", site_->fetches(), site_->pages());
+  EXPECT_LT(site_->fetches(), site_->pages()) << "the crawl fetched every page before the disk was full";
   expect_no_item_twice();
 
-  remount(disk, 0, "size=64m");
-  auto last = finish(launch(job), 120s);
+  fs::remove(disk / "filler");
+  auto last = finish(launch(disk / "job"), 120s);
   EXPECT_EQ(last.status, 0) << last.log;
   EXPECT_NE(last.log.find("Spider closed (finished)"), std::string::npos) << last.log;
   expect_each_item_once(last);

@@ -22,7 +22,7 @@ std::string page(std::string_view title, std::string_view body) {
 // The fields spiders/catalog.cpp reads, derived from the id so that a test can recompute them.
 std::string product_page(std::size_t id, std::size_t products) {
   std::size_t listing = id / per_listing + 1;
-  std::string links = fmt::format(R"(<a href="{}">Back</a> <a href="/">Home</a>)", listing_path(listing));
+  std::string links = fmt::format(R"(<a href="{}">Back</a>)", listing_path(listing));
   for (std::size_t neighbour : {id + 1, id + products - 1})
     links += fmt::format(R"( <a href="{}">Related</a>)", product_path(neighbour % products));
   return page(fmt::format("Product {}", id),
@@ -34,7 +34,7 @@ std::string product_page(std::size_t id, std::size_t products) {
 }
 
 std::string listing_page(std::size_t listing, std::size_t listings, std::size_t products) {
-  std::string links = R"(<a href="/">Home</a>)";
+  std::string links;
   for (std::size_t id = (listing - 1) * per_listing; id < std::min(listing * per_listing, products); ++id)
     links += fmt::format(R"( <a href="{}">Product {}</a>)", product_path(id), id);
   if (listing < listings) links += fmt::format(R"( <a href="{}">Next</a>)", listing_path(listing + 1));

@@ -1,7 +1,9 @@
 #pragma once
 // A generated shop for the `catalog` spider (spiders/catalog.cpp) on a test_server: an index
 // linking every listing page, listings of 20 products each, and one product page per item (with
-// links back and to its neighbours, so most links a crawler sees are duplicates). Every page
+// links back and to its neighbours, so most links a crawler sees are duplicates). No page links
+// to the index: a start request bypasses the duplicate filter, so a link to it would be fetched
+// once more and blur the count of pages fetched twice. Every page
 // answers after a delay, and the site counts the requests that reached each page, in flight or
 // answered, for crash-and-resume tests that must know what was fetched twice.
 #include "test_server.hpp"
