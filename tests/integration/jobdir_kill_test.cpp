@@ -193,7 +193,6 @@ std::int64_t frames_recovered(const fs::path& job, const fs::path& scratch) {
 // A crawl of the catalog spider in a child process, its standard error into `cwd`/.test-stderr.
 struct crawl_process {
   int pid = -1;
-  fs::path cwd;
   clock_type::time_point launched;
   std::size_t fetches_at_launch = 0;
 };
@@ -230,20 +229,22 @@ class jobdir_test : public ::testing::Test {
     site_ = std::make_unique<product_site>(server_, products, delay);
   }
 
+  // The same command for every run of a test; `extra_` (more options) after it.
   std::vector<std::string> crawl_args(const fs::path& jobdir) const {
-    return {"crawl", "catalog", "-a", "url=" + server_.url("/"), "-O", feed_.string(), "-s",
-            "STORE_URI=sqlite:" + store_.string(), "--jobdir", jobdir.string(), "-s", "CONCURRENT_REQUESTS=8",
-            "-s", "LOG_LEVEL=INFO"};
+    std::vector<std::string> args{"crawl", "catalog", "-a", "url=" + server_.url("/"), "-O", feed_.string(), "-s",
+                                  "STORE_URI=sqlite:" + store_.string(), "--jobdir", jobdir.string(), "-s",
+                                  "CONCURRENT_REQUESTS=8", "-s", "LOG_LEVEL=INFO"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    return args;
   }
 
-  crawl_process launch(const fs::path& jobdir, const fs::path& cwd) {
-    crawl_process crawl{.cwd = cwd, .launched = clock_type::now(), .fetches_at_launch = site_->fetches()};
-    crawl.pid = start_program(ORBWEAVER_BINARY, crawl_args(jobdir), cwd);
+  crawl_process launch(const fs::path& jobdir) {
+    crawl_process crawl{.launched = clock_type::now(), .fetches_at_launch = site_->fetches()};
+    crawl.pid = start_program(ORBWEAVER_BINARY, crawl_args(jobdir), dir_);
     EXPECT_GT(crawl.pid, 0) << "cannot start " << ORBWEAVER_BINARY;
     if (crawl.pid > 0) running_.push_back(crawl.pid);
     return crawl;
   }
-  crawl_process launch(const fs::path& jobdir) { return launch(jobdir, dir_); }
   crawl_process launch() { return launch(job_); }
 
   // Waits for the crawl's first request to reach the site; false when the crawl ended first or
@@ -284,7 +285,7 @@ class jobdir_test : public ::testing::Test {
     }
     std::erase(running_, crawl.pid);
     end.status = *status;
-    end.log = read_file(crawl.cwd / ".test-stderr");
+    end.log = read_file(dir_ / ".test-stderr");
     return end;
   }
 
@@ -310,10 +311,8 @@ class jobdir_test : public ::testing::Test {
   // over all runs, and no page fetched more than twice, those fetched by runs that could not
   // have committed anything (`uncommitted`) aside.
   void expect_each_item_once(const crawl_end& last, const std::map<std::string, std::size_t>& uncommitted = {}) {
-    std::map<std::int64_t, int> expected;
-    for (std::size_t id = 0; id < site_->products(); ++id) expected[static_cast<std::int64_t>(id)] = 1;
-    expect_same_items("the store", store_ids(store_), expected);
-    expect_same_items("the feed", feed_ids(feed_), expected);
+    expect_same_items("the store", store_ids(store_));
+    expect_same_items("the feed", feed_ids(feed_));
     EXPECT_EQ(dumped_stat(last.log, "item_scraped_count"), static_cast<std::int64_t>(site_->products()))
         << "the last run's stats do not count every item of all runs:\n" << last.log;
     std::size_t pages_fetched = 0;
@@ -325,8 +324,10 @@ class jobdir_test : public ::testing::Test {
     EXPECT_EQ(pages_fetched, site_->pages()) << "pages never fetched";
   }
 
-  static void expect_same_items(std::string_view where, const std::map<std::int64_t, int>& ids,
-                                const std::map<std::int64_t, int>& expected) {
+  // Each product's id once in `ids`.
+  void expect_same_items(std::string_view where, const std::map<std::int64_t, int>& ids) const {
+    std::map<std::int64_t, int> expected;
+    for (std::size_t id = 0; id < site_->products(); ++id) expected[static_cast<std::int64_t>(id)] = 1;
     std::vector<std::string> wrong;
     for (const auto& [id, count] : ids)
       if (count != 1 || !expected.contains(id)) wrong.push_back(fmt::format("{} ({} times)", id, count));
@@ -364,6 +365,7 @@ class jobdir_test : public ::testing::Test {
   test_server server_;
   std::unique_ptr<product_site> site_;
   fs::path dir_, job_, feed_, store_;
+  std::vector<std::string> extra_;
   std::vector<int> running_;
   std::vector<fs::path> mounts_;
   std::string refused_mount_;
@@ -497,6 +499,50 @@ TEST_F(JobdirKill, DamagedLastRecordOfTheWalIsSurvived) {
   expect_each_item_once(run_to_the_end());
 }
 
+// A first run killed before its first checkpoint (a long JOBDIR_CHECKPOINT_INTERVAL) has already
+// written items: the store's committed batches (SQLITE_BATCH_SIZE) and the feed's flushes. The
+// resume removes them all, since no request was recorded done.
+TEST_F(JobdirKill, ItemsWrittenBeforeTheFirstCheckpointAreNotKeptTwice) {
+  serve(600, 40ms);
+  extra_ = {"-s", "JOBDIR_CHECKPOINT_INTERVAL=5", "-s", "SQLITE_BATCH_SIZE=20", "-s", "FEED_FLUSH_INTERVAL=0"};
+  ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, 1500ms));
+  ASSERT_GE(store_ids(store_).size(), 20u) << "no batch reached the store before the kill";
+  ASSERT_FALSE(feed_ids(feed_).empty()) << "no item reached the feed before the kill";
+
+  expect_each_item_once(run_to_the_end());
+}
+
+// Every kind of feed is cut back and continued: a CSV feed keeps one header, a JSON array feed
+// stays one array, through SIGKILLs.
+TEST_F(JobdirKill, CsvAndJsonArrayFeedsSurviveKills) {
+  serve(600, 40ms);
+  const auto csv = dir_ / "items.csv", array = dir_ / "items.json";
+  extra_ = {"-O", csv.string(), "-O", array.string()};
+  for (auto after : {1000ms, 1200ms, 1100ms}) ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, after));
+  expect_each_item_once(run_to_the_end());
+
+  auto rows = lines_of(read_file(csv));
+  ASSERT_FALSE(rows.empty());
+  for (auto& row : rows) {
+    EXPECT_TRUE(row.ends_with('\r')) << "a CSV row ends without CRLF: " << row;
+    if (row.ends_with('\r')) row.pop_back();
+  }
+  EXPECT_EQ(rows.front(), "id,title,price,sku,rating,tags,category");
+  std::map<std::string, int> first_cells;
+  for (const auto& row : rows) ++first_cells[row.substr(0, row.find(','))];
+  for (const auto& [cell, count] : first_cells) EXPECT_EQ(count, 1) << "'" << cell << "' begins " << count << " rows of the CSV";
+  EXPECT_EQ(rows.size(), site_->products() + 1);
+
+  std::map<std::int64_t, int> ids;
+  try {
+    auto feed = json::parse(read_file(array));
+    for (const auto& element : feed.as_array()) ++ids[element.as_object().at("id").to_number<std::int64_t>()];
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the JSON feed is not one array of items: " << e.what();
+  }
+  expect_same_items("the JSON array feed", ids);
+}
+
 // The disk of the JOBDIR (a tmpfs) fills up mid-crawl: the crawl stops with exit 1 and an ERROR
 // about the full disk; what was committed is intact (no item twice), and with room again the same
 // command completes the crawl.
@@ -535,6 +581,16 @@ void expect_refused_before_any_request(const crawl_end& end, const fs::path& nam
   EXPECT_EQ(fetches, 0u) << "requests were made:\n" << end.log;
 }
 
+TEST_F(JobdirFaults, JobdirOnAFullDiskIsRefusedBeforeAnyRequest) {
+  serve(20, 0ms);
+  auto disk = dir_ / "disk";
+  if (!mount_tmpfs(disk, 0, "size=1m")) GTEST_SKIP() << "cannot mount a tmpfs: " << refused_mount_;
+  fill_up(disk / "filler");
+  auto end = finish(launch(disk / "job"));
+  expect_refused_before_any_request(end, disk / "job", site_->fetches());
+  EXPECT_NE(end.log.find("No space left on device"), std::string::npos) << end.log;
+}
+
 TEST_F(JobdirFaults, JobdirUnderARegularFileIsRefusedBeforeAnyRequest) {
   serve(20, 0ms);
   auto plain_file = dir_ / "not-a-folder";
@@ -569,11 +625,15 @@ TEST_F(JobdirFaults, JobdirInUseIsRefusedAndTheFirstCrawlGoesOn) {
   auto lock = read_file(job_ / "lock");
   EXPECT_NE(lock.find(std::to_string(first.pid)), std::string::npos) << "the lock file holds '" << lock << "'";
 
+  // The setting names the same JOBDIR as --jobdir.
   auto second_dir = dir_ / "second";
   fs::create_directories(second_dir);
-  auto second = finish(launch(job_, second_dir), 20s);
-  EXPECT_EQ(second.status, 1) << second.log;
-  EXPECT_NE(second.log.find("in use"), std::string::npos) << second.log;
+  auto second = run_program(ORBWEAVER_BINARY,
+                            {"crawl", "catalog", "-a", "url=" + server_.url("/"), "-O", feed_.string(), "-s",
+                             "STORE_URI=sqlite:" + store_.string(), "-s", "JOBDIR=" + job_.string()},
+                            second_dir);
+  EXPECT_EQ(second.status, 1) << second.err;
+  EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
   EXPECT_TRUE(still_running(first)) << "the first crawl ended while the second tried its JOBDIR";
 
   auto end = finish(first, 120s);
