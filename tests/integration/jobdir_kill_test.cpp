@@ -1,9 +1,10 @@
 // Crash-safe JOBDIR (issue 10): `orbweaver crawl catalog --jobdir DIR` stopped in every way a crawl
-// can stop (SIGKILL at random moments, a double SIGINT, SIGTERM, a torn last record in the WAL) and
-// resumed with the same command ends with every item exactly once in the SQLite store and the
-// JSON-lines feed, no page fetched more than twice, and the stats continued across the runs. A
-// full disk, an unwritable JOBDIR, a JOBDIR in use and one of another version end with exit 1 and
-// a clear message, with what was committed intact.
+// can stop (SIGKILL at random moments, a double SIGINT, SIGTERM, a torn last record in the WAL, a
+// kill before the first checkpoint) and resumed with the same command ends with every item exactly
+// once in the SQLite store and the feeds (JSON lines, CSV, a JSON array), no page fetched more than
+// twice, and the stats continued across the runs. A full disk, an unwritable JOBDIR, a JOBDIR in
+// use and one of another version end with exit 1 and a clear message, with what was committed
+// intact.
 //
 // The kill loop's moments come from a seeded RNG; the seed is printed, and ORBWEAVER_KILL_SEED=N
 // repeats a run. The disk faults mount small tmpfs file systems (root in CI); where mount is
@@ -190,7 +191,7 @@ std::int64_t frames_recovered(const fs::path& job, const fs::path& scratch) {
   return frames.empty() ? -1 : frames.front();
 }
 
-// A crawl of the catalog spider in a child process, its standard error into `cwd`/.test-stderr.
+// A crawl of the catalog spider in a child process, its standard error into the test's folder.
 struct crawl_process {
   int pid = -1;
   clock_type::time_point launched;
