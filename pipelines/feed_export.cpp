@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <unistd.h>
@@ -308,12 +309,15 @@ void feed_writer::append_csv_row(const item& it) {
 void feed_writer::flush() {
   if (buffer_.empty() || !file_) return;
   std::size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-  file_bytes_ += written;
   if (written != buffer_.size() || (file_ == stdout && std::fflush(file_) != 0)) {
     int error = errno;
+    // A full disk took part of the records: cut them away, so the file still ends in a whole one.
+    if (file_ != stdout && ::ftruncate(fileno(file_), static_cast<off_t>(file_bytes_)) == 0) written = 0;
+    file_bytes_ += written;
     buffer_.erase(0, written);
     throw std::runtime_error(fmt::format("writing feed '{}': {}", options_.path, std::strerror(error)));
   }
+  file_bytes_ += written;
   buffer_.clear();
 }
 
@@ -382,6 +386,8 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
       all_options.push_back({target->path, target->format, config.get_bool("FEED_OVERWRITE"),
                              config.get_list("FEED_EXPORT_FIELDS"), ascii_only});
     }
+    for (auto& options : all_options)
+      if (auto earlier = stats_->get(item_count_key(options.format))) earlier_counts_[item_count_key(options.format)] = earlier;
     if (config.get_string("JOBDIR").empty())
       for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     else
@@ -407,6 +413,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
       feed.writer->sync();
       if (path != standard_output_path) ends[path] = static_cast<std::int64_t>(feed.writer->size());
     }
+    report_item_counts();  // before the JOBDIR records the stats
     return ends;
   }
 
@@ -436,7 +443,6 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
         if (!feed.failed) log::error("feedexport", "{}", e.what());
         feed.failed = true;
       }
-      stats_->inc(fmt::format("feedexport/item_count/{}", format), static_cast<std::int64_t>(feed.writer->items_written()));
       if (feed.failed) {
         stats_->inc(fmt::format("feedexport/failed_count/{}", format));
         log::error("feedexport", "Error storing {} feed ({} items) in: {}", format, feed.writer->items_written(), path);
@@ -445,6 +451,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
         log::info("feedexport", "Stored {} feed ({} items) in: {}", format, feed.writer->items_written(), path);
       }
     }
+    report_item_counts();
     co_return;
   }
 
@@ -465,6 +472,18 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
     }
   }
 
+  // feedexport/item_count/<format>: the items written by this run and, with a JOBDIR, the earlier
+  // runs (their count comes back with the stats).
+  void report_item_counts() {
+    std::map<std::string, std::int64_t> counts = earlier_counts_;
+    for (auto& feed : feeds_)
+      counts[item_count_key(feed.writer->options().format)] += static_cast<std::int64_t>(feed.writer->items_written());
+    for (const auto& [key, count] : counts) stats_->set(key, count);
+  }
+  static std::string item_count_key(feed_format format) {
+    return fmt::format("feedexport/item_count/{}", format_name(format));
+  }
+
   void flush_all() {
     for (auto& feed : feeds_)
       if (!feed.failed && feed.writer->has_unflushed()) write_or_stop(feed, [&] { feed.writer->flush(); });
@@ -482,6 +501,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
 
   std::vector<feed> feeds_;
   std::vector<feed_options> deferred_;  // with a JOBDIR, until resume()
+  std::map<std::string, std::int64_t> earlier_counts_;  // item counts of earlier runs of a JOBDIR
   stats_collector* stats_ = nullptr;
   std::chrono::duration<double> flush_interval_{1.0};
   std::optional<boost::asio::steady_timer> flush_timer_;

@@ -198,6 +198,7 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
     if (uri.empty()) return false;
     stats_ = &c.stats();
     spider_name_ = c.target().name;
+    earlier_written_ = stats_->get("store/items_written");  // with a JOBDIR: the earlier runs'
     store_ = std::make_unique<sqlite_item_store>(sqlite_path_from_uri(uri), c.config().get_int("SQLITE_BATCH_SIZE"));
     return true;
   }
@@ -216,6 +217,7 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
     // Items lost to a failed write belong to requests this checkpoint would mark done.
     if (store_->items_failed() > 0)
       throw std::runtime_error(fmt::format("{} items could not be stored in '{}'", store_->items_failed(), store_->path()));
+    report();  // before the JOBDIR records the stats
     return json::object{{"last_id", last_id}};
   }
 
@@ -242,13 +244,14 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
 
  private:
   void report() {
-    stats_->set("store/items_written", store_->items_written());
+    stats_->set("store/items_written", earlier_written_ + static_cast<std::int64_t>(store_->items_written()));
     if (store_->items_failed()) stats_->set("store/items_failed", store_->items_failed());
   }
 
   std::unique_ptr<sqlite_item_store> store_;
   stats_collector* stats_ = nullptr;
   std::string spider_name_;
+  std::int64_t earlier_written_ = 0;
 };
 
 }  // namespace

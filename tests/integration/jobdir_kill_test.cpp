@@ -576,6 +576,31 @@ TEST_F(JobdirFaults, FullDiskEndsWithAnErrorAndTheResumeCompletes) {
   expect_each_item_once(last);
 }
 
+// A feed on a disk that fills up: the write that failed is cut away, so the feed ends in a whole
+// line even before the next run, and the resume completes it.
+TEST_F(JobdirFaults, AFeedOnAFullDiskStillEndsInAWholeLine) {
+  serve(600, 40ms);
+  auto disk = dir_ / "disk";
+  if (!mount_tmpfs(disk, 0, "size=16m")) GTEST_SKIP() << "cannot mount a tmpfs: " << refused_mount_;
+  feed_ = disk / "items.jsonl";
+  auto crawl = launch();
+  ASSERT_TRUE(wait_until_fetching(crawl)) << finish(crawl).log;
+  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(still_running(crawl)) << "the crawl ended before the disk was full: " << finish(crawl).log;
+  fill_up(disk / "filler");
+  auto end = finish(crawl);
+  EXPECT_EQ(end.status, 1) << end.log;
+  auto text = read_file(feed_);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "the feed ends in a torn line: ..." << text.substr(text.size() - std::min<std::size_t>(text.size(), 80));
+  expect_no_item_twice();
+
+  fs::remove(disk / "filler");
+  auto last = finish(launch(), 120s);
+  EXPECT_EQ(last.status, 0) << last.log;
+  expect_each_item_once(last);
+}
+
 void expect_refused_before_any_request(const crawl_end& end, const fs::path& named, std::size_t fetches) {
   EXPECT_EQ(end.status, 1) << end.log;
   EXPECT_NE(end.log.find(named.string()), std::string::npos) << "the message does not name " << named << ":\n" << end.log;

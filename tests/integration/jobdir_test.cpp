@@ -115,6 +115,8 @@ TEST_F(JobdirResume, AStoppedCrawlResumesWhereItStoppedAndGivesEveryItemOnce) {
   }
   // Stats and the spider's state go on from the first run's.
   EXPECT_EQ(second.stats.get("item_scraped_count"), static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(second.stats.get("store/items_written"), static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(second.stats.get("feedexport/item_count/jsonlines"), static_cast<std::int64_t>(expected.size()));
   auto& resumed = static_cast<chain_spider&>(second.owner->target());
   EXPECT_EQ(resumed.state().get("pages"), json::value(static_cast<std::int64_t>(expected.size())));
 
