@@ -9,10 +9,18 @@
 #include "program_runner.hpp"
 #include "test_server.hpp"
 
+#include "engine/components.hpp"
+
 #include <orbweaver/orbweaver.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -170,6 +178,18 @@ class PostgresStore : public ::testing::Test {
                      quoted(tricky_text)),
               "0");
   }
+  // A crawl whose store connects through a commit_cutter: one cut, one reconnect, every item once.
+  void crawl_with_a_cut(commit_cutter::cut where) {
+    serve_listing(site_);
+    commit_cutter relay(server_->port(), where);
+    auto uri = fmt::format("postgresql://{}:{}@127.0.0.1:{}/{}", server_->user, server_->password, relay.port(),
+                           database_);
+    auto run = run_finished_crawl(start_spider(), settings(uri, {{"POSTGRES_BATCH_SIZE", "50"}}));
+    EXPECT_TRUE(relay.has_cut());
+    EXPECT_EQ(run.stats.get("store/reconnects"), 1);
+    EXPECT_EQ(run.stats.get("store/items_written"), total_items);
+    expect_every_item_once();
+  }
   static std::string quoted(const std::string& text) {
     std::string out = "'";
     for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
@@ -205,6 +225,53 @@ TEST_F(PostgresStore, PartialBatchIsCommittedWithinASecond) {
   auto run = run_crawl(start_spider(look), settings(server_->uri(database_), {{"CLOSESPIDER_PAGECOUNT", "3"}}));
   // Page 1's items were handed over 2 s before page 3 came back, far fewer than a batch of 500.
   EXPECT_EQ(seen_at_page_3, std::to_string(items_per_page));
+}
+
+TEST_F(PostgresStore, FullQueueMakesItemsWaitWithoutBlockingTheReactor) {
+  orbweaver::settings config;
+  config.set("STORE_URI", server_->uri(database_), setting_priority::command_line);
+  config.set("POSTGRES_BATCH_SIZE", "1", setting_priority::command_line);
+  crawler crawl(std::make_unique<listing_spider>(), std::move(config));
+  auto pipelines = build_pipelines(crawl);
+  ASSERT_EQ(pipelines.size(), 1u);
+  ASSERT_EQ(pipelines[0].name, "postgres_store");
+  auto& store = *pipelines[0].instance;
+
+  // Another session holds the table, so the writer's first COPY waits: one item in its hands,
+  // four (a queue of four batches of one) waiting, and the sixth must wait in process_item.
+  PGconn* holder = PQconnectdb(server_->uri(database_).c_str());
+  PQclear(PQexec(holder, "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE"));
+  constexpr int items = 10;
+  int handed = 0, ticks = 0, handed_when_released = 0;
+  boost::asio::io_context reactor;
+  auto produce = [&]() -> boost::asio::awaitable<void> {
+    for (; handed < items; ++handed) {
+      item it{{"n", handed}};
+      co_await store.process_item(it, crawl.target());
+    }
+  };
+  auto tick_then_release = [&]() -> boost::asio::awaitable<void> {
+    boost::asio::steady_timer timer(reactor);
+    for (; ticks < 20; ++ticks) {
+      timer.expires_after(std::chrono::milliseconds(50));
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    handed_when_released = handed;
+    PQclear(PQexec(holder, "ROLLBACK"));
+  };
+  boost::asio::co_spawn(reactor, produce(), boost::asio::detached);
+  boost::asio::co_spawn(reactor, tick_then_release(), boost::asio::detached);
+  reactor.run();
+  PQfinish(holder);
+  boost::asio::co_spawn(reactor, store.close(crawl.target()), boost::asio::detached);
+  reactor.restart();
+  reactor.run();
+
+  EXPECT_EQ(ticks, 20) << "the reactor ran while the item waited";
+  EXPECT_GE(handed_when_released, 4);
+  EXPECT_LE(handed_when_released, 5) << "items were taken beyond the queue's bound";
+  EXPECT_EQ(handed, items);
+  EXPECT_EQ(scalar("SELECT count(*) FROM items"), std::to_string(items));
 }
 
 TEST_F(PostgresStore, ServerRestartedMidCrawlLosesAndDuplicatesNothing) {
@@ -258,24 +325,11 @@ TEST_F(PostgresStore, KilledConnectionsLoseAndDuplicateNothing) {
 }
 
 TEST_F(PostgresStore, ConnectionCutBeforeCommitSendsTheBatchAgain) {
-  serve_listing(site_);
-  commit_cutter relay(server_->port(), commit_cutter::cut::before_commit);
-  auto uri = fmt::format("postgresql://{}:{}@127.0.0.1:{}/{}", server_->user, server_->password, relay.port(), database_);
-  auto run = run_finished_crawl(start_spider(), settings(uri, {{"POSTGRES_BATCH_SIZE", "50"}}));
-  EXPECT_TRUE(relay.has_cut());
-  EXPECT_EQ(run.stats.get("store/reconnects"), 1);
-  expect_every_item_once();
+  crawl_with_a_cut(commit_cutter::cut::before_commit);
 }
 
 TEST_F(PostgresStore, ConnectionCutAfterCommitDoesNotSendTheBatchAgain) {
-  serve_listing(site_);
-  commit_cutter relay(server_->port(), commit_cutter::cut::after_commit);
-  auto uri = fmt::format("postgresql://{}:{}@127.0.0.1:{}/{}", server_->user, server_->password, relay.port(), database_);
-  auto run = run_finished_crawl(start_spider(), settings(uri, {{"POSTGRES_BATCH_SIZE", "50"}}));
-  EXPECT_TRUE(relay.has_cut());
-  EXPECT_EQ(run.stats.get("store/reconnects"), 1);
-  expect_every_item_once();
-  EXPECT_EQ(run.stats.get("store/items_written"), total_items);
+  crawl_with_a_cut(commit_cutter::cut::after_commit);
 }
 
 TEST_F(PostgresStore, ServerGoneForGoodClosesTheCrawlWithStorageError) {
