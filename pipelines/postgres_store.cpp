@@ -94,8 +94,9 @@ postgres_target parse_postgres_uri(std::string_view uri) {
     PQfreemem(error);
     while (!why.empty() && why.back() == '\n') why.pop_back();
     // libpq quotes the whole URI in some messages: the password must not show.
-    for (auto pos = why.find(text); pos != std::string::npos; pos = why.find(text, pos))
-      why.replace(pos, text.size(), redact_password(text));
+    const auto redacted = redact_password(text);
+    for (auto pos = why.find(text); pos != std::string::npos; pos = why.find(text, pos + redacted.size()))
+      why.replace(pos, text.size(), redacted);
     throw std::runtime_error(fmt::format("STORE_URI '{}': {}", redact_password(uri), why));
   }
   postgres_target target;

@@ -39,7 +39,8 @@ namespace {
 constexpr int pages = 60;
 constexpr int items_per_page = 10;
 constexpr int total_items = pages * items_per_page;
-// Text that COPY's format and JSONB must carry unchanged: tab, newline, backslash, quotes, non-ASCII.
+// Text that COPY's format and JSONB must carry unchanged: tab, newline, backslash, quotes, non-ASCII
+// (and a NUL in another field, which JSONB cannot hold).
 const std::string tricky_text = "tab\there\nnew line \\ back\\slash \"quoted\" caf\u00e9 \u2603";
 
 // Page N links to page N+1 and yields items_per_page items; on_page runs first, on the reactor.
@@ -52,7 +53,7 @@ class listing_spider : public spider {
     int page = std::stoi(url.substr(url.rfind('/') + 1));
     if (on_page) on_page(page);
     for (int n = 0; n < items_per_page; ++n)
-      out.emit(item{{"page", page}, {"n", n}, {"text", tricky_text}});
+      out.emit(item{{"page", page}, {"n", n}, {"text", tricky_text}, {"nul", std::string("a\0b", 3)}});
     if (page < pages) out.follow("/page/" + std::to_string(page + 1));
   }
 };
@@ -177,6 +178,8 @@ class PostgresStore : public ::testing::Test {
     EXPECT_EQ(scalar("SELECT count(*) FROM items WHERE spider <> 'pg_listing' OR data->>'text' <> " +
                      quoted(tricky_text)),
               "0");
+    // JSONB refuses \u0000: the store keeps U+FFFD in its place rather than fail the batch.
+    EXPECT_EQ(scalar("SELECT count(*) FROM items WHERE data->>'nul' <> 'a' || chr(65533) || 'b'"), "0");
   }
   // A crawl whose store connects through a commit_cutter: one cut, one reconnect, every item once.
   void crawl_with_a_cut(commit_cutter::cut where) {

@@ -70,6 +70,13 @@ TEST(PostgresUri, MalformedUrisAreRefusedWithoutThePassword) {
   EXPECT_FALSE(in_parameter.empty());
   EXPECT_EQ(in_parameter.find("hunter2"), std::string::npos) << in_parameter;
 
+  // libpq quotes the whole URI here: with the password hidden, and unchanged without one.
+  auto quoted = error_of("postgresql://crawler:hunter2@[::1/items");
+  EXPECT_NE(quoted.find("\"postgresql://crawler:***@[::1/items\""), std::string::npos) << quoted;
+  EXPECT_EQ(quoted.find("hunter2"), std::string::npos) << quoted;
+  auto no_password = error_of("postgresql://crawler@[::1/items");
+  EXPECT_NE(no_password.find("\"postgresql://crawler@[::1/items\""), std::string::npos) << no_password;
+
   EXPECT_NE(error_of("sqlite:items.db").find("not a PostgreSQL URI"), std::string::npos);
 }
 
