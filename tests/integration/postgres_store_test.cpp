@@ -336,7 +336,7 @@ TEST_F(PostgresStore, ConnectionCutAfterCommitDoesNotSendTheBatchAgain) {
 }
 
 TEST_F(PostgresStore, ServerGoneForGoodClosesTheCrawlWithStorageError) {
-  serve_listing(site_, std::chrono::milliseconds(50));
+  serve_listing(site_, std::chrono::milliseconds(80));
   std::thread stopper;
   auto stop_at_page_5 = [&](int page) {
     if (page == 5) stopper = std::thread([] { server_->stop(); });
