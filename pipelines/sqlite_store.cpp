@@ -1,9 +1,11 @@
 #include "sqlite_store.hpp"
 #include "engine/builtin_components.hpp"
 #include "engine/checkpointed_sink.hpp"
+#include "core/redact.hpp"
 #include "html/charset.hpp"
 
 #include "item_json.hpp"
+#include "postgres_store.hpp"
 
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/log.hpp>
@@ -12,33 +14,18 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 
 namespace orbweaver::pipelines {
-namespace {
-
-// ISO 8601 in UTC with milliseconds, a form SQLite's date functions read.
-std::string utc_timestamp() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03}Z", text, millis);
-}
-
-}  // namespace
 
 std::string sqlite_path_from_uri(std::string_view uri) {
   constexpr std::string_view scheme = "sqlite:";
   if (!uri.starts_with(scheme))
-    throw std::runtime_error(fmt::format("STORE_URI '{}' is not supported: expected sqlite:PATH", uri));
+    throw std::runtime_error(fmt::format(
+        "STORE_URI '{}' is not supported: expected sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+        redact_password(uri)));
   std::string_view path = uri.substr(scheme.size());
   if (path.starts_with("//")) {
     // sqlite:///abs/path, as in a file URL; a host part (sqlite://host/...) means nothing here.
@@ -195,7 +182,7 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
     const auto& uri = c.config().get_string("STORE_URI");
-    if (uri.empty()) return false;
+    if (uri.empty() || is_postgres_uri(uri)) return false;  // the PostgreSQL store takes those
     stats_ = &c.stats();
     spider_name_ = c.target().name;
     earlier_written_ = stats_->get("store/items_written");  // with a JOBDIR: the earlier runs'

@@ -1,6 +1,7 @@
 #include "crawl_options.hpp"
 
 #include "core/exception_text.hpp"
+#include "core/redact.hpp"
 
 #include <orbweaver/log.hpp>
 #include <orbweaver/spider.hpp>
@@ -44,8 +45,10 @@ void require_log_level(const settings& s) {
 void log_configuration(const settings& config) {
   log::info("launcher", "orbweaver {} started (bot: {})", ORBWEAVER_VERSION, config.get_string("BOT_NAME"));
   boost::json::object overridden;
+  // A password in a URI (STORE_URI, a proxy) does not go to the log.
   for (const auto& decl : setting_declarations())
-    if (const auto& value = config.get_string(decl.name); value != decl.default_value) overridden[decl.name] = value;
+    if (const auto& value = config.get_string(decl.name); value != decl.default_value)
+      overridden[decl.name] = redact_password(value);
   if (!overridden.empty()) log::info("launcher", "Overridden settings: {}", boost::json::serialize(overridden));
 }
 

@@ -242,7 +242,7 @@ TEST_F(SqliteStorePipelineTest, StoresItemsAndCountsThem) {
 }
 
 TEST_F(SqliteStorePipelineTest, BadConfigurationStopsTheCrawlBeforeItStarts) {
-  EXPECT_THROW(open({{"STORE_URI", "postgres://localhost/items"}}), std::runtime_error);
+  EXPECT_THROW(open({{"STORE_URI", "mysql://localhost/items"}}), std::runtime_error);
   EXPECT_THROW(open({{"STORE_URI", "sqlite:" + db_path_}, {"SQLITE_BATCH_SIZE", "0"}}), std::runtime_error);
   EXPECT_FALSE(std::filesystem::exists(db_path_));
 }

@@ -105,8 +105,10 @@ constexpr std::array table{
     setting_decl{"FEED_EXPORT_FIELDS", list, "", "Fields to export and their order, comma-separated (empty: the keys of the first item; CSV only keeps those)."},
 
     // Embedded store
-    setting_decl{"STORE_URI", string, "", "Database to store items in: sqlite:PATH or sqlite:///ABSOLUTE/PATH (empty = off)."},
+    setting_decl{"STORE_URI", string, "", "Database to store items in: sqlite:PATH or sqlite:///ABSOLUTE/PATH, or postgresql://USER:PASSWORD@HOST:PORT/DATABASE (also postgres://, with libpq's parameters such as ?sslmode=require) (empty = off)."},
     setting_decl{"SQLITE_BATCH_SIZE", integer, "500", "Items written per SQLite transaction; the last batch is committed when the spider closes."},
+    setting_decl{"POSTGRES_BATCH_SIZE", integer, "500", "Items per PostgreSQL transaction (one COPY); a writer thread commits a batch when it is full or its first item has waited a second."},
+    setting_decl{"POSTGRES_RETRY_TIMEOUT", number, "60", "Seconds the PostgreSQL store keeps reconnecting after a lost connection; then it gives up, its items are counted in store/items_failed and the crawl closes with storage_error."},
 
     // Logging and stats
     setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},
