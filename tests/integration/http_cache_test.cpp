@@ -266,6 +266,27 @@ TEST(HttpCache, Rfc2616RevalidatesAStaleEntryAndA304KeepsIt) {
   EXPECT_EQ(conditions, (std::vector<std::string>{"", "\"v1\"", "\"v1\"", "\"v2\""}));
 }
 
+TEST(HttpCache, Rfc2616FallsBackOnTheStaleEntryWhenTheServerCannotBeReached) {
+  test_server server;
+  std::atomic<int> calls{0};
+  server.route("/doc", [&](const test_request&) {
+    if (++calls == 1) return test_reply{.headers = {{"ETag", "\"v1\""}, {"Cache-Control", "max-age=0"}}, .body = "kept"};
+    return test_reply{.drop = true};
+  });
+  cache_folder cache("recovery");
+  const auto overrides = cache.settings({{"HTTPCACHE_POLICY", "rfc2616"}});
+  auto warm = run_finished_crawl(std::make_unique<cache_probe>(requests_for({server.url("/doc")})), overrides);
+  auto s = std::make_unique<cache_probe>(requests_for({server.url("/doc")}));
+  auto* probe = s.get();
+  auto result = run_finished_crawl(std::move(s), overrides);
+  ASSERT_EQ(probe->responses().size(), 1u);
+  EXPECT_EQ(probe->responses()[0].body, "kept");
+  EXPECT_EQ(probe->responses()[0].flags, std::vector<std::string>{"cached"});
+  EXPECT_EQ(result.stats.get("httpcache/errorrecovery"), 1);
+  EXPECT_EQ(result.stats.get("retry/count"), 0) << "the cache answered before retry saw the error";
+  EXPECT_EQ(calls, 2);
+}
+
 TEST(HttpCache, Rfc2616AnswersFreshEntriesWithoutAskingAndKeepsNoStoreOut) {
   test_server server;
   server.route("/fresh", [](const test_request&) {
