@@ -40,8 +40,10 @@ awaitable<response_action> http_compression_middleware::process_response(const r
   http_headers headers;
   for (const auto& [name, value] : resp->headers())
     if (!iequals(name, "Content-Encoding") && !iequals(name, "Content-Length")) headers.add(name, value);
-  co_return std::make_shared<response>(resp->req(), resp->url(), resp->status(), std::move(headers),
-                                       std::move(decoded.body));
+  auto decoded_response = std::make_shared<response>(resp->req(), resp->url(), resp->status(), std::move(headers),
+                                                     std::move(decoded.body));
+  for (const auto& flag : resp->flags()) decoded_response->add_flag(flag);
+  co_return decoded_response;
 }
 
 ORBWEAVER_BUILTIN_DOWNLOADER_MIDDLEWARE(http_compression_middleware, "http_compression", 590);

@@ -1,5 +1,7 @@
 #include "gzip.hpp"
 
+#include "download/decompress.hpp"
+
 #include <zlib.h>
 
 #include <cstdint>
@@ -23,15 +25,7 @@ void deflate_into(z_stream& stream, std::string_view input, int flush, std::stri
 
 }  // namespace
 
-std::string gzip(std::string_view input) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("deflateInit2 failed");
-  std::string out;
-  deflate_into(stream, input, Z_FINISH, out);
-  deflateEnd(&stream);
-  return out;
-}
+std::string gzip(std::string_view input) { return download::gzip_compress(input); }
 
 std::string gzip_bomb(unsigned gibibytes) {
   constexpr std::size_t chunk = 1 << 20;

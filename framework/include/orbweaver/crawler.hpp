@@ -56,6 +56,10 @@ class crawler {
   // ends. For tools that look at pages one at a time (orbweaver fetch, parse, shell); a crawler
   // used so cannot run() too.
   download_result download_now(request r);
+  // Runs `task` on the crawler's reactor as download_now runs its download: the components open
+  // on first use, start_requests() is never called, and the calling thread runs the reactor until
+  // the task ends (an exception it throws is rethrown here). What fetch_all() runs on.
+  void run_now(boost::asio::awaitable<void> task);
 
   // True once the crawl has begun to close, whatever the reason (finished, a signal, a
   // CLOSESPIDER_* limit, close()). Reactor thread only.

@@ -32,6 +32,7 @@ enum class errc {
   url_too_long,         // the URL exceeds URLLENGTH_LIMIT
   proxy_failed,         // the proxy did not open a CONNECT tunnel (a non-2xx answer)
   header_too_large,     // the response header exceeds its size or field-count limit
+  not_cached,           // HTTPCACHE_IGNORE_MISSING: the request is not in the HTTP cache
 };
 
 const std::error_category& error_category() noexcept;

@@ -3,6 +3,7 @@
 #include <orbweaver/contracts.hpp>
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
+#include <orbweaver/fetch_all.hpp>
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
 #include <orbweaver/log.hpp>

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace orbweaver {
 
@@ -35,6 +36,10 @@ class response {
   const request& req() const { return request_; }
   request& req() { return request_; }
   const json::object& meta() const { return request_.meta; }
+  // Scrapy's response.flags: marks a middleware leaves on a response, such as "cached" for one
+  // the HTTP cache answered with; the "Crawled" log line shows them: ['cached'].
+  const std::vector<std::string>& flags() const { return flags_; }
+  void add_flag(std::string flag) { flags_.push_back(std::move(flag)); }
   // The request's cb_kwargs and meta as T: a missing key or a value of another type throws
   // value_error (see request::cb_kwarg).
   template <class T>
@@ -98,6 +103,7 @@ class response {
   int status_;
   http_headers headers_;
   std::string body_;
+  std::vector<std::string> flags_;
   mutable std::optional<std::string> encoding_;
   mutable std::optional<std::string> text_;  // set only when transcoding was needed
   mutable std::shared_ptr<const html::document> doc_;

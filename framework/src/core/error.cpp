@@ -30,6 +30,7 @@ constexpr std::string_view short_name(errc e) {
     case errc::url_too_long: return "url_too_long";
     case errc::proxy_failed: return "proxy_failed";
     case errc::header_too_large: return "header_too_large";
+    case errc::not_cached: return "not_cached";
   }
   return "unknown";
 }
@@ -62,6 +63,7 @@ class orbweaver_category final : public std::error_category {
       case errc::url_too_long: return "URL longer than URLLENGTH_LIMIT";
       case errc::proxy_failed: return "the proxy refused to open a tunnel";
       case errc::header_too_large: return "response header too large";
+      case errc::not_cached: return "not in the HTTP cache (HTTPCACHE_IGNORE_MISSING)";
     }
     return "unknown orbweaver error";
   }

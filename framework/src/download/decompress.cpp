@@ -12,6 +12,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace orbweaver::download {
@@ -304,6 +305,24 @@ decode_result decode_body(std::string_view content_encoding, std::string_view bo
     }
   }
   return result;
+}
+
+std::string gzip_compress(std::string_view input) {
+  if (input.size() > max_zlib_chunk) throw std::length_error("gzip_compress: input above 4 GiB");
+  z_stream stream{};
+  // 16 + 15: a gzip header and trailer around a 32 KiB-window deflate stream.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::bad_alloc();
+  std::string out(deflateBound(&stream, static_cast<uLong>(input.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  // deflateBound is enough for one Z_FINISH call.
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
 }
 
 }  // namespace orbweaver::download

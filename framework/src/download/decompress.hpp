@@ -20,4 +20,7 @@ bool supported_encoding(std::string_view content_encoding);
 decode_result decode_body(std::string_view content_encoding, std::string_view body,
                           std::uint64_t max_output);
 
+// A gzip stream of `input` (the HTTP cache's HTTPCACHE_GZIP entries; the tests' gzip bodies).
+std::string gzip_compress(std::string_view input);
+
 }  // namespace orbweaver::download

@@ -31,9 +31,22 @@ void crawler::close(std::string reason) {
 
 boost::asio::awaitable<download_result> crawler::download(request r) { return engine_->download(std::move(r)); }
 
+namespace {
+boost::asio::awaitable<void> download_into(crawler& c, request r, download_result& result) {
+  auto download = c.download(std::move(r));
+  result = co_await std::move(download);
+}
+}  // namespace
+
 download_result crawler::download_now(request r) {
+  download_result result;
+  run_now(download_into(*this, std::move(r), result));
+  return result;
+}
+
+void crawler::run_now(boost::asio::awaitable<void> task) {
   if (!engine_) engine_ = std::make_unique<engine>(*this);
-  return engine_->download_now(std::move(r));
+  engine_->run_now(std::move(task));
 }
 
 bool crawler::closing() const { return engine_ && engine_->closing(); }

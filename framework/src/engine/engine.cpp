@@ -47,6 +47,14 @@ void log_escaped(std::exception_ptr e) {
   }
 }
 
+// Scrapy's " ['cached']" after the Crawled line of a response with flags; empty without.
+std::string flags_suffix(const std::vector<std::string>& flags) {
+  if (flags.empty()) return {};
+  std::string text = " [";
+  for (const auto& flag : flags) text += fmt::format("{}'{}'", text.size() > 2 ? ", " : "", flag);
+  return text + "]";
+}
+
 }  // namespace
 
 engine::engine(crawler& c)
@@ -245,7 +253,8 @@ asio::awaitable<void> engine::handle(leased_request leased) {
   try {
     auto outcome = co_await downloader_->fetch(r, &leased.slot);
     if (auto* resp = std::get_if<response_ptr>(&outcome)) {
-      log::debug("engine", "Crawled ({}) <{} {}>", (*resp)->status(), r.method, (*resp)->url());
+      log::debug("engine", "Crawled ({}) <{} {}>{}", (*resp)->status(), r.method, (*resp)->url(),
+                 flags_suffix((*resp)->flags()));
       follow_ups = co_await scraper_->process_response(std::move(*resp));
     } else if (auto* again = std::get_if<request>(&outcome)) {
       follow_ups.push_back(std::move(*again));
@@ -285,19 +294,13 @@ asio::awaitable<download_result> engine::download(request r) {
   }
 }
 
-download_result engine::download_now(request r) {
-  std::optional<download_result> result;
+void engine::run_now(asio::awaitable<void> task) {
   std::exception_ptr failed;
-  auto transfer = download(std::move(r));
-  asio::co_spawn(context_, std::move(transfer), [&](std::exception_ptr e, download_result d) {
-    failed = e;
-    result = std::move(d);
-  });
-  // Idle pooled connections wait for nothing, so the loop runs out of work when the download ends.
+  asio::co_spawn(context_, std::move(task), [&](std::exception_ptr e) { failed = e; });
+  // Idle pooled connections wait for nothing, so the loop runs out of work when the task ends.
   context_.restart();
   context_.run();
   if (failed) std::rethrow_exception(failed);
-  return std::move(*result);
 }
 
 asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::duration duration) {

@@ -39,8 +39,8 @@ class engine {
   void close(std::string reason);
   // See crawler::download.
   boost::asio::awaitable<download_result> download(request r);
-  // See crawler::download_now.
-  download_result download_now(request r);
+  // See crawler::run_now.
+  void run_now(boost::asio::awaitable<void> task);
   boost::asio::any_io_executor executor() { return context_.get_executor(); }
   bool closing() const { return closing_; }
   // See crawler::wait_unless_closing.

@@ -233,7 +233,8 @@ asio::awaitable<std::vector<request>> scraper::process_failure(const request& r,
                                     retries > 0 ? fmt::format(", gave up after {} attempts", retries + 1) : "");
   if (!r.errback) {
     // Refusals by policy (Scrapy's IgnoreRequest) are counted by their middleware, not errors.
-    if (f.error == errc::cancelled || f.error == errc::robots_blocked || f.error == errc::offsite) {
+    if (f.error == errc::cancelled || f.error == errc::robots_blocked || f.error == errc::offsite ||
+        f.error == errc::not_cached) {
       log::debug("scraper", "{}", message);
     } else {
       log::error("scraper", "{}", message);

@@ -70,6 +70,19 @@ constexpr std::array table{
     setting_decl{"HTTPPROXY_ENABLED", boolean, "true", "Choose each request's proxy from request meta \"proxy\" (\"\" or null: none) or else the http_proxy, https_proxy and no_proxy environment variables, and send the proxy URL's credentials as Proxy-Authorization. Only http:// proxies; https URLs go through a CONNECT tunnel. When off, a meta \"proxy\" is still used, without its credentials (as Scrapy)."},
     setting_decl{"HTTPPROXY_AUTH_ENCODING", string, "latin-1", "Encoding of the user name and password in a proxy URL's Proxy-Authorization: latin-1 or utf-8 (Scrapy accepts any Python codec)."},
 
+    // HTTP cache (Scrapy's HttpCacheMiddleware, priority 900)
+    setting_decl{"HTTPCACHE_ENABLED", boolean, "false", "Keep every response in a cache on disk and answer requests from it: a spider run again does not ask the site again (docs/architecture.md, \"The HTTP cache and fetch_all\")."},
+    setting_decl{"HTTPCACHE_DIR", string, "httpcache", "Folder of the cache (one folder per spider inside). A relative path is under the project's .orbweaver folder when a project runs (Scrapy's .scrapy), else under the working directory."},
+    setting_decl{"HTTPCACHE_EXPIRATION_SECS", integer, "0", "Cached responses older than this many seconds are fetched again (0 = never expire)."},
+    setting_decl{"HTTPCACHE_IGNORE_HTTP_CODES", list, "", "Responses with these statuses are not cached, comma-separated (the dummy policy only, as in Scrapy)."},
+    setting_decl{"HTTPCACHE_IGNORE_MISSING", boolean, "false", "Requests not in the cache fail (error not_cached, stat httpcache/ignore) instead of being downloaded."},
+    setting_decl{"HTTPCACHE_IGNORE_SCHEMES", list, "file", "URL schemes whose requests are never cached."},
+    setting_decl{"HTTPCACHE_ALWAYS_STORE", boolean, "false", "rfc2616 policy: store every response whatever its Cache-Control (no-store still wins), to revalidate it later."},
+    setting_decl{"HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS", list, "", "rfc2616 policy: Cache-Control directives of responses to disregard, comma-separated (e.g. no-cache,no-store)."},
+    setting_decl{"HTTPCACHE_POLICY", string, "dummy", "dummy: every response cached and used for ever (but HTTPCACHE_IGNORE_HTTP_CODES); rfc2616: the server's Cache-Control, Expires and validators decide, and stale entries are revalidated with If-None-Match / If-Modified-Since. Scrapy's class paths are accepted too."},
+    setting_decl{"HTTPCACHE_STORAGE", string, "filesystem", "Where the cache lives: filesystem, one file per response under HTTPCACHE_DIR (Scrapy's class path FilesystemCacheStorage is accepted too)."},
+    setting_decl{"HTTPCACHE_GZIP", boolean, "false", "Compress new cache entries with gzip (entries of either kind are read)."},
+
     // Spider middlewares: depth, offsite, HTTP errors
     setting_decl{"DEPTH_LIMIT", integer, "0", "Maximum depth of links followed from the start requests (0 = no limit)."},
     setting_decl{"DEPTH_PRIORITY", integer, "0", "A request's priority is lowered by depth times this: positive crawls breadth-first, negative depth-first."},
