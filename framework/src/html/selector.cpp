@@ -6,6 +6,7 @@
 #include "html/document.hpp"
 #include "html/dom.hpp"
 #include "html/serialize.hpp"
+#include "html/xpath.hpp"
 
 #include <boost/regex.hpp>
 
@@ -70,6 +71,11 @@ selector_list selector::css(std::string_view query) const {
   return selector_list(html::select(doc_, as_node(node_), *group), html::describe_query(query));
 }
 
+selector_list selector::xpath(std::string_view query) const {
+  if (kind_ != kind::element) return selector_list({}, html::describe_xpath(query));
+  return selector_list(html::xpath_select(doc_, as_node(node_), query), html::describe_xpath(query));
+}
+
 std::string selector::get() const {
   if (kind_ != kind::element) return value_;
   std::string html;
@@ -112,6 +118,15 @@ selector_list selector_list::css(std::string_view query) const {
   for (const auto& item : *this) {
     if (item.type() != selector::kind::element) continue;
     selector_list found = item.css(query);
+    results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return results;
+}
+
+selector_list selector_list::xpath(std::string_view query) const {
+  selector_list results({}, query_.empty() ? html::describe_xpath(query) : query_ + "." + html::describe_xpath(query));
+  for (const auto& item : *this) {
+    selector_list found = item.xpath(query);
     results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   return results;
