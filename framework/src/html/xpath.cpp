@@ -1,17 +1,15 @@
 #include "html/xpath.hpp"
 
-#include "html/compiled_cache.hpp"
 #include "html/document.hpp"
 #include "html/dom.hpp"
 #include "html/serialize.hpp"
+#include "html/unicode_regex.hpp"
 
 #include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
-
-#include <boost/regex.hpp>
 
 #include <fmt/format.h>
 
@@ -193,7 +191,7 @@ class arguments {
 };
 
 // Runs an extension function's work: nothing may unwind through libxml2's C frames, so an
-// exception (boost::regex gives up on a pattern too complex for a subject) becomes an XPath error.
+// exception (Boost.Regex gives up on a pattern too complex for a subject) becomes an XPath error.
 template <class Work>
 void guarded(xmlXPathParserContextPtr parser, Work&& work) {
   try {
@@ -211,19 +209,14 @@ bool check_count(xmlXPathParserContextPtr parser, const char* name, int given, i
 
 // lxml compiles the EXSLT patterns with Python's re: no multi-line ^ and $, no dot matching a
 // newline, "i" in the flags for case-insensitive.
-std::shared_ptr<const boost::regex> exslt_regex(xmlXPathParserContextPtr parser, const std::string& pattern,
-                                                 const std::string& flags) {
-  static compiled_cache<boost::regex> cache(256);
-  const bool ignore_case = flags.find('i') != std::string::npos;
-  const std::string key = (ignore_case ? "i/" : "/") + pattern;
+std::shared_ptr<const boost::u32regex> exslt_regex(xmlXPathParserContextPtr parser, const std::string& pattern,
+                                                   const std::string& flags) {
+  auto options = boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s;
+  if (flags.find('i') != std::string::npos) options |= boost::regex::icase;
   try {
-    return cache.get(key, [&](std::string_view) {
-      auto options = boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s;
-      if (ignore_case) options |= boost::regex::icase;
-      return boost::regex(pattern, options);
-    });
-  } catch (const boost::regex_error& e) {
-    fail(parser, fmt::format("invalid regular expression '{}': {}", pattern, e.what()));
+    return unicode_regex(pattern, options);
+  } catch (const selector_error& e) {
+    fail(parser, e.what());
     return nullptr;
   }
 }
@@ -235,7 +228,7 @@ void regex_test(xmlXPathParserContextPtr parser, int count) {
     const arguments args(parser, count);
     const auto regex = exslt_regex(parser, args.text(1), count == 3 ? args.text(2) : "");
     if (!regex) return;
-    valuePush(parser, xmlXPathNewBoolean(boost::regex_search(args.text(0), *regex)));
+    valuePush(parser, xmlXPathNewBoolean(boost::u32regex_search(args.text(0), *regex)));
   });
 }
 
@@ -252,9 +245,9 @@ void regex_match(xmlXPathParserContextPtr parser, int count) {
     const std::string subject = args.text(0);
     std::vector<std::string> found;
     if (flags.find('g') != std::string::npos) {
-      for (boost::sregex_iterator it(subject.begin(), subject.end(), *regex), end; it != end; ++it)
-        found.push_back((*it)[it->size() > 1 ? 1 : 0].str());
-    } else if (boost::smatch match; boost::regex_search(subject, match, *regex)) {
+      for_each_match(subject, *regex,
+                     [&](const boost::smatch& match) { found.push_back(match[match.size() > 1 ? 1 : 0].str()); });
+    } else if (boost::smatch match; boost::u32regex_search(subject, match, *regex)) {
       for (std::size_t i = 0; i < match.size(); ++i) found.push_back(match[i].str());
     }
     evaluation& state = state_of(parser);
@@ -332,12 +325,14 @@ void regex_replace(xmlXPathParserContextPtr parser, int count) {
     const bool every = flags.find('g') != std::string::npos;
     std::string out;
     auto copied = subject.cbegin();
-    for (boost::sregex_iterator it(subject.begin(), subject.end(), *regex), end; it != end; ++it) {
-      out.append(copied, (*it)[0].first);
-      out += expand_template(replacement, *it);
-      copied = (*it)[0].second;
-      if (!every) break;
-    }
+    bool replaced = false;
+    for_each_match(subject, *regex, [&](const boost::smatch& match) {
+      if (replaced && !every) return;
+      out.append(copied, match[0].first);
+      out += expand_template(replacement, match);
+      copied = match[0].second;
+      replaced = true;
+    });
     out.append(copied, subject.cend());
     valuePush(parser, xmlXPathNewString(xml(out.c_str())));
   });
@@ -448,10 +443,37 @@ struct object_deleter {
   void operator()(xmlXPathObjectPtr object) const { xmlXPathFreeObject(object); }
 };
 
+// libxml2's own words for its XPath errors (xpath.c's xmlXPathErrorMessages, which lxml shows):
+// with an error callback set, libxml2 hands over only the code.
+const char* xpath_error_message(int code) {
+  switch (code - XML_XPATH_EXPRESSION_OK) {
+    case XPATH_NUMBER_ERROR: return "Number encoding";
+    case XPATH_UNFINISHED_LITERAL_ERROR: return "Unfinished literal";
+    case XPATH_START_LITERAL_ERROR: return "Start of literal";
+    case XPATH_VARIABLE_REF_ERROR: return "Expected $ for variable reference";
+    case XPATH_UNDEF_VARIABLE_ERROR: return "Undefined variable";
+    case XPATH_INVALID_PREDICATE_ERROR: return "Invalid predicate";
+    case XPATH_UNCLOSED_ERROR: return "Missing closing curly brace";
+    case XPATH_UNKNOWN_FUNC_ERROR: return "Unregistered function";
+    case XPATH_INVALID_OPERAND: return "Invalid operand";
+    case XPATH_INVALID_TYPE: return "Invalid type";
+    case XPATH_INVALID_ARITY: return "Invalid number of arguments";
+    case XPATH_INVALID_CTXT_SIZE: return "Invalid context size";
+    case XPATH_INVALID_CTXT_POSITION: return "Invalid context position";
+    case XPATH_MEMORY_ERROR: return "Memory allocation error";
+    case XPATH_UNDEF_PREFIX_ERROR: return "Undefined namespace prefix";
+    case XPATH_ENCODING_ERROR: return "Encoding error";
+    case XPATH_INVALID_CHAR_ERROR: return "Char out of XML range";
+    case XPATH_INVALID_CTXT: return "Invalid or incomplete context";
+    case XPATH_STACK_ERROR: return "Stack usage error";
+    case XPATH_OP_LIMIT_EXCEEDED: return "Operation limit exceeded";
+    case XPATH_RECURSION_LIMIT_EXCEEDED: return "Recursion limit exceeded";
+    default: return "Invalid expression";
+  }
+}
+
 [[noreturn]] void throw_error(const evaluation& state, xmlXPathContextPtr context, std::string_view query) {
-  std::string message = state.error;
-  if (message.empty()) message = context->lastError.message ? context->lastError.message : "Invalid expression";
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  const std::string message = state.error.empty() ? xpath_error_message(context->lastError.code) : state.error;
   throw selector_error(fmt::format("XPath error: {} in {}", message, query));
 }
 
