@@ -106,6 +106,8 @@ TEST(Xpath, MistakesThrowSelectorErrorWithLibxml2sMessage) {
   EXPECT_EQ(message("has-class()"), "XPath error: has-class must have at least 1 argument in has-class()");
   EXPECT_EQ(message("//li[has-class(1)]"), "XPath error: has-class arguments must be strings in //li[has-class(1)]");
   EXPECT_EQ(message("re:test('a')"), "XPath error: re:test() takes 2 to 3 arguments (1 given) in re:test('a')");
+  EXPECT_EQ(message("re:replace('a', 'b', 'g')"),
+            "XPath error: re:replace() takes 4 arguments (3 given) in re:replace('a', 'b', 'g')");
   EXPECT_EQ(message("re:test('a', '(')").rfind("XPath error: invalid regular expression '('", 0), 0u);
   EXPECT_EQ(message(std::string(300, '(') + "1" + std::string(300, ')')).rfind("XPath error: more than 256 nested", 0), 0u);
   EXPECT_EQ(message(std::string(200, '(') + "1" + std::string(200, ')')), "no error");
@@ -184,4 +186,14 @@ TEST(Xpath, NumbersAsPythonPrintsThem) {
   EXPECT_EQ(html::python_float(1.5e-7), "1.5e-07");
   EXPECT_EQ(html::python_float(-2.5e300), "-2.5e+300");
   EXPECT_EQ(html::python_float(-1.0 / 0.0), "-inf");
+}
+
+TEST(Xpath, RegularExpressionsMatchCharactersNotBytes) {
+  // As Python's re in parsel: \w, a dot and case folding work on characters.
+  const auto r = page("<p>naïve café 日本語 Été</p>");
+  EXPECT_EQ(r.css("p::text").re(R"(\w+)"), (strings{"naïve", "café", "日本語", "Été"}));
+  EXPECT_EQ(r.xpath("//p/text()").re_first(R"(日(.)語)"), "本");
+  EXPECT_EQ(r.xpath("re:test(//p, 'été', 'i')").get(), "1");
+  EXPECT_EQ(r.xpath("re:replace(//p, '\\w+', 'g', 'x')").get(), "x x x x");
+  EXPECT_THROW(r.css("p").re("\xFF("), selector_error) << "a pattern that is not UTF-8";
 }

@@ -203,7 +203,8 @@ void guarded(xmlXPathParserContextPtr parser, Work&& work) {
 
 bool check_count(xmlXPathParserContextPtr parser, const char* name, int given, int least, int most) {
   if (given >= least && given <= most) return true;
-  fail(parser, fmt::format("{}() takes {} to {} arguments ({} given)", name, least, most, given));
+  const std::string wanted = least == most ? std::to_string(least) : fmt::format("{} to {}", least, most);
+  fail(parser, fmt::format("{}() takes {} arguments ({} given)", name, wanted, given));
   return false;
 }
 
