@@ -100,7 +100,9 @@ TEST(Xpath, MistakesThrowSelectorErrorWithLibxml2sMessage) {
     return std::string("no error");
   };
   EXPECT_EQ(message("//a["), "XPath error: Invalid expression in //a[");
+  testing::internal::CaptureStderr();
   EXPECT_EQ(message("nope()"), "XPath error: Unregistered function in nope()");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "") << "libxml2 prints nothing of its own";
   EXPECT_EQ(message("$price"), "XPath error: Undefined variable in $price");
   EXPECT_EQ(message("//x:a"), "XPath error: Undefined namespace prefix in //x:a");
   EXPECT_EQ(message("has-class()"), "XPath error: has-class must have at least 1 argument in has-class()");
