@@ -49,7 +49,8 @@ struct empty_selection : value_error {
 
 class selector_list;
 
-// One match: an element, or a string produced by ::text / ::attr().
+// One match: an element, or a string: ::text / ::attr() in CSS; in XPath a text node, an attribute
+// value, a comment's markup, or a string, number or boolean result (kind text).
 class selector {
  public:
   enum class kind { element, text, attribute };
