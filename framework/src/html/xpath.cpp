@@ -49,8 +49,10 @@ void initialise_libxml2() {
 
 xpath_tree::xpath_tree(const GumboNode* root) {
   initialise_libxml2();
-  doc_ = htmlNewDocNoDtD(nullptr, nullptr);  // an HTML document, as lxml's HTML parser makes
-  if (!doc_) throw std::bad_alloc();
+  // An HTML document, as lxml's HTML parser makes; freed here if the copy fails halfway.
+  std::unique_ptr<xmlDoc, void (*)(xmlDocPtr)> doc(htmlNewDocNoDtD(nullptr, nullptr), xmlFreeDoc);
+  if (!doc) throw std::bad_alloc();
+  doc_ = doc.get();
   std::vector<xmlNodePtr> parents{reinterpret_cast<xmlNodePtr>(doc_)};
   nodes_.emplace(root, parents.back());
   std::string scratch;
@@ -89,6 +91,7 @@ xpath_tree::xpath_tree(const GumboNode* root) {
   // it sorts a node-set. Done here, once: evaluation never writes to the tree, so any number of
   // threads can query it.
   xmlXPathOrderDocElems(doc_);
+  doc.release();  // the destructor frees it now
 }
 
 xpath_tree::~xpath_tree() { xmlFreeDoc(doc_); }
