@@ -43,6 +43,7 @@ void print_banner(const shell::shell_context& context, const spider& s) {
   fmt::print("[s] Useful shortcuts:\n");
   fmt::print("[s]   fetch(\"URL\")    Fetch URL and make it the current response\n");
   fmt::print("[s]   css(\"query\")    Select on the current response: .get(), .getall(), .re(...)\n");
+  fmt::print("[s]   xpath(\"query\")  The same with XPath: xpath(\"//a/@href\").getall()\n");
   fmt::print("[s]   help            Shell help (print this help)\n");
 }
 

@@ -282,10 +282,6 @@ std::string string_argument(const step& s, std::size_t index) {
   throw shell_error(fmt::format("AttributeError: '{}' object has no attribute '{}'", type_name(receiver), s.name));
 }
 
-[[noreturn]] void xpath_not_available() {
-  throw shell_error("NotImplementedError: xpath is not available yet; use css(...)");
-}
-
 value optional_string(std::optional<std::string> s) {
   if (s) return std::move(*s);
   return none{};
@@ -315,7 +311,11 @@ value selector_method(const value& receiver, const S& target, const std::string&
     auto q = string_argument(s, 0);
     return selecting([&] { return value(selection{target.css(q), joined_query(query, q)}); });
   }
-  if (s.name == "xpath") xpath_not_available();
+  if (s.name == "xpath") {
+    expect_arguments(s, 1, 1);
+    auto q = string_argument(s, 0);
+    return selecting([&] { return value(selection{target.xpath(q), joined_query(query, q)}); });
+  }
   if (s.name == "re") {
     expect_arguments(s, 1, 1);
     return selecting([&] { return value(target.re(string_argument(s, 0))); });
@@ -398,7 +398,11 @@ value apply_step(const value& receiver, const step& s) {
       auto q = string_argument(s, 0);
       return selecting([&] { return value(selection{(*page)->css(q), q}); });
     }
-    if (s.name == "xpath") xpath_not_available();
+    if (s.name == "xpath") {
+      expect_arguments(s, 1, 1);
+      auto q = string_argument(s, 0);
+      return selecting([&] { return value(selection{(*page)->xpath(q), q}); });
+    }
     if (s.name == "re" || s.name == "re_first") {
       // Over the whole text of the page, as parsel's Selector(text=...).re does.
       selector whole(nullptr, std::string((*page)->text()), selector::kind::text);
@@ -419,7 +423,6 @@ value start(const step& s, shell_context& context) {
   static constexpr std::array page_names{"status", "url", "headers", "body", "text", "css", "xpath", "re", "re_first"};
   if (std::find(page_names.begin(), page_names.end(), s.name) == page_names.end())
     throw shell_error(fmt::format("NameError: name '{}' is not defined (help lists what there is)", s.name));
-  if (s.name == "xpath") xpath_not_available();
   current_page(context);
   return apply_step(context.page, s);
 }
@@ -462,7 +465,8 @@ std::string help_text() {
          "                          .re_first(...), .attrib(\"name\"), [index]\n"
          "  re(r\"regex\")            every match in the page's text (re_first: the first one)\n"
          "  fetch(\"URL\")            download URL (it may be relative) and make it the current page\n"
-         "  xpath(...)              not available yet\n"
+         "  xpath(\"query\")          the same with XPath 1.0: xpath(\"//a/@href\").getall(), count(//a),\n"
+         "                          re:test(...), has-class(...); chains with css() both ways\n"
          "  help                    this text\n"
          "  exit, quit              leave (Ctrl-D too)";
 }

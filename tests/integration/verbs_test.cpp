@@ -211,7 +211,9 @@ TEST_F(VerbsTest, ShellFromAPipe) {
       "re(r\"\\d+ Orbweaver\")\n"
       "status\n"
       "nonsense(\n"
-      "xpath(\"//title\")\n"
+      "xpath(\"//title/text()\").get()\n"
+      "css(\"ul.categories\").xpath(\"./li/a/@href\")[0].get()\n"
+      "xpath(\"//a[\")\n"
       "fetch(\"category/travel/page-1.html\")\n"
       "css(\"title::text\").get()\n"
       "css(\"li.next a::attr(href)\").re_first(r\"page-(\\d+)\")\n"
@@ -226,13 +228,15 @@ TEST_F(VerbsTest, ShellFromAPipe) {
             "[<Selector query='h1' data='<h1>Orbweaver Books</h1>'>]\n"
             "['2026 Orbweaver']\n"
             "200\n"
+            "'Home | Orbweaver Books'\n"
+            "'category/travel/page-1.html'\n"
             "<200 " + url("/category/travel/page-1.html") + ">\n"
             "'Travel | Orbweaver Books'\n"
             "'2'\n"
             "'" + url("/category/travel/page-1.html") + "'\n");
   EXPECT_EQ(result.err,
             "SyntaxError: an argument expected at the end of the line at column 10\n"
-            "NotImplementedError: xpath is not available yet; use css(...)\n");
+            "SelectorError: XPath error: Invalid expression in //a[\n");
 }
 
 TEST_F(VerbsTest, ShellWithoutAPageAndWithAFailedOne) {

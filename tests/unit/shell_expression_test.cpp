@@ -160,8 +160,9 @@ TEST(ShellExpression, MistakesAreWordedAsPythonWordsThem) {
   EXPECT_EQ(shell.error_of("status[0]"), "TypeError: 'int' object is not subscriptable");
   EXPECT_EQ(shell.error_of(R"~(css("[["))~").rfind("SelectorError: ", 0), 0u);
   EXPECT_EQ(shell.error_of(R"~(re("(unclosed"))~").rfind("SelectorError: invalid regular expression", 0), 0u);
-  EXPECT_EQ(shell.error_of(R"~(xpath("//a"))~"), "NotImplementedError: xpath is not available yet; use css(...)");
-  EXPECT_EQ(shell.error_of(R"~(css("a").xpath("//a"))~"), "NotImplementedError: xpath is not available yet; use css(...)");
+  EXPECT_EQ(shell.error_of(R"~(xpath("//a["))~"), "SelectorError: XPath error: Invalid expression in //a[");
+  EXPECT_EQ(shell.error_of(R"~(css("a").xpath("nope()"))~"), "SelectorError: XPath error: Unregistered function in nope()");
+  EXPECT_EQ(shell.error_of(R"~(xpath("//a", "b"))~"), "TypeError: xpath() takes 1 argument (2 given)");
 
   shell.context.page = nullptr;
   EXPECT_EQ(shell.error_of("status"), "NameError: there is no page yet: fetch(\"URL\") one first");

@@ -15,7 +15,7 @@
 
 namespace orbweaver {
 
-// Thrown by response::css() on a body that is not markup (a PDF, an image, JSON), as Scrapy's
+// Thrown by response::css() and xpath() on a body that is not markup (a PDF, an image, JSON), as Scrapy's
 // NotSupported: the callback fails, and is logged and counted like any exception it raises.
 struct not_supported : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -69,6 +69,9 @@ class response {
 
   // CSS over the document, parsed on first use. Throws not_supported unless is_html() or is_xml().
   selector_list css(std::string_view query) const;
+  // XPath 1.0 over the same document, relative to its root element as in parsel (see selector.hpp).
+  // The first call builds libxml2's copy of the tree; not_supported as for css().
+  selector_list xpath(std::string_view query) const;
   // The body as JSON; throws value_error saying where the JSON is broken when it is not JSON.
   json::value json() const;
 
@@ -97,6 +100,8 @@ class response {
 
  private:
   std::optional<request> follow_request(std::string_view href, request prototype) const;
+  // The parsed document for css() or xpath() (named by method in the not_supported message).
+  const std::shared_ptr<const html::document>& document(std::string_view method) const;
 
   request request_;
   std::string url_;

@@ -9,6 +9,16 @@
 // :empty, :not(simple), and the pseudo-elements ::text and ::attr(name). An invalid selector
 // throws selector_error.
 //
+// XPath 1.0 beside CSS, with parsel's semantics (libxml2 evaluates it, as under lxml and parsel):
+//   r.xpath("//div[@class='pl2']/a/text()").getall()     text nodes
+//   r.xpath("//a/@href").getall()                        attribute values
+//   r.xpath("count(//a)").get()                          "3.0" (parsel's str of a number)
+//   r.css("div.item").xpath("./a/@href")                 chaining, both ways
+// Elements are in no namespace and their names lower case, as lxml's HTML parser has them (SVG
+// and MathML too: //svg, //clippath). parsel's extensions are there: EXSLT regular expressions
+// re:test, re:match, re:replace (prefix re) and has-class("a", "b"). An invalid query throws
+// selector_error with libxml2's message.
+//
 // A selection may be empty: get() and first() then give a default or nullopt, as parsel's get()
 // gives None, while front(), back(), [i] and at(i) throw empty_selection naming the selector.
 #include <orbweaver/error.hpp>
@@ -39,12 +49,13 @@ struct empty_selection : value_error {
 
 class selector_list;
 
-// One match: an element, or a string produced by ::text / ::attr().
+// One match: an element, or a string: ::text / ::attr() in CSS; in XPath a text node, an attribute
+// value, a comment's markup, or a string, number or boolean result (kind text).
 class selector {
  public:
   enum class kind { element, text, attribute };
 
-  // Made by css(): an element of a parsed document, or the text or attribute value of a match.
+  // Made by css() and xpath(): an element of a parsed document, or the text or attribute value of a match.
   // An element without its document and node, or a value of kind element, throws
   // std::invalid_argument.
   selector(std::shared_ptr<const html::document> doc, const void* node);
@@ -52,6 +63,10 @@ class selector {
 
   kind type() const { return kind_; }
   selector_list css(std::string_view query) const;
+  // XPath with this element as the context node ("./a", "@href"; "//a" still searches the whole
+  // document). A string, number or boolean result is one selector of kind text holding it as
+  // parsel prints it ("2.0", "1"/"0" for booleans). Text and attributes select nothing.
+  selector_list xpath(std::string_view query) const;
   // Outer HTML of an element; the value itself for text and attributes.
   std::string get() const;
   // Every descendant text of an element, concatenated (the value itself for text/attributes).
@@ -78,6 +93,8 @@ class selector_list : public std::vector<selector> {
       : std::vector<selector>(std::move(matches)), query_(std::move(query)) {}
 
   selector_list css(std::string_view query) const;
+  // Each element's xpath() results in turn, as parsel's SelectorList.xpath.
+  selector_list xpath(std::string_view query) const;
   // First match's get(), or the default when nothing matched.
   std::string get(std::string_view default_value = {}) const;
   std::optional<std::string> first() const;
@@ -102,7 +119,7 @@ class selector_list : public std::vector<selector> {
     return std::vector<selector>::operator[](i);
   }
 
-  // How the selection was made, as code writes it: css("article").css("h1"); empty for a list
+  // How the selection was made, as code writes it: css("article").xpath("./h1"); empty for a list
   // built otherwise.
   const std::string& query() const { return query_; }
 

@@ -7,6 +7,7 @@
 #include "html/css_matcher.hpp"
 #include "html/css_parser.hpp"
 #include "html/document.hpp"
+#include "html/xpath.hpp"
 #include "html/dom.hpp"
 
 #include <fmt/format.h>
@@ -75,15 +76,24 @@ bool response::is_xml() const {
          (type.size() > 4 && iequals(type.substr(type.size() - 4), "+xml"));
 }
 
-selector_list response::css(std::string_view query) const {
-  const auto group = html::css::parse_cached(query);
+const std::shared_ptr<const html::document>& response::document(std::string_view method) const {
   if (!doc_ && !is_html() && !is_xml()) {
     const auto type = headers_.get("Content-Type");
-    throw not_supported(fmt::format("css() needs an HTML or XML response, and <{}> is {}", url_,
+    throw not_supported(fmt::format("{}() needs an HTML or XML response, and <{}> is {}", method, url_,
                                     type ? std::string(*type) : std::string("not markup")));
   }
   if (!doc_) doc_ = std::make_shared<const html::document>(std::string(text()));
-  return selector_list(html::select(doc_, doc_->root(), *group), html::describe_query(query));
+  return doc_;
+}
+
+selector_list response::css(std::string_view query) const {
+  const auto group = html::css::parse_cached(query);
+  const auto& doc = document("css");
+  return selector_list(html::select(doc, doc->root(), *group), html::describe_query(query));
+}
+
+selector_list response::xpath(std::string_view query) const {
+  return selector_list(html::xpath_select(document("xpath"), nullptr, query), html::describe_xpath(query));
 }
 
 json::value response::json() const { return parse_json(text(), fmt::format("the body of <{} {}>", status_, url_)); }

@@ -2,6 +2,7 @@
 
 #include "html/dom.hpp"
 #include "html/nesting.hpp"
+#include "html/xpath.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -575,6 +576,13 @@ document::document(std::string html) : source_(std::move(html)), arena_(first_bl
   if (has_select) apply_select_rules(output_->document, arena_);
   normalise_tree(output_->document, arena_);
   base_href_ = find_base_href(output_->document);
+}
+
+document::~document() = default;
+
+const html::xpath_tree& document::xpath_tree() const {
+  std::call_once(xpath_once_, [this] { xpath_ = std::make_unique<html::xpath_tree>(root()); });
+  return *xpath_;
 }
 
 }  // namespace orbweaver::html

@@ -4,6 +4,8 @@
 #include <gumbo.h>
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -36,6 +38,8 @@ class arena {
   std::size_t next_block_size_;
 };
 
+class xpath_tree;
+
 class document {
  public:
   // html must be UTF-8 (gumbo's requirement); the document keeps its own copy because gumbo's
@@ -43,17 +47,25 @@ class document {
   explicit document(std::string html);
   document(const document&) = delete;
   document& operator=(const document&) = delete;
+  ~document();
 
   // The document node: its children are the <html> element and any top-level comments.
   const GumboNode* root() const { return output_->document; }
   // href of the first <base> element that has one, as written.
   const std::optional<std::string>& base_href() const { return base_href_; }
+  // libxml2's copy of the tree for XPath, made on the first call (from any thread, once): pages
+  // read only with CSS never pay for it.
+  const html::xpath_tree& xpath_tree() const;
+  // Whether xpath_tree() was made (a check for tests, not synchronised with a first call).
+  bool has_xpath_tree() const { return xpath_ != nullptr; }
 
  private:
   std::string source_;
   arena arena_;
   GumboOutput* output_;  // lives in arena_
   std::optional<std::string> base_href_;
+  mutable std::once_flag xpath_once_;
+  mutable std::unique_ptr<html::xpath_tree> xpath_;
 };
 
 }  // namespace orbweaver::html

@@ -1,13 +1,12 @@
 #include <orbweaver/selector.hpp>
 
-#include "html/compiled_cache.hpp"
 #include "html/css_matcher.hpp"
 #include "html/css_parser.hpp"
 #include "html/document.hpp"
 #include "html/dom.hpp"
 #include "html/serialize.hpp"
-
-#include <boost/regex.hpp>
+#include "html/unicode_regex.hpp"
+#include "html/xpath.hpp"
 
 #include <fmt/format.h>
 
@@ -17,32 +16,20 @@ namespace {
 
 const GumboNode* as_node(const void* node) { return static_cast<const GumboNode*>(node); }
 
-std::shared_ptr<const boost::regex> compiled_regex(std::string_view pattern) {
-  static html::compiled_cache<boost::regex> cache(256);
-  return cache.get(pattern, [](std::string_view text) {
-    try {
-      return boost::regex(text.begin(), text.end());
-    } catch (const boost::regex_error& e) {
-      throw selector_error(fmt::format("invalid regular expression '{}': {}", text, e.what()));
-    }
-  });
-}
-
 // parsel's rule: a match's first group when the expression has groups, else the whole match.
 std::string extracted(const boost::smatch& match) { return match.size() > 1 ? match[1].str() : match[0].str(); }
 
 std::vector<std::string> all_matches(const std::string& subject, std::string_view pattern) {
-  const auto regex = compiled_regex(pattern);
+  const auto regex = html::unicode_regex(pattern);
   std::vector<std::string> results;
-  for (boost::sregex_iterator it(subject.begin(), subject.end(), *regex), end; it != end; ++it)
-    results.push_back(extracted(*it));
+  html::for_each_match(subject, *regex, [&](const boost::smatch& match) { results.push_back(extracted(match)); });
   return results;
 }
 
 std::optional<std::string> first_match(const std::string& subject, std::string_view pattern) {
-  const auto regex = compiled_regex(pattern);
+  const auto regex = html::unicode_regex(pattern);
   boost::smatch match;
-  if (!boost::regex_search(subject, match, *regex)) return std::nullopt;
+  if (!boost::u32regex_search(subject, match, *regex)) return std::nullopt;
   return extracted(match);
 }
 
@@ -68,6 +55,11 @@ selector_list selector::css(std::string_view query) const {
   const auto group = html::css::parse_cached(query);
   if (kind_ != kind::element) return selector_list({}, html::describe_query(query));
   return selector_list(html::select(doc_, as_node(node_), *group), html::describe_query(query));
+}
+
+selector_list selector::xpath(std::string_view query) const {
+  if (kind_ != kind::element) return selector_list({}, html::describe_xpath(query));
+  return selector_list(html::xpath_select(doc_, as_node(node_), query), html::describe_xpath(query));
 }
 
 std::string selector::get() const {
@@ -112,6 +104,15 @@ selector_list selector_list::css(std::string_view query) const {
   for (const auto& item : *this) {
     if (item.type() != selector::kind::element) continue;
     selector_list found = item.css(query);
+    results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return results;
+}
+
+selector_list selector_list::xpath(std::string_view query) const {
+  selector_list results({}, query_.empty() ? html::describe_xpath(query) : query_ + "." + html::describe_xpath(query));
+  for (const auto& item : *this) {
+    selector_list found = item.xpath(query);
     results.insert(results.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   return results;
