@@ -73,7 +73,7 @@ struct request_options {
   json::object meta{};
   int priority = 0;
   bool dont_filter = false;
-  std::string method{};  // empty: GET, or the maker's own default (POST for request::json)
+  std::string method = "GET";
   http_headers headers{};
   std::string body{};
 };
@@ -122,33 +122,6 @@ struct request {
     apply(std::move(options));
   }
 
-  // A request with a JSON body, as Scrapy's JsonRequest: `value` serialised, Content-Type
-  // "application/json" and Accept "application/json, text/javascript, */*; q=0.01" (headers given
-  // in options win), method POST unless options name another:
-  //   out.emit(request::json(api_url, {{"city", "Lyon"}, {"page", 2}}, &jobs::parse_api));
-  // Read the answer with response::json(), and pick into it by JSON pointer (RFC 6901):
-  //   r.json().at_pointer("/data/0/title").as_string()
-  static request json(std::string u, const json::value& value, request_options options = {}) {
-    const bool default_method = options.method.empty();
-    return with_json_body(request(std::move(u), std::move(options)), value, default_method);
-  }
-  static request json(std::string u, const json::value& value, callback_fn cb, request_options options = {}) {
-    const bool default_method = options.method.empty();
-    return with_json_body(request(std::move(u), std::move(cb), std::move(options)), value, default_method);
-  }
-  template <class S>
-  static request json(std::string u, const json::value& value, void (S::*cb)(const response&, output&),
-                      request_options options = {}) {
-    const bool default_method = options.method.empty();
-    return with_json_body(request(std::move(u), cb, std::move(options)), value, default_method);
-  }
-  template <class S, class E>
-  static request json(std::string u, const json::value& value, void (S::*cb)(const response&, output&),
-                      void (E::*eb)(const failure&, output&), request_options options = {}) {
-    const bool default_method = options.method.empty();
-    return with_json_body(request(std::move(u), cb, eb, std::move(options)), value, default_method);
-  }
-
   // cb_kwargs[key] and meta[key] as T (see read_value, meta.hpp): a missing key or a value of
   // another type throws value_error naming the key, T and what was there.
   //   int page = r.cb_kwarg<int>("page");
@@ -183,15 +156,12 @@ struct request {
   }
 
  private:
-  // The body and headers of request::json; POST when the options named no method.
-  static request with_json_body(request r, const json::value& value, bool default_method);
-
   void apply(request_options&& options) {
     cb_kwargs = std::move(options.cb_kwargs);
     meta = std::move(options.meta);
     priority = options.priority;
     dont_filter = options.dont_filter;
-    if (!options.method.empty()) method = std::move(options.method);
+    method = std::move(options.method);
     headers = std::move(options.headers);
     body = std::move(options.body);
   }

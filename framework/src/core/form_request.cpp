@@ -4,6 +4,7 @@
 #include <orbweaver/form_request.hpp>
 
 #include <orbweaver/response.hpp>
+#include <orbweaver/url.hpp>
 
 #include "core/text.hpp"
 
@@ -46,7 +47,7 @@ std::string lowered_attribute(const selector& element, std::string_view name) {
 
 bool has_attribute(const selector& element, std::string_view name) { return element.attrib(name).has_value(); }
 
-// Line breaks in names and values become CRLF, as a browser sends a textarea's lines.
+// Line breaks in names and values become CRLF, as browsers send a form's fields.
 std::string with_crlf(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -133,24 +134,26 @@ form_fields read_controls(const selector& form) {
     }
     const std::string name = control.attrib("name").value_or("");
     if (name.empty() || has_attribute(control, "disabled")) continue;
+    std::vector<std::string> values;
     if (tag == "select") {
-      for (auto& value : select_values(control)) out.fields.emplace_back(name, with_crlf(value));
+      values = select_values(control);
     } else if (tag == "textarea") {
-      out.fields.emplace_back(name, with_crlf(control.text()));
+      values.push_back(control.text());
     } else {
-      std::string type = lowered_attribute(control, "type");
-      if (auto value = input_value(control, type.empty() ? "text" : type)) out.fields.emplace_back(name, *value);
+      const std::string type = lowered_attribute(control, "type");
+      if (auto value = input_value(control, type.empty() ? "text" : type)) values.push_back(std::move(*value));
     }
+    for (const auto& value : values) out.fields.emplace_back(with_crlf(name), with_crlf(value));
   }
   return out;
 }
 
 std::string describe_clickdata(const form_options& form) {
   if (form.clicknr) return fmt::format("clicknr {}", *form.clicknr);
-  std::string text = "clickdata {";
+  std::string pairs;
   for (const auto& [attribute, value] : form.clickdata)
-    text += fmt::format("{}{}=\"{}\"", text.size() > 11 ? ", " : "", attribute, value);
-  return text + "}";
+    pairs += fmt::format("{}{}=\"{}\"", pairs.empty() ? "" : ", ", attribute, value);
+  return "clickdata {" + pairs + "}";
 }
 
 // The button clicked: none with dont_click, the one clicknr or clickdata picks, else the first.
@@ -212,7 +215,7 @@ selector choose_form(const response& page, const form_options& options) {
 std::string form_target(const response& page, const selector& form, const form_options& options) {
   const std::string given = options.url.empty() ? form.attrib("action").value_or("") : options.url;
   const std::string_view href = text::trim_html_space(given);
-  if (href.empty()) return page.url();
+  if (href.empty()) return url::normalize(page.url()).value_or(page.url());
   std::error_code why;
   if (auto target = page.urljoin(href, &why)) return *target;
   throw form_error(fmt::format("the form of {} submits to '{}', which cannot be requested: {}", describe(page), href,
@@ -233,19 +236,23 @@ std::string urlencode_form(const form_data& data) {
   return out;
 }
 
-form_request::form_request(request r, const form_data& data) : request(std::move(r)) {
-  std::string encoded = urlencode_form(data);
-  if (iequals(method, "GET")) {
-    if (const auto query = url.find_first_of("?#"); query != std::string::npos) url.erase(query);
-    if (!encoded.empty()) url += "?" + encoded;
-  } else {
-    headers.set_default("Content-Type", "application/x-www-form-urlencoded");
-    body = std::move(encoded);
-  }
+std::string with_form_query(std::string_view url, const form_data& data) {
+  std::string target(url.substr(0, url.find_first_of("?#")));
+  if (std::string encoded = urlencode_form(data); !encoded.empty()) target += "?" + encoded;
+  return target;
 }
 
-form_request form_request::submit(const response& page, const form_options& options, request prototype,
-                                  bool method_given) {
+form_request::form_request(request r, const form_data& data, bool query_when_get) : request(std::move(r)) {
+  if (query_when_get && iequals(method, "GET")) {
+    url = with_form_query(url, data);
+    return;
+  }
+  if (iequals(method, "GET")) method = "POST";
+  headers.set_default("Content-Type", "application/x-www-form-urlencoded");
+  body = urlencode_form(data);
+}
+
+form_request form_request::submit(const response& page, const form_options& options, request prototype) {
   const selector form = choose_form(page, options);
   form_fields controls = read_controls(form);
 
@@ -256,13 +263,34 @@ form_request form_request::submit(const response& page, const form_options& opti
     if (!overridden.contains(name)) data.emplace_back(std::move(name), std::move(value));
   if (auto button = clicked_button(controls.clickables, options, page)) {
     std::string name = button->attrib("name").value_or("");
-    if (!name.empty() && !overridden.contains(name)) data.emplace_back(std::move(name), button->attrib("value").value_or(""));
+    if (!name.empty() && !overridden.contains(name))
+      data.emplace_back(with_crlf(name), with_crlf(button->attrib("value").value_or("")));
   }
   data.insert(data.end(), options.formdata.begin(), options.formdata.end());
 
   prototype.url = form_target(page, form, options);
-  if (!method_given) prototype.method = lowered_attribute(form, "method") == "post" ? "POST" : "GET";
-  return form_request(std::move(prototype), data);
+  if (options.method.empty()) {
+    prototype.method = lowered_attribute(form, "method") == "post" ? "POST" : "GET";
+  } else {
+    prototype.method = options.method;
+    for (char& c : prototype.method) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+  }
+  return form_request(std::move(prototype), data, true);
+}
+
+request json_request(std::string url, const json::value& value, request_options options) {
+  request r(std::move(url), std::move(options));
+  if (iequals(r.method, "GET")) r.method = "POST";
+  r.body = json::serialize(value);
+  r.headers.set_default("Content-Type", "application/json");
+  r.headers.set_default("Accept", "application/json, text/javascript, */*; q=0.01");
+  return r;
+}
+
+request json_request(std::string url, const json::value& value, callback_fn cb, request_options options) {
+  request r = json_request(std::move(url), value, std::move(options));
+  r.callback = std::move(cb);
+  return r;
 }
 
 }  // namespace orbweaver
