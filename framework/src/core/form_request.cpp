@@ -1,11 +1,12 @@
 // form_request: url-encoded form data, and forms of a page submitted as a browser submits them
 // (the HTML Standard's "constructing the entry list"), with Scrapy's FormRequest.from_response
-// for choosing the form and the clicked button.
+// for choosing the form and the clicked button; and json_request, Scrapy's JsonRequest.
 #include <orbweaver/form_request.hpp>
 
 #include <orbweaver/response.hpp>
 #include <orbweaver/url.hpp>
 
+#include "core/plus_encoding.hpp"
 #include "core/text.hpp"
 
 #include <fmt/format.h>
@@ -16,27 +17,10 @@
 namespace orbweaver {
 namespace {
 
-constexpr char upper_hex[] = "0123456789ABCDEF";
-
 // The application/x-www-form-urlencoded percent-encode set leaves these bytes as they are.
 bool is_form_safe(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '*' || c == '-' ||
          c == '.' || c == '_';
-}
-
-void append_urlencoded(std::string& out, std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_form_safe(c)) {
-      out.push_back(ch);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(upper_hex[c >> 4]);
-      out.push_back(upper_hex[c & 15]);
-    }
-  }
 }
 
 std::string describe(const response& page) { return fmt::format("<{} {}>", page.status(), page.url()); }
@@ -229,9 +213,9 @@ std::string urlencode_form(const form_data& data) {
   for (const auto& [name, value] : data) {
     if (!value) continue;
     if (!out.empty()) out.push_back('&');
-    append_urlencoded(out, name);
+    text::append_plus_encoded(out, name, is_form_safe);
     out.push_back('=');
-    append_urlencoded(out, *value);
+    text::append_plus_encoded(out, *value, is_form_safe);
   }
   return out;
 }
