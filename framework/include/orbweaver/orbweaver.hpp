@@ -4,6 +4,7 @@
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/fetch_all.hpp>
+#include <orbweaver/form_request.hpp>
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
 #include <orbweaver/log.hpp>

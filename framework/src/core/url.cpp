@@ -1,5 +1,6 @@
 #include <orbweaver/url.hpp>
 
+#include "core/plus_encoding.hpp"
 #include "core/url_record.hpp"
 
 #include <orbweaver/error.hpp>
@@ -68,20 +69,7 @@ std::string form_decode(std::string_view s) {
 }
 
 // Python's quote_plus, as w3lib's urlencode writes each name and value.
-void append_form_encoded(std::string& out, std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out.push_back(ch);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(upper_hex[c >> 4]);
-      out.push_back(upper_hex[c & 15]);
-    }
-  }
-}
+void append_form_encoded(std::string& out, std::string_view s) { text::append_plus_encoded(out, s, is_unreserved); }
 
 // Rule 3 of canonicalize (w3lib's parse_qsl_to_bytes, sort, urlencode).
 std::string canonical_query(std::string_view query) {
