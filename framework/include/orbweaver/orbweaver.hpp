@@ -6,6 +6,8 @@
 #include <orbweaver/fetch_all.hpp>
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
+#include <orbweaver/item_fields.hpp>
+#include <orbweaver/item_loader.hpp>
 #include <orbweaver/log.hpp>
 #include <orbweaver/meta.hpp>
 #include <orbweaver/middleware.hpp>
