@@ -10,8 +10,9 @@
 //   out.emit(l.load_item());
 // Processors, most specific first: the loader's field_in/field_out, then the declared field's
 // input/output, then the loader's default_in/default_out (identity: a field's value is the list
-// of its values, as in Scrapy). Null values are dropped as they are added, so are fields whose
-// output is null; "" is kept (take_first skips it). With declared fields, a field that is not
+// of its values, as in Scrapy). As in itemloaders, a null value or an empty list adds nothing, a
+// field whose output is null is left out of the item, and "" is a value (take_first skips it);
+// nulls inside a list are kept unless a processor drops them (map_compose does). With declared fields, a field that is not
 // declared throws value_error, and load_item() gives the fields in declared order.
 // A loader belongs to one callback: it keeps a pointer to the response (or copies the selector)
 // and to the declaration, which must outlive it; nothing is shared between threads.
