@@ -341,6 +341,7 @@ TEST_F(DeclaredFeedTest, CsvColumnsFollowTheDeclaredType) {
 }
 
 TEST_F(DeclaredFeedTest, JsonKeysFollowTheDeclaredType) {
-  EXPECT_EQ(write(pipelines::feed_format::json_lines, {{{"rb_url", "u"}, {"rb_rating", 3}, {"rb_title", "t"}}, {{"z", 1}, {"a", 2}}}),
+  std::vector<item> items{{{"rb_url", "u"}, {"rb_rating", 3}, {"rb_title", "t"}}, {{"z", 1}, {"a", 2}}};
+  EXPECT_EQ(write(pipelines::feed_format::json_lines, items),
             "{\"rb_title\":\"t\",\"rb_rating\":3,\"rb_url\":\"u\"}\n{\"z\":1,\"a\":2}\n");
 }

@@ -1,9 +1,9 @@
 #pragma once
-// Declared item fields (Scrapy's Item with its Fields): an item type's fields in order, each with
-// optional loader processors (item_loader.hpp) and a required flag. Items stay json::objects;
-// a declaration says which keys they have, in which order, and which must be there:
+// Declared item fields (Scrapy's Item and Field): an item type's fields in order, each with
+// optional loader processors (item_loader.hpp) and a required flag; items stay json::objects:
 //   const item_fields book{"book", {"title", field("price").input(to_number()), field("rating").required()}};
-//   ORBWEAVER_ITEM(book);   // at namespace scope: known to feed exports and "item_validation"
+//   ORBWEAVER_ITEM(book);   // at namespace scope of one .cpp file: known to feed exports and
+//                           // "item_validation" (declared twice, its items would fit two types)
 // A declared (ORBWEAVER_ITEM) type is recognised by its keys: an item is of the type when it is
 // the only declared one whose fields include every key of the item. Feed exports then order CSV
 // columns (all the declared fields, as Scrapy's header from an Item class) and JSON keys by the

@@ -12,10 +12,10 @@
 // input/output, then the loader's default_in/default_out (identity: a field's value is the list
 // of its values, as in Scrapy). As in itemloaders, a null value or an empty list adds nothing, a
 // field whose output is null is left out of the item, and "" is a value (take_first skips it);
-// nulls inside a list are kept unless a processor drops them (map_compose does). With declared fields, a field that is not
-// declared throws value_error, and load_item() gives the fields in declared order.
-// A loader belongs to one callback: it keeps a pointer to the response (or copies the selector)
-// and to the declaration, which must outlive it; nothing is shared between threads.
+// nulls inside a list are kept unless a processor drops them (map_compose does). With declared
+// fields, an undeclared field throws value_error and load_item() keeps the declared order. Copies
+// of a loader (and nested ones) add to the same values. A loader belongs to one callback: it keeps
+// pointers to the response (or copies the selector) and the declaration, which must outlive it.
 #include <orbweaver/item_fields.hpp>
 #include <orbweaver/selector.hpp>
 
