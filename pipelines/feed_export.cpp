@@ -7,6 +7,7 @@
 #include "item_json.hpp"
 
 #include <orbweaver/crawler.hpp>
+#include <orbweaver/item_fields.hpp>
 #include <orbweaver/log.hpp>
 #include <orbweaver/pipeline.hpp>
 
@@ -268,7 +269,11 @@ void feed_writer::write(const item& it) {
       if (options_.format == feed_format::json)
         buffer_ += items_written_ == 0 && !json_array_has_items_ ? "\n" : ",\n";
       if (options_.fields.empty()) {
-        append_json(buffer_, it, options_.ascii_only);
+        // A declared item type (item_fields.hpp) gives the keys their declared order.
+        if (const auto* type = declared_item_type(it))
+          append_json(buffer_, type->ordered(it), options_.ascii_only);
+        else
+          append_json(buffer_, it, options_.ascii_only);
       } else {
         json::object selected;
         for (const auto& field : options_.fields)
@@ -279,8 +284,14 @@ void feed_writer::write(const item& it) {
       break;
     }
     case feed_format::csv:
-      if (options_.fields.empty())
-        for (const auto& entry : it) options_.fields.emplace_back(entry.key());
+      if (options_.fields.empty()) {
+        // The columns of the first item's declared type (all its fields, as Scrapy's header from
+        // an Item class), else the first item's keys.
+        if (const auto* type = declared_item_type(it))
+          options_.fields = type->names();
+        else
+          for (const auto& entry : it) options_.fields.emplace_back(entry.key());
+      }
       if (csv_header_pending_) append_csv_header();
       append_csv_row(it);
       break;

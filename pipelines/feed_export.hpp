@@ -48,7 +48,10 @@ struct feed_options {
   std::string path{};  // standard_output_path for standard output
   feed_format format = feed_format::json_lines;
   bool overwrite = false;           // truncate instead of appending
-  std::vector<std::string> fields{};  // export these, in this order (empty: the first item's keys for CSV)
+  // Export these, in this order. Empty: every key, in the order of the item's declared type
+  // (ORBWEAVER_ITEM) when it has one; CSV columns: the fields of the first item's declared type,
+  // else the first item's keys.
+  std::vector<std::string> fields{};
   bool ascii_only = false;          // escape non-ASCII as \uXXXX (JSON formats only)
   // Continue a JOBDIR's feed: cut the file back to this many bytes (where the JOBDIR's last
   // checkpoint says it ended) and write after them, whatever `overwrite` says.

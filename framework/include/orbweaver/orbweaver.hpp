@@ -7,6 +7,8 @@
 #include <orbweaver/form_request.hpp>
 #include <orbweaver/headers.hpp>
 #include <orbweaver/item.hpp>
+#include <orbweaver/item_fields.hpp>
+#include <orbweaver/item_loader.hpp>
 #include <orbweaver/log.hpp>
 #include <orbweaver/meta.hpp>
 #include <orbweaver/middleware.hpp>
