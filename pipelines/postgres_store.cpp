@@ -396,11 +396,10 @@ class postgres_store_pipeline : public item_pipeline, public checkpointed_sink {
     return true;
   }
 
-  // `at`: {"last_id": N} as checkpoint() gave it.
   void resume(const json::value* at) override {
-    const json::value* last = at && at->is_object() ? at->as_object().if_contains("last_id") : nullptr;
-    if (!last || !last->is_int64()) return;
-    if (auto cut = store_->cut_after(last->as_int64(), crawler_->target().name))
+    auto last_id = last_item_of(at);
+    if (!last_id) return;
+    if (auto cut = store_->cut_after(*last_id, crawler_->target().name))
       log::info("store", "PostgreSQL store ({}): removed {} items stored after the JOBDIR's last checkpoint (their "
                 "requests are crawled again)", store_->target().describe(), cut);
   }
@@ -408,7 +407,7 @@ class postgres_store_pipeline : public item_pipeline, public checkpointed_sink {
   json::value checkpoint() override {
     auto last_id = store_->commit_all();
     report();
-    return json::object{{"last_id", last_id}};
+    return last_item_position(last_id);
   }
 
   // Back-pressure: while the writer is a whole queue behind (a slow or unreachable server), the

@@ -190,11 +190,10 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
     return true;
   }
 
-  // `at`: {"last_id": N} as checkpoint() gave it.
   void resume(const json::value* at) override {
-    const json::value* last = at && at->is_object() ? at->as_object().if_contains("last_id") : nullptr;
-    if (!last || !last->is_int64()) return;
-    if (auto cut = store_->cut_after(last->as_int64(), spider_name_))
+    auto last_id = last_item_of(at);
+    if (!last_id) return;
+    if (auto cut = store_->cut_after(*last_id, spider_name_))
       log::info("store", "SQLite store '{}': removed {} items stored after the JOBDIR's last checkpoint (their "
                 "requests are crawled again)", store_->path(), cut);
   }
@@ -205,7 +204,7 @@ class sqlite_store_pipeline : public item_pipeline, public checkpointed_sink {
     if (store_->items_failed() > 0)
       throw std::runtime_error(fmt::format("{} items could not be stored in '{}'", store_->items_failed(), store_->path()));
     report();  // before the JOBDIR records the stats
-    return json::object{{"last_id", last_id}};
+    return last_item_position(last_id);
   }
 
   boost::asio::awaitable<void> process_item(item& it, spider& s) override {

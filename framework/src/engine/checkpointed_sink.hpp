@@ -6,6 +6,9 @@
 // since what lies after it came from requests the crawl does again.
 #include <boost/json/value.hpp>
 
+#include <cstdint>
+#include <optional>
+
 namespace orbweaver {
 
 class checkpointed_sink {
@@ -21,5 +24,14 @@ class checkpointed_sink {
  protected:
   ~checkpointed_sink() = default;
 };
+
+// The position of a database sink (the SQLite and PostgreSQL stores): the id of its last item,
+// as {"last_id": N}, and that id back from what resume() is given (nullopt for a new JOBDIR).
+inline boost::json::value last_item_position(std::int64_t last_id) { return boost::json::object{{"last_id", last_id}}; }
+inline std::optional<std::int64_t> last_item_of(const boost::json::value* at) {
+  const boost::json::value* last = at && at->is_object() ? at->as_object().if_contains("last_id") : nullptr;
+  if (!last || !last->is_int64()) return std::nullopt;
+  return last->as_int64();
+}
 
 }  // namespace orbweaver

@@ -89,7 +89,7 @@ engine::engine(crawler& c)
     // A new JOBDIR records where the sinks start, so that a crash before the first checkpoint
     // cuts them back to it.
     if (!journal_->dir().resumed()) {
-      journal_->checkpoint(c.stats());
+      journal_->checkpoint();
       journal_->flush();
     }
   }
@@ -386,7 +386,7 @@ asio::awaitable<void> engine::checkpoint_periodically() {
 
 bool engine::checkpoint() {
   try {
-    journal_->checkpoint(crawler_.stats());
+    journal_->checkpoint();
     return true;
   } catch (const std::exception& e) {
     journal_failed_ = true;

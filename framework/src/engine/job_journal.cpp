@@ -90,7 +90,7 @@ void job_journal::done(const request& r) {
   handed_before_.erase(r.frontier_id);
 }
 
-void job_journal::checkpoint(const stats_collector& stats) {
+void job_journal::checkpoint() {
   for (auto& [name, sink] : sinks_) {
     try {
       delta_.sinks[name] = sink->checkpoint();
@@ -103,12 +103,10 @@ void job_journal::checkpoint(const stats_collector& stats) {
   std::shared_ptr<const std::vector<fingerprint>> fingerprints;
   if (filter_) fingerprints = filter_->take_unwritten();
   delta_.fingerprints = fingerprints;
-  delta_.stats = stats.all();
+  delta_.stats = stats_.all();
   delta_.spider_state = spider_.state().snapshot();
   delta_.start_requests_issued = start_requests_issued_;
-  auto sinks = delta_.sinks;  // the next checkpoint records them again
   auto ticket = dir_.commit(std::exchange(delta_, {}));
-  delta_.sinks = std::move(sinks);
   if (filter_) filter_->written(ticket, std::move(fingerprints));
 }
 

@@ -64,7 +64,7 @@ class job_journal {
 
   // Makes the sinks durable and queues a checkpoint of everything since the previous one.
   // Throws storage::storage_error (a failed sink is one too).
-  void checkpoint(const stats_collector& stats);
+  void checkpoint();
   // Blocks until every checkpoint is committed.
   void flush() { dir_.flush(); }
 
