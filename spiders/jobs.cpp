@@ -28,9 +28,9 @@ class jobs_spider : public spider {
   void init() override { start_urls = {arg("url", "http://127.0.0.1:8302/jobs/")}; }
 
   void parse(const response& r, output& out) override {
-    const auto forms = r.xpath(R"(//form[@class="city-search"])");
-    for (std::size_t i = 0; i < forms.size(); ++i)
-      out.emit(form_request::from_response(r, {.formnumber = i}, &jobs_spider::parse_results));
+    // Each city's form as a browser submits it: its hidden city and page=1, url-encoded.
+    for (const auto& id : r.xpath(R"(//form[@class="city-search"]/@id)").getall())
+      out.emit(form_request::from_response(r, {.formid = id}, &jobs_spider::parse_results));
   }
 
   // One page of a city's results: {"city", "page", "pages", "total", "jobs": [...]}.

@@ -239,31 +239,25 @@ TEST(ExampleSites, JobsWithoutGnuplotLogsWhyAndWritesNoReport) {
 }
 
 TEST(ExampleSites, TheJobApiAnswersFormsAndJsonAndRefusesTheRest) {
-  test_request form{.method = "POST", .target = "/jobs/api/positions", .path = "/jobs/api/positions"};
-  form.headers.set("Content-Type", "application/x-www-form-urlencoded");
-  form.body = "city=Shenzhen&page=8";
-  auto [status, body] = job_api_answer(fixtures, form);
-  EXPECT_EQ(status, 200);
-  EXPECT_EQ(body, read_file(fixtures / "job_api/shenzhen-8.json"));
-
-  test_request as_json = form;
-  as_json.headers.set("Content-Type", "application/json");
-  as_json.body = R"({"city": "Beijing", "page": 2})";
-  EXPECT_EQ(job_api_answer(fixtures, as_json).second, read_file(fixtures / "job_api/beijing-2.json"));
-
-  auto answer = [&](std::string method, std::string type, std::string text) {
-    test_request r{.method = std::move(method), .target = "/jobs/api/positions", .path = "/jobs/api/positions"};
+  auto answer = [](std::string method, std::string type, std::string body) {
+    test_request r;
+    r.method = std::move(method);
+    r.target = r.path = "/jobs/api/positions";
     r.headers.set("Content-Type", type);
-    r.body = std::move(text);
-    auto [code, reply] = job_api_answer(fixtures, r);
-    return fmt::format("{} {}", code, reply);
+    r.body = std::move(body);
+    auto [status, reply] = job_api_answer(fixtures, r);
+    return fmt::format("{} {}", status, reply);
   };
+  const std::string form = "application/x-www-form-urlencoded";
+  EXPECT_EQ(answer("POST", form, "city=Shenzhen&page=8"), "200 " + read_file(fixtures / "job_api/shenzhen-8.json"));
+  EXPECT_EQ(answer("POST", "application/json", R"({"city": "Beijing", "page": 2})"),
+            "200 " + read_file(fixtures / "job_api/beijing-2.json"));
   EXPECT_EQ(answer("GET", "text/plain", ""), R"(405 {"error":"POST city and page"})");
   EXPECT_EQ(answer("POST", "application/json", "{city"), R"(400 {"error":"the body is not JSON"})");
-  EXPECT_EQ(answer("POST", "application/x-www-form-urlencoded", "page=1"), R"(400 {"error":"city and page are required"})");
-  EXPECT_EQ(answer("POST", "application/x-www-form-urlencoded", "city=Lyon&page=1"), R"(404 {"error":"no page 1 for city lyon"})");
-  EXPECT_EQ(answer("POST", "application/x-www-form-urlencoded", "city=Beijing&page=9"), R"(404 {"error":"no page 9 for city beijing"})");
-  EXPECT_EQ(answer("POST", "application/x-www-form-urlencoded", "city=..%2Fwww&page=1"), R"(404 {"error":"no page 1 for city ../www"})");
+  EXPECT_EQ(answer("POST", form, "page=1"), R"(400 {"error":"city and page are required"})");
+  EXPECT_EQ(answer("POST", form, "city=Lyon&page=1"), R"(404 {"error":"no page 1 for city lyon"})");
+  EXPECT_EQ(answer("POST", form, "city=Beijing&page=9"), R"(404 {"error":"no page 9 for city beijing"})");
+  EXPECT_EQ(answer("POST", form, "city=..%2Fwww&page=1"), R"(404 {"error":"no page 1 for city ../www"})");
 }
 
 TEST(ExampleSites, TheSitesServeByHand) {
