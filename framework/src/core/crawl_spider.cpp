@@ -73,7 +73,7 @@ void crawl_spider::follow_rules(const response& r, output& out) const {
     for (const auto& l : links) {
       taken.insert(l.url);
       request next(l.url, {.cb_kwargs = current.cb_kwargs,
-                           .meta = {{"rule", i}, {"link_text", l.text}}});
+                           .meta = {{"rule", static_cast<std::int64_t>(i)}, {"link_text", l.text}}});
       if (errback) {
         next.errback = *errback;
         next.errback_name = current.errback;
