@@ -273,7 +273,7 @@ TEST_F(ProjectTest, TheCrawlTemplateBuildsAndFollowsItsRule) {
   fs::remove(spider);
   ASSERT_EQ(result.status, 0) << result.err;
   ASSERT_EQ(items.size(), 1u) << result.err;
-  EXPECT_EQ(items[0].at("url"), server_->url("/Items/1"));
+  EXPECT_EQ(items[0].at("url"), boost::json::value(server_->url("/Items/1")));
 }
 
 // Two launchers started together after an edit (two crawls in two terminals): one builds while

@@ -60,6 +60,7 @@ class crawl_spider : public spider {
   virtual void parse_start_url(const response& r, output& out);
 
   void parse(const response& r, output& out) final;
+  // Reads CRAWLSPIDER_FOLLOW_LINKS and checks the rules; an override calls it first.
   void configure(const settings& s) override;
 
  private:

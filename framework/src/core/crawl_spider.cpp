@@ -26,15 +26,17 @@ void crawl_spider::check_rules() const {
     const rule& r = rules[i];
     if (r.callback == "parse")
       throw std::invalid_argument(fmt::format(
-          "spider '{}': rule {} has the callback \"parse\", which applies the rules in a crawl_spider: name another method "
-          "(the start pages go to parse_start_url())",
+          "spider '{}': rule {} has the callback \"parse\", which applies the rules in a crawl_spider: name another "
+          "method (the start pages go to parse_start_url())",
           name, i));
     if (!r.callback.empty() && !spider_callback(*this, r.callback))
-      throw std::invalid_argument(fmt::format("spider '{}': rule {} names the callback \"{}\", which ORBWEAVER_SPIDER does not declare",
-                                              name, i, r.callback));
+      throw std::invalid_argument(fmt::format(
+          "spider '{}': rule {} names the callback \"{}\", which ORBWEAVER_SPIDER does not declare", name, i,
+          r.callback));
     if (!r.errback.empty() && !spider_errback(*this, r.errback))
-      throw std::invalid_argument(fmt::format("spider '{}': rule {} names the errback \"{}\", which ORBWEAVER_SPIDER does not declare",
-                                              name, i, r.errback));
+      throw std::invalid_argument(fmt::format(
+          "spider '{}': rule {} names the errback \"{}\", which ORBWEAVER_SPIDER does not declare", name, i,
+          r.errback));
   }
 }
 
@@ -51,7 +53,8 @@ void crawl_spider::parse(const response& r, output& out) {
   const rule& matched = rules[i];
   if (!matched.callback.empty()) {
     const auto callback = spider_callback(*this, matched.callback);
-    if (!callback) throw std::logic_error(fmt::format("spider '{}' has no callback named '{}'", name, matched.callback));
+    if (!callback)
+      throw std::logic_error(fmt::format("spider '{}' has no callback named '{}'", name, matched.callback));
     (*callback)(*this, r, out);
   }
   if (matched.follows() && follow_links_) follow_rules(r, out);

@@ -66,9 +66,11 @@ std::vector<std::string> checked_names(const std::vector<std::string>& names, st
                                        bool wildcard_allowed) {
   std::vector<std::string> lowered;
   for (const auto& name : names) {
-    const bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && std::all_of(name.begin(), name.end(), is_name_character);
+    const bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
+                       std::all_of(name.begin(), name.end(), is_name_character);
     if (!plain && !(wildcard_allowed && name == "*"))
-      throw std::invalid_argument(fmt::format("link_extractor {}: \"{}\" is not an element or attribute name", option, name));
+      throw std::invalid_argument(
+          fmt::format("link_extractor {}: \"{}\" is not an element or attribute name", option, name));
     lowered.push_back(text::ascii_lowered(name));
   }
   return lowered;
@@ -102,7 +104,8 @@ std::optional<std::pair<std::string, std::string>> resolve(const response& page,
   const auto hash = value.find('#');
   auto target = page.urljoin(value.substr(0, hash));
   if (!target) return std::nullopt;
-  return std::pair{std::move(*target), hash == std::string_view::npos ? std::string() : std::string(value.substr(hash + 1))};
+  std::string fragment(hash == std::string_view::npos ? std::string_view() : value.substr(hash + 1));
+  return std::pair{std::move(*target), std::move(fragment)};
 }
 
 std::string unique_key(const page_link& l) { return l.fragment.empty() ? l.url : l.url + '#' + l.fragment; }
@@ -117,8 +120,8 @@ struct link_extractor::compiled {
 
   bool scans(const selector& element) const {
     const std::string_view tag = element.tag();
-    if (std::find(tags.begin(), tags.end(), "*") == tags.end() && std::find(tags.begin(), tags.end(), tag) == tags.end())
-      return false;
+    const bool any_tag = std::find(tags.begin(), tags.end(), "*") != tags.end();
+    if (!any_tag && std::find(tags.begin(), tags.end(), tag) == tags.end()) return false;
     return std::any_of(attrs.begin(), attrs.end(), [&](const std::string& a) { return element.attrib(a).has_value(); });
   }
 
@@ -171,9 +174,11 @@ link_extractor::link_extractor(link_extractor_options options) {
   for (const auto& domain : options.deny_domains) c->deny_domains.push_back(text::ascii_lowered(domain));
   c->tags = checked_names(options.tags, "tags", true);
   c->attrs = checked_names(options.attrs, "attrs", false);
-  for (const auto& extension : options.deny_extensions) c->dotted_extensions.push_back("." + text::ascii_lowered(extension));
+  for (const auto& extension : options.deny_extensions)
+    c->dotted_extensions.push_back("." + text::ascii_lowered(extension));
   for (const auto& tag : c->tags)
-    for (const auto& attr : c->attrs) c->link_elements += fmt::format("{}{}[{}]", c->link_elements.empty() ? "" : ", ", tag, attr);
+    for (const auto& attr : c->attrs)
+      c->link_elements += fmt::format("{}{}[{}]", c->link_elements.empty() ? "" : ", ", tag, attr);
   c->options = std::move(options);
   compiled_ = std::move(c);
 }
