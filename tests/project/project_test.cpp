@@ -62,6 +62,14 @@ class ProjectTest : public ::testing::Test {
       return reply;
     });
 
+    // A catalog for the crawl template's rule (links matching "Items/").
+    server_->route("/catalog", [](const test_request&) {
+      return test_reply{.body = "<html><body><a href='/Items/1'>one</a><a href='/elsewhere'>no</a></body></html>"};
+    });
+    server_->route("/Items/1", [](const test_request&) {
+      return test_reply{.body = "<html><body><a href='/catalog'>back</a></body></html>"};
+    });
+
     auto created = run_program(tool(), {"startproject", "shop"}, *work_);
     ASSERT_EQ(created.status, 0) << created.err;
     auto generated = run_program(tool(), {"genspider", "site", server_->url("/")}, project());
@@ -257,6 +265,17 @@ TEST_F(ProjectTest, AnEditedSpiderIsRebuiltAndPickedUp) {
   fs::remove(spider);
 }
 
+// genspider -t crawl: a crawl_spider that builds and follows its rule with no edits.
+TEST_F(ProjectTest, TheCrawlTemplateBuildsAndFollowsItsRule) {
+  ASSERT_EQ(orbweaver({"genspider", "-t", "crawl", "ruled", server_->url("/catalog")}).status, 0);
+  fs::path spider = project() / "spiders/ruled.cpp";
+  auto [result, items] = crawl("ruled");
+  fs::remove(spider);
+  ASSERT_EQ(result.status, 0) << result.err;
+  ASSERT_EQ(items.size(), 1u) << result.err;
+  EXPECT_EQ(items[0].at("url"), boost::json::value(server_->url("/Items/1")));
+}
+
 // Two launchers started together after an edit (two crawls in two terminals): one builds while
 // the other waits for it, and both run the rebuilt project.
 TEST_F(ProjectTest, TwoLaunchersAtOnceBuildOneAfterTheOther) {
@@ -368,7 +387,7 @@ TEST_F(ProjectTest, StartprojectAndGenspiderRefuseAndOverwriteNothing) {
   EXPECT_FALSE(fs::exists(project() / "spiders/my-spider.cpp"));
 
   auto listed = orbweaver({"genspider", "-l"});
-  EXPECT_EQ(listed.out, "Available templates:\n  basic\n");
+  EXPECT_EQ(listed.out, "Available templates:\n  basic\n  crawl\n");
   auto unknown = orbweaver({"genspider", "-t", "nope", "x", "example.com"});
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.err.find("Unable to find template: nope"), std::string::npos);

@@ -277,6 +277,29 @@ TEST(FromResponse, CssMatchingNothingInAFormIsAFormError) {
   EXPECT_EQ(message, "no <form> element matches or holds what css(\"#outside-form p\") matches in <200 http://example.com/>");
 }
 
+// test_from_response_xpath, test_get_form_with_xpath_no_form_parent: the form that is or holds
+// the first node selected.
+TEST(FromResponse, FormByXpathOfTheFormOrOfANodeInIt) {
+  EXPECT_EQ(sent(form_request::from_response(page(two_forms), {.formxpath = "//form[@action='post.php']"})), "one=1");
+  EXPECT_EQ(sent(form_request::from_response(page(two_forms), {.formxpath = "//form/input[@name='four']"})), "three=3&four=4");
+  EXPECT_EQ(sent(form_request::from_response(page(two_forms), {.formxpath = "//input[@name='four']/@value"})), "three=3&four=4");
+  // The first node counts, even when a later one is in another form.
+  EXPECT_EQ(sent(form_request::from_response(page(two_forms), {.formxpath = "//input[@type='hidden']"})), "one=1");
+  EXPECT_EQ(form_error_of([] { (void)form_request::from_response(page(two_forms), {.formxpath = "//form/input[@name='abc']"}); }),
+            "no node matches xpath(\"//form/input[@name='abc']\") in <200 http://example.com/>");
+  auto outside = page(R"(<div id="outside-form"><p>Not in a form.</p></div>
+    <form action="/submit" method="post"><input type="text" name="inside-form" value=""></form>)");
+  EXPECT_EQ(form_error_of([&] { (void)form_request::from_response(outside, {.formxpath = "//div[@id='outside-form']/p"}); }),
+            "no <form> element is or holds the first node xpath(\"//div[@id='outside-form']/p\") selects in "
+            "<200 http://example.com/>");
+  EXPECT_EQ(form_error_of([] { (void)form_request::from_response(page(two_forms), {.formxpath = "count(//form)"}); }),
+            "xpath(\"count(//form)\") selects no nodes in <200 http://example.com/> (a number or a string), so no form "
+            "holds them");
+  EXPECT_THROW((void)form_request::from_response(page(two_forms), {.formxpath = "//input[["}), selector_error);
+  // formcss is tried before formxpath.
+  EXPECT_EQ(sent(form_request::from_response(page(two_forms), {.formcss = "#first", .formxpath = "//form[2]"})), "one=1");
+}
+
 // test_from_response_invalid_html5: the form is found in the tree a browser builds.
 TEST(FromResponse, FindsTheFormInInvalidHtml) {
   auto r = form_request::from_response(

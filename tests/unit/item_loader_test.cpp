@@ -229,6 +229,28 @@ TEST(ItemLoader, OverSelectorsAndNestedValues) {
 TEST(ItemLoader, AddCssWithoutASelectionIsAMistake) {
   item_loader l;
   EXPECT_THROW(l.add_css("title", "h1::text"), std::logic_error);
+  EXPECT_THROW(l.add_xpath("title", "//h1/text()"), std::logic_error);
+}
+
+TEST(ItemLoader, XpathQueriesAsCssOnes) {
+  auto r = page(book_html);
+  item_loader l(r);
+  l.default_in(strip()).default_out(take_first());
+  l.add_xpath("title", "//h1/text()");
+  l.add_xpath("price", "//article/p[@class='price']/text()", to_number());
+  l.add_xpath("tags", "//ul[@class='tags']/li/text()");
+  EXPECT_EQ(l.get_collected_values("tags"), list({"travel", "japan", ""}));
+  l.replace_xpath("tags", "//ul[@class='tags']/li[2]/text()");
+  EXPECT_EQ(l.get_collected_values("tags"), list({"japan"}));
+  auto offer = l.nested_xpath("//div[@class='offer']");
+  offer.add_xpath("seller", "./span[@class='seller']/text()");
+  offer.add_css("offer_price", "span.price::text", to_number());
+  EXPECT_EQ(l.load_item(), (item{{"title", "A Walk Through Kyōto"}, {"price", 51.77}, {"tags", "japan"},
+                                 {"seller", "Ann"}, {"offer_price", 1234}}));
+  item_loader over_selection(r.css("div.offer"));
+  over_selection.add_xpath("seller", "./span[1]/text()");
+  EXPECT_EQ(over_selection.get_collected_values("seller"), list({"Ann"}));
+  EXPECT_THROW(over_selection.add_xpath("seller", "//span[["), selector_error);
 }
 
 TEST(ItemLoader, ProcessorFailuresNameTheField) {

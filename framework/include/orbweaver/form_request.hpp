@@ -29,12 +29,14 @@ using form_data = std::vector<std::pair<std::string, std::optional<std::string>>
 
 // How from_response picks a form and what it sends. The form is the first one named formname,
 // else the first with id formid, else (formcss) the first that the selector matches or that
-// holds an element it matches, else the form numbered formnumber (from 0) in document order:
-// as Scrapy, a formname or formid that names no form falls through to the next rule.
+// holds an element it matches, else (formxpath) the form that is or holds the first node the
+// query selects, else the form numbered formnumber (from 0) in document order: as Scrapy, a
+// formname or formid that names no form falls through to the next rule.
 struct form_options {
   std::string formname{};
   std::string formid{};
   std::string formcss{};
+  std::string formxpath{};
   std::size_t formnumber = 0;
   // Fields over the form's: every field of a name given here is replaced by these values.
   form_data formdata{};

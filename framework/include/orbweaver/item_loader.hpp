@@ -1,11 +1,12 @@
 #pragma once
-// Item loaders, as Scrapy's ItemLoader (itemloaders): values are collected per field from CSS
-// matches or given directly, each batch passing through the field's input processor as it is
+// Item loaders, as Scrapy's ItemLoader (itemloaders): values are collected per field from CSS or
+// XPath matches or given directly, each batch passing through the field's input processor as it is
 // added; load_item() passes each field's collected values through its output processor.
 //   item_loader l(r, book);               // a response (or selector) and, optionally, declared fields
 //   l.default_out(take_first());
 //   l.add_css("title", "h1::text");
 //   l.add_css("price", "p.price::text", to_number());
+//   l.add_xpath("rating", "//span[@class='rating']/text()");
 //   l.add_value("url", r.url());
 //   out.emit(l.load_item());
 // Processors, most specific first: the loader's field_in/field_out, then the declared field's
@@ -111,14 +112,17 @@ class item_loader {
   item_loader& replace_value(std::string_view field, T&& value, processor extra = {}) {
     return add_values(field, detail::to_json_value(std::forward<T>(value)), extra, true);
   }
-  // The getall() of a CSS query over the loader's response or selector. Throws std::logic_error
-  // for a loader made without either. (An add_xpath would go the same way: matches() by XPath.)
+  // The getall() of a CSS or XPath query over the loader's response or selector. Throws
+  // std::logic_error for a loader made without either.
   item_loader& add_css(std::string_view field, std::string_view query, processor extra = {});
   item_loader& replace_css(std::string_view field, std::string_view query, processor extra = {});
+  item_loader& add_xpath(std::string_view field, std::string_view query, processor extra = {});
+  item_loader& replace_xpath(std::string_view field, std::string_view query, processor extra = {});
 
-  // A loader over css(query) of this one's selection that adds to this loader's values (and
-  // shares its processors): ItemLoader.nested_css.
+  // A loader over css(query) or xpath(query) of this one's selection that adds to this loader's
+  // values (and shares its processors): ItemLoader.nested_css and nested_xpath.
   item_loader nested_css(std::string_view query) const;
+  item_loader nested_xpath(std::string_view query) const;
 
   // The values collected for a field so far, after input processors.
   json::array get_collected_values(std::string_view field) const;
@@ -135,7 +139,8 @@ class item_loader {
   item_loader(std::shared_ptr<state> shared, source from);
 
   item_loader& add_values(std::string_view field, json::value value, const processor& extra, bool replace);
-  selector_list css_matches(std::string_view query) const;
+  enum class query_language { css, xpath };
+  selector_list matches(query_language language, std::string_view query) const;
   const processor& input_for(std::string_view field) const;
   const processor& output_for(std::string_view field) const;
 

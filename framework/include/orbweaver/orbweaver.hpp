@@ -1,6 +1,7 @@
 #pragma once
 // The one include for spiders, middlewares and pipelines.
 #include <orbweaver/contracts.hpp>
+#include <orbweaver/crawl_spider.hpp>
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
 #include <orbweaver/fetch_all.hpp>
@@ -9,6 +10,7 @@
 #include <orbweaver/item.hpp>
 #include <orbweaver/item_fields.hpp>
 #include <orbweaver/item_loader.hpp>
+#include <orbweaver/link_extractor.hpp>
 #include <orbweaver/log.hpp>
 #include <orbweaver/meta.hpp>
 #include <orbweaver/middleware.hpp>

@@ -19,6 +19,8 @@
 
 namespace orbweaver {
 
+class settings;
+
 // A spider's key/value state that outlives the process with a JOBDIR (Scrapy's `self.state`):
 // saved at every checkpoint of the JOBDIR and given back when the crawl resumes. Callbacks run
 // several at once, so every access takes a lock; update() changes a value in one step:
@@ -53,6 +55,10 @@ class spider {
 
   // Called once the arguments are set, before the start requests (Scrapy's __init__(**kwargs)).
   virtual void init() {}
+  // Called once the crawl's settings are final (custom_settings applied), after init() and before
+  // the start requests (Scrapy's from_crawler): a spider reads the settings it depends on here.
+  // An exception stops the crawl before any request, with its message.
+  virtual void configure(const settings&) {}
   // Default: a GET of each start URL to parse(), not filtered as duplicates.
   virtual std::vector<request> start_requests();
   // The default callback. Throws std::logic_error unless overridden.

@@ -191,6 +191,23 @@ selector choose_form(const response& page, const form_options& options) {
                                    options.formcss, describe(page)));
     return matching.front();
   }
+  if (!options.formxpath.empty()) {
+    if (page.xpath(options.formxpath).empty())
+      throw form_error(fmt::format("no node matches xpath(\"{}\") in {}", options.formxpath, describe(page)));
+    // As Scrapy: the first node selected, then its nearest ancestor that is a form.
+    const std::string around = fmt::format("({})[1]/ancestor-or-self::form[1]", options.formxpath);
+    selector_list matching;
+    try {
+      matching = page.xpath(around);
+    } catch (const selector_error&) {
+      throw form_error(fmt::format("xpath(\"{}\") selects no nodes in {} (a number or a string), so no form holds them",
+                                   options.formxpath, describe(page)));
+    }
+    if (matching.empty())
+      throw form_error(fmt::format("no <form> element is or holds the first node xpath(\"{}\") selects in {}",
+                                   options.formxpath, describe(page)));
+    return matching.front();
+  }
   if (options.formnumber < forms.size()) return forms[options.formnumber];
   throw form_error(fmt::format("no form number {} in {}: it has {} form{}", options.formnumber, describe(page),
                                forms.size(), forms.size() == 1 ? "" : "s"));

@@ -261,11 +261,12 @@ item_loader& item_loader::add_values(std::string_view field, json::value value, 
   return *this;
 }
 
-selector_list item_loader::css_matches(std::string_view query) const {
-  if (auto* r = std::get_if<const response*>(&source_)) return (*r)->css(query);
-  if (auto* s = std::get_if<selector_list>(&source_)) return s->css(query);
-  throw std::logic_error(
-      fmt::format("add_css(\"{}\") on an item_loader made without a response or a selector", query));
+selector_list item_loader::matches(query_language language, std::string_view query) const {
+  const bool css = language == query_language::css;
+  if (auto* r = std::get_if<const response*>(&source_)) return css ? (*r)->css(query) : (*r)->xpath(query);
+  if (auto* s = std::get_if<selector_list>(&source_)) return css ? s->css(query) : s->xpath(query);
+  throw std::logic_error(fmt::format("{}(\"{}\") on an item_loader made without a response or a selector",
+                                     css ? "css" : "xpath", query));
 }
 
 namespace {
@@ -278,14 +279,28 @@ json::array as_values(const std::vector<std::string>& texts) {
 }  // namespace
 
 item_loader& item_loader::add_css(std::string_view field, std::string_view query, processor extra) {
-  return add_values(field, as_values(css_matches(query).getall()), extra, false);
+  return add_values(field, as_values(matches(query_language::css, query).getall()), extra, false);
 }
 
 item_loader& item_loader::replace_css(std::string_view field, std::string_view query, processor extra) {
-  return add_values(field, as_values(css_matches(query).getall()), extra, true);
+  return add_values(field, as_values(matches(query_language::css, query).getall()), extra, true);
 }
 
-item_loader item_loader::nested_css(std::string_view query) const { return item_loader(state_, css_matches(query)); }
+item_loader& item_loader::add_xpath(std::string_view field, std::string_view query, processor extra) {
+  return add_values(field, as_values(matches(query_language::xpath, query).getall()), extra, false);
+}
+
+item_loader& item_loader::replace_xpath(std::string_view field, std::string_view query, processor extra) {
+  return add_values(field, as_values(matches(query_language::xpath, query).getall()), extra, true);
+}
+
+item_loader item_loader::nested_css(std::string_view query) const {
+  return item_loader(state_, matches(query_language::css, query));
+}
+
+item_loader item_loader::nested_xpath(std::string_view query) const {
+  return item_loader(state_, matches(query_language::xpath, query));
+}
 
 json::array item_loader::get_collected_values(std::string_view field) const {
   auto* collected = state_->values_of(field);

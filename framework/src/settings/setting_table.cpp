@@ -83,6 +83,9 @@ constexpr std::array table{
     setting_decl{"HTTPCACHE_STORAGE", string, "filesystem", "Where the cache lives: filesystem, one file per response under HTTPCACHE_DIR (Scrapy's class path FilesystemCacheStorage is accepted too)."},
     setting_decl{"HTTPCACHE_GZIP", boolean, "false", "Compress new cache entries with gzip (entries of either kind are read)."},
 
+    // Spiders
+    setting_decl{"CRAWLSPIDER_FOLLOW_LINKS", boolean, "true", "Whether a crawl_spider follows the links of its rules at all; false: only the start pages and the callbacks' own requests (deprecated in Scrapy for follow=false in each rule)."},
+
     // Spider middlewares: depth, offsite, HTTP errors
     setting_decl{"DEPTH_LIMIT", integer, "0", "Maximum depth of links followed from the start requests (0 = no limit)."},
     setting_decl{"DEPTH_PRIORITY", integer, "0", "A request's priority is lowered by depth times this: positive crawls breadth-first, negative depth-first."},
