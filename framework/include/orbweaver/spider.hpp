@@ -5,6 +5,7 @@
 #include <orbweaver/output.hpp>
 #include <orbweaver/request.hpp>
 #include <orbweaver/response.hpp>
+#include <orbweaver/settings.hpp>
 
 #include <functional>
 #include <map>
@@ -64,8 +65,14 @@ class spider {
   // Kept across runs of a crawl with a JOBDIR (see spider_state); empty at the start otherwise.
   spider_state& state() { return state_; }
 
+  // The settings of the crawl running this spider (Scrapy's spider.settings), custom_settings
+  // applied; every default outside a crawl.
+  const settings& crawl_settings() const;
+
  private:
+  friend class crawler;
   spider_state state_;
+  const settings* crawl_settings_ = nullptr;
 };
 
 using spider_factory = std::function<std::unique_ptr<spider>()>;
@@ -116,6 +123,9 @@ struct spider_registration {
   spider_registration(std::vector<named_member> members, const char* file, int line) {
     static_assert(std::is_base_of_v<spider, S>, "ORBWEAVER_SPIDER names a class derived from orbweaver::spider");
     members.push_back(name_member<S>("parse", static_cast<void (S::*)(const response&, output&)>(&S::parse)));
+    // The callbacks of a framework base class (sitemap_spider's parse_sitemap), named for each subclass.
+    if constexpr (requires { S::framework_callbacks(); })
+      for (auto& m : S::framework_callbacks()) members.push_back(std::move(m));
     register_spider_class(typeid(S), [] { return std::unique_ptr<spider>(std::make_unique<S>()); },
                           std::move(members), file, line);
   }
