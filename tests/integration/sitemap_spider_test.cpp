@@ -46,11 +46,14 @@ class shop_sitemap : public sitemap_spider {
 };
 ORBWEAVER_SPIDER(shop_sitemap, parse_product);
 
-// Keeps the entries changed in 2026 or later.
+// Keeps the entries changed in 2026 or later, and those without a date (the index's).
 class recent_sitemap : public shop_sitemap {
  public:
   std::vector<sitemap_entry> sitemap_filter(std::vector<sitemap_entry> entries) override {
-    std::erase_if(entries, [](const sitemap_entry& e) { return e.field("lastmod") < "2026"; });
+    std::erase_if(entries, [](const sitemap_entry& e) {
+      const auto lastmod = e.field("lastmod");
+      return !lastmod.empty() && lastmod < "2026";
+    });
     return entries;
   }
 };
@@ -63,7 +66,7 @@ test_reply xml(std::string body) {
 std::string urlset(const test_server& server, const std::vector<std::string>& entries) {
   std::string body = R"(<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">)";
-  for (const auto& e : entries) body += fmt::format(e, fmt::arg("base", server.url("")));
+  for (const auto& e : entries) body += fmt::format(fmt::runtime(e), fmt::arg("base", server.url("")));
   return body + "</urlset>";
 }
 
@@ -266,4 +269,26 @@ TEST(SitemapSpider, ARuleNamingAnUndeclaredCallbackFailsTheStart) {
   EXPECT_EQ(server.arrivals("/sitemap_index.xml").size(), 0u);
   EXPECT_NE(result.log.find("'parse_nothing', which ORBWEAVER_SPIDER does not declare"), std::string::npos)
       << result.log;
+}
+
+// Requests of a JOBDIR are written with their callbacks' names: the sitemap requests' and the rules'.
+TEST(SitemapSpider, RequestsNameTheirCallbacks) {
+  test_server server;
+  serve_shop(server);
+  shop_sitemap s;
+  s.sitemap_urls = {server.url("/sitemap-pages.xml")};
+  auto start = s.start_requests();
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_EQ(start[0].callback_name, "parse_sitemap");
+  EXPECT_TRUE(spider_callback(s, "parse_sitemap").has_value());
+  const auto names = callback_names(s);
+  EXPECT_NE(std::find(names.begin(), names.end(), "parse_sitemap"), names.end());
+
+  response sitemap(start[0], start[0].url, 200, {{"Content-Type", "application/xml"}},
+                   urlset(server, {"<url><loc>{base}/product/1</loc></url>", "<url><loc>{base}/about</loc></url>"}));
+  output out;
+  s.parse_sitemap(sitemap, out);
+  ASSERT_EQ(out.requests().size(), 2u);
+  EXPECT_EQ(out.requests()[0].callback_name, "parse_product");
+  EXPECT_EQ(out.requests()[1].callback_name, "parse");
 }
