@@ -43,6 +43,42 @@ std::optional<std::uint64_t> meta_size(const response& r, const char* key) {
   return size >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(size)) : std::nullopt;
 }
 
+enum class body_kind { xml, text, invalid, too_large };
+
+struct sitemap_body {
+  body_kind kind = body_kind::invalid;
+  std::string text;
+};
+
+// Scrapy's _get_sitemap_body, and plain-text sitemaps: a gzip body is decompressed whatever the
+// headers said (a .xml.gz file served without Content-Encoding), up to the size cap.
+sitemap_body read_sitemap_body(const response& r, std::uint64_t max_size, std::uint64_t warn_size) {
+  const auto path = url_path(r.url());
+  const std::string& raw = r.body();
+  const bool gzipped = raw.size() >= 2 && raw[0] == '\x1f' && raw[1] == '\x8b';
+  sitemap_body result;
+  if (gzipped) {
+    auto decoded = download::decode_body("gzip", raw, max_size);
+    if (decoded.error == errc::body_too_large) {
+      result.kind = body_kind::too_large;
+      return result;
+    }
+    if (decoded.error) return result;
+    if (warn_size && raw.size() < warn_size && warn_size <= decoded.body.size())
+      log::warning(component, "<{}> body size after decompression ({} B) is larger than the download warning size ({} B).",
+                   r.url(), decoded.body.size(), warn_size);
+    result.text = std::move(decoded.body);
+  } else {
+    result.text = raw;
+  }
+  const bool markup = starts_with_markup(result.text);
+  if (markup && (gzipped || r.is_xml() || ends_with(path, ".xml") || ends_with(path, ".xml.gz")))
+    result.kind = body_kind::xml;
+  else if (!markup && (is_plain_text(r) || ends_with(path, ".txt") || ends_with(path, ".txt.gz")))
+    result.kind = body_kind::text;
+  return result;
+}
+
 }  // namespace
 
 struct sitemap_spider::compiled {
@@ -97,46 +133,6 @@ std::vector<std::string> sitemap_spider::locations(const std::vector<sitemap_ent
     if (sitemap_alternate_links) urls.insert(urls.end(), entry.alternate.begin(), entry.alternate.end());
   }
   return urls;
-}
-
-namespace {
-
-enum class body_kind { xml, text, invalid, too_large };
-
-struct sitemap_body {
-  body_kind kind = body_kind::invalid;
-  std::string text;
-};
-
-}  // namespace
-
-// Scrapy's _get_sitemap_body, and plain-text sitemaps: a gzip body is decompressed whatever the
-// headers said (a .xml.gz file served without Content-Encoding), up to the size cap.
-static sitemap_body read_sitemap_body(const response& r, std::uint64_t max_size, std::uint64_t warn_size) {
-  const auto path = url_path(r.url());
-  const std::string& raw = r.body();
-  const bool gzipped = raw.size() >= 2 && raw[0] == '\x1f' && raw[1] == '\x8b';
-  sitemap_body result;
-  if (gzipped) {
-    auto decoded = download::decode_body("gzip", raw, max_size);
-    if (decoded.error == errc::body_too_large) {
-      result.kind = body_kind::too_large;
-      return result;
-    }
-    if (decoded.error) return result;
-    if (warn_size && raw.size() < warn_size && warn_size <= decoded.body.size())
-      log::warning(component, "<{}> body size after decompression ({} B) is larger than the download warning size ({} B).",
-                   r.url(), decoded.body.size(), warn_size);
-    result.text = std::move(decoded.body);
-  } else {
-    result.text = raw;
-  }
-  const bool markup = starts_with_markup(result.text);
-  if (markup && (gzipped || r.is_xml() || ends_with(path, ".xml") || ends_with(path, ".xml.gz")))
-    result.kind = body_kind::xml;
-  else if (!markup && (is_plain_text(r) || ends_with(path, ".txt") || ends_with(path, ".txt.gz")))
-    result.kind = body_kind::text;
-  return result;
 }
 
 void sitemap_spider::parse_sitemap(const response& r, output& out) {
