@@ -1,6 +1,7 @@
 #include "downloader/http_cache.hpp"
 #include "downloader/retry.hpp"
 #include "engine/builtin_components.hpp"
+#include "core/http_date.hpp"
 #include "engine/fingerprint.hpp"
 #include "project.hpp"
 
@@ -114,7 +115,7 @@ awaitable<response_action> http_cache_middleware::process_response(const request
   std::optional<response> dated;
   if (!resp->headers().contains("Date")) {
     http_headers headers = resp->headers();
-    headers.add("Date", http_cache::format_http_date(static_cast<std::int64_t>(now())));
+    headers.add("Date", http_date::format(static_cast<std::int64_t>(now())));
     to_store = &dated.emplace(r, resp->url(), resp->status(), std::move(headers), resp->body());
   }
   if (!cached) {

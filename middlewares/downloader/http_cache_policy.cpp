@@ -1,12 +1,12 @@
 #include "downloader/http_cache_policy.hpp"
 
+#include "core/http_date.hpp"
 #include "core/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 
 namespace orbweaver::middlewares::http_cache {
 namespace {
@@ -42,7 +42,7 @@ std::optional<double> max_age_of(const cache_control& directives) {
 std::optional<double> header_date(const response& resp, std::string_view name) {
   auto value = resp.headers().get(name);
   if (!value) return std::nullopt;
-  auto epoch = parse_http_date(*value);
+  auto epoch = http_date::parse(*value);
   // Scrapy takes a date at the epoch itself as no date (its parse result is falsy).
   if (!epoch || *epoch == 0) return std::nullopt;
   return static_cast<double>(*epoch);
@@ -64,27 +64,6 @@ cache_control parse_cache_control(std::string_view header) {
     directives[name] = std::move(value);
   }
   return directives;
-}
-
-std::optional<std::int64_t> parse_http_date(std::string_view text) {
-  const std::string date(text::trim_ows(text));
-  for (const char* form : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
-    std::tm tm{};
-    const char* end = strptime(date.c_str(), form, &tm);
-    if (end && *end == '\0') return static_cast<std::int64_t>(timegm(&tm));
-  }
-  return std::nullopt;
-}
-
-std::string format_http_date(std::int64_t epoch) {
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 dummy_policy::dummy_policy(std::vector<std::string> ignore_schemes, std::vector<int> ignore_http_codes)

@@ -30,13 +30,6 @@ using epoch_seconds = double;
 using cache_control = std::map<std::string, std::optional<std::string>, std::less<>>;
 cache_control parse_cache_control(std::string_view header);
 
-// An HTTP-date in any of its three forms (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850
-// "Sunday, 06-Nov-94 08:49:37 GMT", asctime "Sun Nov  6 08:49:37 1994"), as epoch seconds;
-// nullopt when the text is none of them.
-std::optional<std::int64_t> parse_http_date(std::string_view text);
-// IMF-fixdate, as servers send Date.
-std::string format_http_date(std::int64_t epoch);
-
 class cache_policy {
  public:
   virtual ~cache_policy() = default;

@@ -1,5 +1,6 @@
 #include "downloader/retry.hpp"
 #include "engine/builtin_components.hpp"
+#include "core/http_date.hpp"
 #include "core/text.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -47,14 +48,11 @@ std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::
     if (ec == std::errc::result_out_of_range) return seconds_d(1e18);
     return seconds_d(static_cast<double>(seconds));
   }
-  // The preferred IMF-fixdate form, "Sun, 06 Nov 1994 08:49:37 GMT".
-  std::tm tm{};
-  std::string text(value);
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-  if (at <= now) return seconds_d(0);
-  return std::chrono::duration_cast<seconds_d>(at - now);
+  auto at = http_date::parse(value);
+  if (!at) return std::nullopt;
+  auto wait = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*at)) - now;
+  if (wait <= wait.zero()) return seconds_d(0);
+  return std::chrono::duration_cast<seconds_d>(wait);
 }
 
 seconds_d backoff_delay(long long retry_number, seconds_d base, seconds_d max_wait, double jitter) {

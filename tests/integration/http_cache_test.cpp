@@ -127,6 +127,8 @@ TEST(HttpCache, TheSecondCrawlOfTheSampleSiteMakesNoRequestAndScrapesTheSameItem
       EXPECT_EQ(result.stats.get("httpcache/miss"), 0);
       EXPECT_EQ(result.stats.get("httpcache/store"), 0);
       EXPECT_EQ(result.stats.get("downloader/request_count"), 0);
+      EXPECT_EQ(result.stats.get("downloader/response_count"), 39) << "cached pages count, as in Scrapy";
+      EXPECT_EQ(result.stats.get("downloader/response_status_count/200"), 38);
       EXPECT_EQ(result.stats.get("item_scraped_count"), 30);
       EXPECT_EQ(result.stats.get("httperror/response_ignored_status_count/404"), 1) << "the cached 404 too";
     }
@@ -139,6 +141,27 @@ TEST(HttpCache, TheSecondCrawlOfTheSampleSiteMakesNoRequestAndScrapesTheSameItem
   for (const auto& entry : cache.entries()) {
     EXPECT_EQ(entry.parent_path().parent_path(), cache.path() / "books");
     EXPECT_EQ(entry.parent_path().filename().string(), entry.filename().string().substr(0, 2));
+  }
+}
+
+// Cached responses count as pages (as Scrapy's DownloaderStats counts them), so a run from the
+// cache stops at CLOSESPIDER_PAGECOUNT as a run from the network does.
+TEST(HttpCache, ARunFromTheCacheStopsAtThePageCount) {
+  const fs::path source = ORBWEAVER_SOURCE_DIR;
+  test_server server;
+  serve_directory(server, source / "sample_site" / "www");
+  cache_folder cache("pagecount");
+  for (int run = 0; run < 2; ++run) {
+    auto s = create_spider("books");
+    ASSERT_TRUE(s);
+    s->args["url"] = server.url("/");
+    auto result = run_crawl(std::move(s), cache.settings({{"CLOSESPIDER_PAGECOUNT", run == 0 ? "0" : "5"}}));
+    EXPECT_EQ(result.stats.get("httpcache/hit") > 0, run == 1);
+    if (run == 1) {
+      EXPECT_EQ(result.reason, "closespider_pagecount");
+      EXPECT_EQ(result.stats.get("downloader/request_count"), 0);
+      EXPECT_LT(result.stats.get("httpcache/hit"), 39) << "stopped before the whole cache was read";
+    }
   }
 }
 

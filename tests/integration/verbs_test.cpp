@@ -162,10 +162,10 @@ TEST_F(VerbsTest, ParseFindsTheSpiderByTheUrlsHost) {
   EXPECT_NE(result.out.find(R"([{"title":"Home | Orbweaver Books"},)"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find(R"( {"cb_kwargs":{},"note":null})"), std::string::npos) << result.out;
 
-  // 127.0.0.1 is the books and the catalog spiders' host: parse asks which one.
+  // 127.0.0.1 is the host of the example spiders' start URLs: parse asks which one.
   auto several = run({"parse", url("/index.html")});
   EXPECT_EQ(several.status, 2);
-  EXPECT_NE(several.err.find("several spiders handle " + url("/index.html") + ": books, catalog"), std::string::npos)
+  EXPECT_NE(several.err.find("several spiders handle " + url("/index.html") + ": books, catalog, jobs, top250"), std::string::npos)
       << several.err;
   auto none = run_echo({"parse", url("/index.html")});
   EXPECT_EQ(none.status, 2);

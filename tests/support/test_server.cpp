@@ -209,7 +209,7 @@ struct test_server::impl {
       tls->use_certificate_chain_file(opts.tls->cert_file);
       tls->use_private_key_file(opts.tls->key_file, asio::ssl::context::pem);
     }
-    acceptor.emplace(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    acceptor.emplace(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), opts.port));
     port = acceptor->local_endpoint().port();
     asio::co_spawn(ioc, accept_loop(), asio::detached);
     thread = std::thread([this] { ioc.run(); });

@@ -61,6 +61,7 @@ class test_server {
  public:
   struct options {
     const test_certificates* tls = nullptr;  // serve HTTPS with this certificate
+    unsigned short port = 0;                 // 0: a free one (a taken port throws)
   };
   test_server();
   explicit test_server(options opts);

@@ -1,5 +1,6 @@
 // The HTTP cache's policies (Scrapy's DummyPolicy and RFC2616Policy cases) at a given time, its
 // entry format and its filesystem storage: no sockets.
+#include "core/http_date.hpp"
 #include "downloader/http_cache.hpp"
 #include "downloader/http_cache_policy.hpp"
 #include "downloader/http_cache_storage.hpp"
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 
 constexpr std::int64_t now = 1'700'000'000;
 
-std::string date(std::int64_t offset) { return format_http_date(now + offset); }
+std::string date(std::int64_t offset) { return http_date::format(now + offset); }
 
 response_ptr make_response(int status, http_headers headers, std::string body = "body") {
   request r("http://example.com/page");
@@ -70,14 +71,14 @@ TEST(HttpCachePolicy, ParsesCacheControlAsScrapy) {
 }
 
 TEST(HttpCachePolicy, ReadsTheThreeFormsOfHttpDates) {
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
-  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
-  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
-  EXPECT_EQ(parse_http_date(" Sun, 06 Nov 1994 08:49:37 GMT "), 784111777);
-  EXPECT_FALSE(parse_http_date("yesterday"));
-  EXPECT_FALSE(parse_http_date(""));
-  EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
-  EXPECT_EQ(parse_http_date(format_http_date(now)), now);
+  EXPECT_EQ(http_date::parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(http_date::parse("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(http_date::parse("Sun Nov  6 08:49:37 1994"), 784111777);
+  EXPECT_EQ(http_date::parse(" Sun, 06 Nov 1994 08:49:37 GMT "), 784111777);
+  EXPECT_FALSE(http_date::parse("yesterday"));
+  EXPECT_FALSE(http_date::parse(""));
+  EXPECT_EQ(http_date::format(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(http_date::parse(http_date::format(now)), now);
 }
 
 TEST(HttpCachePolicy, DummyCachesEverythingButIgnoredCodesAndSchemesAndIsAlwaysFresh) {

@@ -47,6 +47,9 @@ TEST(Retry, RetryAfterAsHttpDate) {
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + 60s), seconds_d(0)) << "a past date: no wait";
   EXPECT_FALSE(parse_retry_after("Sun, 06 Nov 1994 08:49:37", now));
   EXPECT_FALSE(parse_retry_after("Sunday, 06-Nov-94", now));
+  // RFC 9110: a recipient accepts the two obsolete forms as well.
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), seconds_d(30));
+  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", now), seconds_d(30));
 }
 
 TEST(Retry, BackoffDoublesUpToTheCapWithJitterInTheUpperHalf) {

@@ -137,6 +137,12 @@ asio::awaitable<download_outcome> downloader::through_middlewares(request& r, re
 }
 
 asio::awaitable<download_outcome> downloader::on_response(const request& r, response_ptr resp) {
+  // Counted here, as Scrapy's DownloaderStats counts in process_response: a response a middleware
+  // gave instead of the network (the HTTP cache) is a page too, so CLOSESPIDER_PAGECOUNT and the
+  // page rate hold for a run from the cache.
+  auto& stats = crawler_.stats();
+  stats.inc("downloader/response_count");
+  stats.inc("downloader/response_status_count/" + std::to_string(resp->status()));
   auto& target = crawler_.target();
   for (auto mw = middlewares_.rbegin(); mw != middlewares_.rend(); ++mw) {
     response_action action;
@@ -333,8 +339,6 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r, reserva
   release(key);
   if (result.error) co_return download_failure{result.error, std::move(result.detail)};
 
-  stats.inc("downloader/response_count");
-  stats.inc("downloader/response_status_count/" + std::to_string(result.status));
   stats.inc("downloader/response_bytes", static_cast<std::int64_t>(result.wire_bytes));
   std::uint64_t warnsize = default_limits_.maxsize && warnsize_ > default_limits_.maxsize ? 0 : warnsize_;
   if (auto w = meta_number(r.meta, "download_warnsize"); w && *w >= 0) warnsize = static_cast<std::uint64_t>(*w);

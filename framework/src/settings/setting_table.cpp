@@ -109,6 +109,7 @@ constexpr std::array table{
     setting_decl{"DOWNLOADER_MIDDLEWARES", priorities, "", "Move or disable downloader middlewares: name=priority, or name=off."},
     setting_decl{"SPIDER_MIDDLEWARES", priorities, "", "Move or disable spider middlewares: name=priority, or name=off."},
     setting_decl{"ITEM_PIPELINES", priorities, "", "Move or disable item pipelines: name=priority, or name=off."},
+    setting_decl{"DEDUP_FIELDS", list, "", "The dedup pipeline drops an item whose values of these fields, comma-separated, an earlier item had (empty: all of its fields)."},
 
     // Feed exports
     setting_decl{"FEEDS", list, "", "Files to write items to, comma-separated; the format follows the extension (.jsonl/.jl for JSON lines, .json, .csv) or a colon (items.out:csv); -:jsonl writes to standard output."},
