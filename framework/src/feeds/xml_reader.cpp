@@ -1,6 +1,7 @@
 #include "feeds/xml_reader.hpp"
 
 #include "core/text.hpp"
+#include "html/xpath.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -21,16 +22,6 @@ void ignore_entity_declaration(void*, const xmlChar*, int, const xmlChar*, const
 // Errors are read from the parser context afterwards, not printed.
 void ignore_error(void*, xmlErrorPtr) {}
 
-// Encoding errors ("input conversion failed") go to libxml2's generic handler, which prints to
-// standard error; the handler is per thread in libxml2.
-void ignore_generic_error(void*, const char*, ...) {}
-void silence_generic_errors() {
-  thread_local bool silenced = false;
-  if (silenced) return;
-  xmlSetGenericErrorFunc(nullptr, ignore_generic_error);
-  silenced = true;
-}
-
 void free_document(xmlDocPtr doc) {
   if (doc) xmlFreeDoc(doc);
 }
@@ -42,7 +33,7 @@ const xmlNode* xml_document::root() const { return doc ? xmlDocGetRootElement(do
 xml_document read_xml(std::string_view body) {
   static std::once_flag once;
   std::call_once(once, [] { xmlInitParser(); });
-  silence_generic_errors();
+  html::silence_libxml2_generic_errors();
   body = text::trim_html_space(body);
   xml_document result{{nullptr, free_document}, {}};
   if (body.size() > INT_MAX) {
