@@ -128,7 +128,12 @@ int genspider_command(std::span<const std::string> args) {
   }
   try {
     write_rendered(template_file, destination,
-                   {{"name", name}, {"domain", domain}, {"start_url", start_url}, {"template", template_name}});
+                   {{"name", name},
+                    {"domain", domain},
+                    {"start_url", start_url},
+                    // scheme://host[:port], where the sitemap template finds robots.txt
+                    {"origin", start_url.substr(0, start_url.find('/', start_url.find("://") + 3))},
+                    {"template", template_name}});
   } catch (const std::exception& e) {
     fmt::print(stderr, "Error: {}\n", e.what());
     return 1;

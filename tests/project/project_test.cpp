@@ -387,7 +387,7 @@ TEST_F(ProjectTest, StartprojectAndGenspiderRefuseAndOverwriteNothing) {
   EXPECT_FALSE(fs::exists(project() / "spiders/my-spider.cpp"));
 
   auto listed = orbweaver({"genspider", "-l"});
-  EXPECT_EQ(listed.out, "Available templates:\n  basic\n  crawl\n");
+  EXPECT_EQ(listed.out, "Available templates:\n  basic\n  crawl\n  csvfeed\n  sitemap\n  xmlfeed\n");
   auto unknown = orbweaver({"genspider", "-t", "nope", "x", "example.com"});
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.err.find("Unable to find template: nope"), std::string::npos);

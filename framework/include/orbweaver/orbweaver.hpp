@@ -4,6 +4,7 @@
 #include <orbweaver/crawl_spider.hpp>
 #include <orbweaver/crawler.hpp>
 #include <orbweaver/error.hpp>
+#include <orbweaver/feed_spiders.hpp>
 #include <orbweaver/fetch_all.hpp>
 #include <orbweaver/form_request.hpp>
 #include <orbweaver/headers.hpp>
@@ -21,6 +22,7 @@
 #include <orbweaver/response.hpp>
 #include <orbweaver/selector.hpp>
 #include <orbweaver/settings.hpp>
+#include <orbweaver/sitemap_spider.hpp>
 #include <orbweaver/spider.hpp>
 #include <orbweaver/stats.hpp>
 #include <orbweaver/url.hpp>

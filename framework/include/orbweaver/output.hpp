@@ -10,8 +10,11 @@
 #include <orbweaver/selector.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace orbweaver {
@@ -83,12 +86,17 @@ class output {
     follow_each(hrefs, request({}, cb, eb, std::move(options)));
   }
 
+  // Adds to a statistic of the crawl (Scrapy's crawler.stats.inc_value from a spider): callbacks
+  // never touch the stats themselves, the engine adds these when it takes the output.
+  void inc_stat(std::string key, std::int64_t by = 1) { stat_increments_.emplace_back(std::move(key), by); }
+
   // What was yielded and not yet handed to the sink (everything, without a sink).
   std::vector<item>& items() { return items_; }
   std::vector<request>& requests() { return requests_; }
   // Why each link follow() could not request was refused (orbweaver::errc values).
   const std::vector<std::error_code>& unfollowable_links() const { return unfollowable_; }
   std::vector<std::error_code>& unfollowable_links() { return unfollowable_; }
+  std::vector<std::pair<std::string, std::int64_t>>& stat_increments() { return stat_increments_; }
 
  private:
   void hand_over_when_full() {
@@ -103,6 +111,7 @@ class output {
   std::vector<item> items_;
   std::vector<request> requests_;
   std::vector<std::error_code> unfollowable_;
+  std::vector<std::pair<std::string, std::int64_t>> stat_increments_;
 };
 
 }  // namespace orbweaver

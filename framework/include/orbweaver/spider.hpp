@@ -5,6 +5,7 @@
 #include <orbweaver/output.hpp>
 #include <orbweaver/request.hpp>
 #include <orbweaver/response.hpp>
+#include <orbweaver/settings.hpp>
 
 #include <functional>
 #include <map>
@@ -18,8 +19,6 @@
 #include <vector>
 
 namespace orbweaver {
-
-class settings;
 
 // A spider's key/value state that outlives the process with a JOBDIR (Scrapy's `self.state`):
 // saved at every checkpoint of the JOBDIR and given back when the crawl resumes. Callbacks run
@@ -70,8 +69,15 @@ class spider {
   // Kept across runs of a crawl with a JOBDIR (see spider_state); empty at the start otherwise.
   spider_state& state() { return state_; }
 
+  // The settings of the crawl running this spider (Scrapy's spider.settings), custom_settings
+  // applied, readable from callbacks; every default outside a crawl. configure() is where a
+  // spider checks them before any request.
+  const settings& crawl_settings() const;
+
  private:
+  friend class crawler;
   spider_state state_;
+  const settings* crawl_settings_ = nullptr;
 };
 
 using spider_factory = std::function<std::unique_ptr<spider>()>;
@@ -122,6 +128,9 @@ struct spider_registration {
   spider_registration(std::vector<named_member> members, const char* file, int line) {
     static_assert(std::is_base_of_v<spider, S>, "ORBWEAVER_SPIDER names a class derived from orbweaver::spider");
     members.push_back(name_member<S>("parse", static_cast<void (S::*)(const response&, output&)>(&S::parse)));
+    // The callbacks of a framework base class (sitemap_spider's parse_sitemap), named for each subclass.
+    if constexpr (requires { S::framework_callbacks(); })
+      for (auto& m : S::framework_callbacks()) members.push_back(std::move(m));
     register_spider_class(typeid(S), [] { return std::unique_ptr<spider>(std::make_unique<S>()); },
                           std::move(members), file, line);
   }

@@ -152,6 +152,11 @@ std::string spider::arg(const std::string& key, std::string fallback) const {
   return it == args.end() ? std::move(fallback) : it->second;
 }
 
+const settings& spider::crawl_settings() const {
+  static const settings defaults;
+  return crawl_settings_ ? *crawl_settings_ : defaults;
+}
+
 void register_spider(spider_factory factory, std::string declared_at) {
   registered_spiders().push_back({std::move(factory), std::move(declared_at)});
 }

@@ -9,6 +9,7 @@ crawler::crawler(std::unique_ptr<orbweaver::spider> s, orbweaver::settings base)
     : settings_(std::move(base)), spider_(std::move(s)) {
   spider_->init();
   for (const auto& [name, value] : spider_->custom_settings) settings_.set(name, value, setting_priority::spider);
+  spider_->crawl_settings_ = &settings_;
   spider_->configure(settings_);
   log::set_level(log::parse_level(settings_.get_string("LOG_LEVEL")));
   if (const auto& file = settings_.get_string("LOG_FILE"); !file.empty()) log::set_file(file);

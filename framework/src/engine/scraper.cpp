@@ -23,6 +23,7 @@ struct scraper::callback_result {
   std::vector<request> requests;
   std::vector<item> items;
   std::vector<std::error_code> unfollowable_links;
+  std::vector<std::pair<std::string, std::int64_t>> stat_increments;
   std::string handler;         // "callback 'parse_book'", for the error line
   std::string exception_type;  // empty when the callback returned normally
   std::string exception_message;
@@ -76,12 +77,14 @@ class scraper::batch_handoff final : public output_sink {
       out.requests().clear();
       out.items().clear();
       out.unfollowable_links().clear();
+      out.stat_increments().clear();
       return;
     }
     callback_result batch;
     batch.requests = std::exchange(out.requests(), {});
     batch.items = std::exchange(out.items(), {});
     batch.unfollowable_links = std::exchange(out.unfollowable_links(), {});
+    batch.stat_increments = std::exchange(out.stat_increments(), {});
     // Shared with the completion, which may outlive this wait when join_pool() releases it.
     struct taken {
       bool done = false;
@@ -173,6 +176,7 @@ asio::awaitable<scraper::callback_result> scraper::run_on_pool(std::function<voi
     result.requests = std::move(out.requests());
     result.items = std::move(out.items());
     result.unfollowable_links = std::move(out.unfollowable_links());
+    result.stat_increments = std::move(out.stat_increments());
     co_return result;
   };
   co_return co_await asio::co_spawn(pool_.get_executor(), std::move(task), asio::use_awaitable);
@@ -272,6 +276,7 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
     stats.inc("spider/unfollowable_links");
     stats.inc("spider/unfollowable_links/" + error_name(why));
   }
+  for (const auto& [key, by] : result.stat_increments) stats.inc(key, by);
   if (!result.exception_type.empty()) {
     stats.inc("spider_exceptions/count");
     stats.inc("spider_exceptions/" + result.exception_type);

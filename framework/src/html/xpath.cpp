@@ -45,7 +45,16 @@ void initialise_libxml2() {
   std::call_once(once, [] { xmlInitParser(); });
 }
 
+void ignore_generic_error(void*, const char*, ...) {}
+
 }  // namespace
+
+void silence_libxml2_generic_errors() {
+  thread_local bool silenced = false;
+  if (silenced) return;
+  xmlSetGenericErrorFunc(nullptr, ignore_generic_error);
+  silenced = true;
+}
 
 xpath_tree::xpath_tree(const GumboNode* root) {
   initialise_libxml2();
@@ -367,17 +376,6 @@ void has_class(xmlXPathParserContextPtr parser, int count) {
 
 void ignore_error(void*, xmlErrorPtr) {}  // read from the context afterwards, not printed
 
-void ignore_generic_error(void*, const char*, ...) {}
-
-// Some of libxml2's XPath messages bypass the context's callback for its "generic" error handler,
-// which prints to standard error ("xmlXPathCompOpEval: function nope not found"); the error itself
-// reaches the caller as selector_error. The handler is per thread in libxml2.
-void silence_generic_errors() {
-  thread_local bool silenced = false;
-  if (silenced) return;
-  xmlSetGenericErrorFunc(nullptr, ignore_generic_error);
-  silenced = true;
-}
 
 // Python's repr of a str, for the one place a result is a tuple of strings.
 std::string quoted(const xmlChar* text) {
@@ -502,7 +500,7 @@ std::vector<selector> xpath_select(const std::shared_ptr<const document>& doc, c
     throw selector_error(fmt::format("XPath error: more than {} nested parentheses or predicates in {}",
                                      max_query_nesting, text));
   const xpath_tree& tree = doc->xpath_tree();
-  silence_generic_errors();
+  silence_libxml2_generic_errors();
   evaluation state;
   const std::unique_ptr<xmlXPathContext, context_deleter> context(xmlXPathNewContext(tree.doc()));
   if (!context) throw std::bad_alloc();

@@ -48,6 +48,12 @@ class xpath_tree {
 std::vector<selector> xpath_select(const std::shared_ptr<const document>& doc, const GumboNode* scope,
                                    std::string_view query);
 
+// Some of libxml2's messages bypass a context's error callback for its "generic" handler, which
+// prints to standard error (XPath's "xmlXPathCompOpEval: function nope not found", the XML
+// parser's "input conversion failed"); the callers report those errors themselves. The handler
+// is per thread in libxml2: this silences the calling thread's.
+void silence_libxml2_generic_errors();
+
 // A query as code writes it, naming a selection in messages: xpath("//h1").
 std::string describe_xpath(std::string_view query);
 
