@@ -139,6 +139,27 @@ TEST(RedisClient, WrongPasswordFailsAtOnceNamingTheServerNotThePassword) {
   EXPECT_EQ(message.find(server.password()), std::string::npos) << message;
 }
 
+TEST(RedisClient, AclUserAndPassword) {
+  redis_server server;
+  SKIP_WITHOUT(server);
+  EXPECT_EQ(server.command({"ACL", "SETUSER", "worker", "on", ">worker-Pass", "~*", "+@all"}),
+            reply::make_status("OK"));
+  asio::io_context io;
+  client worker(io.get_executor(), parse_url(fmt::format("redis://worker:worker-Pass@127.0.0.1:{}", server.port())));
+  client impostor(io.get_executor(), parse_url(fmt::format("redis://worker:{}@127.0.0.1:{}", server.password(), server.port())));
+  auto body = [&]() -> asio::awaitable<void> {
+    const auto who = co_await said(worker, "ACL WHOAMI");
+    EXPECT_EQ(who, "\"worker\"");
+  };
+  run(io, body());
+  auto refused = [&]() -> asio::awaitable<void> { co_await impostor.check(); };
+  const auto e = error_of(io, refused());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->value(), errc::auth_failed);
+  EXPECT_NE(std::string(e->what()).find("AUTH as worker failed"), std::string::npos) << e->what();
+  EXPECT_EQ(std::string(e->what()).find(server.password()), std::string::npos) << e->what();
+}
+
 TEST(RedisClient, MissingPasswordIsAnAuthError) {
   redis_server server;
   SKIP_WITHOUT(server);
