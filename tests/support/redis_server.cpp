@@ -108,7 +108,7 @@ redis_server::redis_server(options o) {
                                               "-keyout", (dir_ / "key.pem").string(), "-out", ca_file().string()},
                                   dir_);
     if (made.status != 0) {
-      unavailable_ = "openssl could not make a test certificate: " + made.err;
+      unavailable_ = "the openssl command could not make a test certificate: " + made.err;
       return;
     }
     tls_port_ = free_port();
@@ -118,7 +118,15 @@ redis_server::redis_server(options o) {
          << "tls-auth-clients no\n";
   }
   conf.close();
-  if (!start()) unavailable_ = "redis-server did not start: " + read_file(dir_ / ".test-stdout");
+  if (start()) return;
+  const std::string log = read_file(dir_ / ".test-stdout");
+  // Redis built without TLS (BUILD_TLS=no) stops at the tls-* lines of the configuration.
+  if (o.tls && log.find("tls") != std::string::npos && log.find("Bad directive") != std::string::npos) {
+    unavailable_ = "this redis-server was built without TLS support";
+    return;
+  }
+  unavailable_ = "redis-server did not start: " + log;
+  ADD_FAILURE() << unavailable_;
 }
 
 redis_server::~redis_server() {

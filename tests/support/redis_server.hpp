@@ -3,7 +3,9 @@
 // socket, a generated password (requirepass), no RDB snapshots (save ""), the append-only file
 // when asked (for tests that restart it and expect their data back), and a TLS port with a
 // self-signed certificate for 127.0.0.1 when asked. redis-server is looked up in PATH, then
-// /usr/bin (Debian's redis-server package); unavailable() says why a server does not run.
+// /usr/bin (Debian's redis-server package); unavailable() says why a server does not run: the
+// test skips then. Only a missing redis-server (or TLS support, or the openssl command) is a
+// reason to skip: a server that is there and does not start fails the test.
 #include "redis/protocol.hpp"
 
 #include <filesystem>

@@ -1,4 +1,5 @@
 // The Redis client's logic without sockets: REDIS_URL parsing, command encoding, reply parsing.
+#include "redis/backoff.hpp"
 #include "redis/config.hpp"
 #include "redis/error.hpp"
 #include "redis/protocol.hpp"
@@ -257,6 +258,33 @@ TEST(RedisScript, Sha1OfTheSourceAndEvalshaCommand) {
   const script s("return 1");
   EXPECT_EQ(s.sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");  // redis-cli SCRIPT LOAD "return 1"
   EXPECT_EQ(s.evalsha({"k1", "k2"}, {"a"}), (command{"EVALSHA", s.sha1(), "2", "k1", "k2", "a"}));
+}
+
+}  // namespace
+}  // namespace orbweaver::redis
+
+namespace orbweaver::redis {
+namespace {
+
+TEST(RedisBackoff, DoublesUpToTheCapWithJitter) {
+  using std::chrono::milliseconds;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    backoff waits(milliseconds(100), milliseconds(5000), seed);
+    long long step = 100;
+    for (int attempt = 0; attempt < 12; ++attempt) {
+      const auto wait = waits.next().count();
+      EXPECT_GE(wait, step / 2) << "attempt " << attempt;
+      EXPECT_LE(wait, step) << "attempt " << attempt;
+      step = std::min(step * 2, 5000LL);
+    }
+    waits.reset();
+    EXPECT_LE(waits.next().count(), 100);
+  }
+  // Two workers with other seeds do not wait alike.
+  backoff one(milliseconds(100), milliseconds(5000), 1), other(milliseconds(100), milliseconds(5000), 2);
+  int same = 0;
+  for (int i = 0; i < 10; ++i) same += one.next() == other.next();
+  EXPECT_LT(same, 10);
 }
 
 }  // namespace

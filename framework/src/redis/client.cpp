@@ -1,6 +1,7 @@
 #include "redis/client.hpp"
 
 #include "download/tls_context.hpp"
+#include "redis/backoff.hpp"
 #include "redis/connection.hpp"
 #include "redis/error.hpp"
 
@@ -15,7 +16,6 @@
 
 #include <list>
 #include <optional>
-#include <random>
 
 namespace orbweaver::redis {
 
@@ -44,7 +44,6 @@ struct client::state {
   std::uint64_t reconnects = 0;
   asio::steady_timer pause;                 // the reconnect loop's backoff
   std::list<asio::steady_timer*> waiters;   // commands waiting for a connection
-  std::minstd_rand random{std::random_device{}()};
 
   asio::ssl::context* tls_context() { return tls ? &*tls : nullptr; }
 
@@ -66,12 +65,6 @@ struct client::state {
   void wake_waiters() {
     for (auto* timer : waiters) timer->cancel();
   }
-
-  clock::duration jittered(std::chrono::milliseconds backoff) {
-    // Between half and all of the backoff: workers that lost one server do not return in step.
-    std::uniform_int_distribution<long long> pick(backoff.count() / 2, backoff.count());
-    return std::chrono::milliseconds(pick(random));
-  }
 };
 
 namespace {
@@ -80,13 +73,12 @@ using state = client::state;
 
 asio::awaitable<void> reconnect(std::shared_ptr<state> s) {
   s->reconnecting = true;
-  auto backoff = s->settings.reconnect_min;
+  backoff waits(s->settings.reconnect_min, s->settings.reconnect_max);
   for (bool first = true; !s->stopped; first = false) {
     if (!first) {
-      s->pause.expires_after(s->jittered(backoff));
+      s->pause.expires_after(waits.next());
       co_await s->pause.async_wait(nothrow);
       if (s->stopped) break;
-      backoff = std::min(backoff * 2, s->settings.reconnect_max);
     }
     std::shared_ptr<connection> fresh;
     try {
