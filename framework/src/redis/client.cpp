@@ -107,6 +107,20 @@ void start_reconnecting(const std::shared_ptr<state>& s) {
   asio::co_spawn(s->executor, reconnect(s), asio::detached);
 }
 
+// A command waiting for a connection: listed in state::waiters while this lives, so that it is
+// unlisted however its coroutine ends (also when the reactor is destroyed with it suspended).
+struct waiter {
+  waiter(state& s, clock::time_point until)
+      : s(s), timer(s.executor, until), listed(s.waiters.insert(s.waiters.end(), &timer)) {}
+  ~waiter() { s.waiters.erase(listed); }
+  waiter(const waiter&) = delete;
+  waiter& operator=(const waiter&) = delete;
+
+  state& s;
+  asio::steady_timer timer;
+  std::list<asio::steady_timer*>::iterator listed;
+};
+
 // The open connection, waiting for one (at most retry_timeout) when there is none.
 asio::awaitable<std::shared_ptr<connection>> ready(std::shared_ptr<state> s) {
   const auto give_up = clock::now() + s->settings.retry_timeout;
@@ -122,10 +136,8 @@ asio::awaitable<std::shared_ptr<connection>> ready(std::shared_ptr<state> s) {
       throw error(errc::unavailable, fmt::format("Redis at {} unavailable for {:.0f} s: {}", s->where,
                                                  std::chrono::duration<double>(s->settings.retry_timeout).count(),
                                                  s->last_failure));
-    asio::steady_timer wait(s->executor, give_up);
-    const auto registered = s->waiters.insert(s->waiters.end(), &wait);
-    co_await wait.async_wait(nothrow);
-    s->waiters.erase(registered);
+    waiter wait(*s, give_up);
+    co_await wait.timer.async_wait(nothrow);
   }
 }
 

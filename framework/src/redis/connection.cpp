@@ -33,8 +33,6 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
 
-}  // namespace
-
 // Commands whose replies are awaited: `expected` replies complete it.
 struct pending {
   explicit pending(asio::any_io_executor executor, std::size_t expected, clock::time_point deadline)
@@ -52,6 +50,8 @@ struct pending {
     wake.cancel();
   }
 };
+
+}  // namespace
 
 struct connection::state {
   state(asio::any_io_executor executor, const config& c)
