@@ -15,6 +15,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -184,6 +186,52 @@ TEST(RedisClient, NoServerFailsFast) {
   EXPECT_NE(std::string(e->what()).find(fmt::format("Redis at 127.0.0.1:{} db 0: cannot connect", port)),
             std::string::npos) << e->what();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+}
+
+// A server that is not Redis, on loopback: it accepts, then sends `answer` (if any) and keeps the
+// connection open.
+class not_redis {
+ public:
+  not_redis(asio::io_context& io, std::string answer) : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}) {
+    acceptor_.async_accept([this, answer](boost::system::error_code ec, asio::ip::tcp::socket peer) {
+      if (ec) return;
+      peer_.emplace(std::move(peer));
+      if (!answer.empty()) asio::write(*peer_, asio::buffer(answer), ec);
+    });
+  }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::ip::tcp::acceptor acceptor_;
+  std::optional<asio::ip::tcp::socket> peer_;
+};
+
+TEST(RedisClient, ServerThatNeverAnswersTimesOutConnecting) {
+  asio::io_context io;
+  not_redis silent(io, "");
+  auto settings = parse_url(fmt::format("redis://:pw@127.0.0.1:{}", silent.port()));
+  settings.connect_timeout = 300ms;
+  client redis(io.get_executor(), settings);
+  const auto started = std::chrono::steady_clock::now();
+  auto body = [&]() -> asio::awaitable<void> { co_await redis.check(); };
+  const auto e = error_of(io, body());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->value(), errc::timeout);
+  EXPECT_NE(std::string(e->what()).find("no connection within 300 ms"), std::string::npos) << e->what();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+TEST(RedisClient, ServerThatIsNotRedisIsAProtocolError) {
+  asio::io_context io;
+  not_redis http(io, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  client redis(io.get_executor(), parse_url(fmt::format("redis://:pw@127.0.0.1:{}", http.port())));
+  auto body = [&]() -> asio::awaitable<void> { co_await redis.check(); };
+  const auto e = error_of(io, body());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->value(), errc::protocol_error);
+  EXPECT_NE(std::string(e->what()).find(fmt::format("Redis at 127.0.0.1:{} db 0: ", http.port())), std::string::npos)
+      << e->what();
 }
 
 TEST(RedisClient, TenThousandPipelinedCommandsComeBackInOrder) {
