@@ -1,16 +1,14 @@
 #include "postgres_server.hpp"
 
 #include "crawl_runner.hpp"
+#include "free_port.hpp"
 #include "program_runner.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -36,21 +34,6 @@ fs::path find_bin_folder() {
     }
   }
   return best;
-}
-
-// A port nobody listens on now (the kernel's pick for an ephemeral bind).
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  unsigned short port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-    port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
 }
 
 }  // namespace

@@ -127,6 +127,12 @@ constexpr std::array table{
     setting_decl{"POSTGRES_BATCH_SIZE", integer, "500", "Items per PostgreSQL transaction (one COPY); a writer thread commits a batch when it is full or its first item has waited a second."},
     setting_decl{"POSTGRES_RETRY_TIMEOUT", number, "60", "Seconds the PostgreSQL store keeps reconnecting after a lost connection; then it gives up, its items are counted in store/items_failed and the crawl closes with storage_error."},
 
+    // Redis (the client under the distributed frontier)
+    setting_decl{"REDIS_URL", string, "", "Not in Scrapy (scrapy-redis's REDIS_URL): redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (port 6379, db 0), rediss://... for TLS (add ?verify=false for a self-signed server, ?ca_file=PATH for a private authority), or unix:///PATH/TO/SOCKET?db=N&password=P (empty = no Redis)."},
+    setting_decl{"REDIS_CONNECT_TIMEOUT", number, "5", "Seconds connecting to Redis may take: resolve, connect, TLS, AUTH and SELECT together."},
+    setting_decl{"REDIS_COMMAND_TIMEOUT", number, "10", "Seconds a Redis reply may take; a later one closes the connection (the command fails, the client reconnects)."},
+    setting_decl{"REDIS_RETRY_TIMEOUT", number, "60", "Seconds a Redis command waits for a server that is down (the client reconnects with backoff meanwhile) before it fails."},
+
     // Logging and stats
     setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},
     setting_decl{"LOG_FILE", string, "", "File the log is appended to (empty: standard error)."},
