@@ -137,6 +137,43 @@ TEST(XmlFeedSpider, PrefixedItertagMatchesByNamespace) {
   EXPECT_TRUE(static_cast<price_spider&>(none.owner->target()).prices.empty());
 }
 
+// Elements named as HTML's (p, code, table, title, ...) stay where XML puts them: the HTML parser
+// would end foreign content at them or parse their content as HTML.
+class product_feed_spider : public xml_feed_spider {
+ public:
+  product_feed_spider() {
+    name = "product_feed";
+    itertag = "product";
+  }
+  std::mutex mutex;
+  std::vector<std::vector<std::string>> products;
+
+  void parse_node(const response&, const selector& node, output&) override {
+    std::vector<std::string> seen{node.xpath("code/text()").get(), node.xpath("title/b/text()").get(),
+                                  node.css("table > tr > td::text").get(), node.xpath("p/span/@lang").get(),
+                                  node.xpath("count(*)").get(), node.xpath("name(*[last()])").get()};
+    std::lock_guard lock(mutex);
+    products.push_back(std::move(seen));
+  }
+};
+
+TEST(XmlFeedSpider, ElementsNamedAsHtmlsStayInTheirNode) {
+  test_server server;
+  serve(server, "/products.xml", "application/xml", R"(<?xml version="1.0"?>
+<catalog>
+  <product><code>X-1</code><title><b>Bold</b> lamp</title><table><tr><td>cell</td></tr></table>
+    <p><span lang="en">Text</span></p><br/><price>3</price></product>
+  <product><code>X-2</code><title>Plain</title><div><em>in div</em></div><price>4</price></product>
+</catalog>)");
+  auto s = std::make_unique<product_feed_spider>();
+  s->start_urls = {server.url("/products.xml")};
+  auto result = run_finished_crawl(std::move(s));
+  auto& spider = static_cast<product_feed_spider&>(result.owner->target());
+  ASSERT_EQ(spider.products.size(), 2u);
+  EXPECT_EQ(spider.products[0], (std::vector<std::string>{"X-1", "Bold", "cell", "en", "6.0", "price"}));
+  EXPECT_EQ(spider.products[1], (std::vector<std::string>{"X-2", "", "", "", "4.0", "price"}));
+}
+
 TEST(XmlFeedSpider, AFeedThatIsNoXmlIsLoggedAndCounted) {
   test_server server;
   serve(server, "/feed.xml", "application/xml", "no feed here");

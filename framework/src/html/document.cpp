@@ -578,6 +578,37 @@ document::document(std::string html) : source_(std::move(html)), arena_(first_bl
   base_href_ = find_base_href(output_->document);
 }
 
+document::document(std::string html, const std::vector<source_patch>& after_parse) : document(std::move(html)) {
+  // A source that flatten_deep_nesting rewrote no longer has the stand-ins where they were: each
+  // patch checks its bytes first, so such an element keeps its stand-in name.
+  std::vector<std::size_t> patched;
+  for (const source_patch& patch : after_parse)
+    if (patch.expected.size() == patch.replacement.size() && patch.offset <= source_.size() &&
+        source_.compare(patch.offset, patch.expected.size(), patch.expected) == 0) {
+      source_.replace(patch.offset, patch.replacement.size(), patch.replacement);
+      patched.push_back(patch.offset);
+    }
+  std::sort(patched.begin(), patched.end());
+  // An element whose start tag's name was patched takes the tag of its own name, so that CSS
+  // compares it as it compares that tag anywhere (a name gumbo does not know stays unknown and is
+  // read from the source).
+  walk(
+      output_->document,
+      [&](const GumboNode* node) {
+        if (!is_element(node)) return node->type == GUMBO_NODE_DOCUMENT;
+        auto& element = const_cast<GumboNode*>(node)->v.element;
+        if (element.tag == GUMBO_TAG_UNKNOWN && element.original_tag.data) {
+          const auto name = static_cast<std::size_t>(element.original_tag.data - source_.data()) + 1;
+          if (std::binary_search(patched.begin(), patched.end(), name)) {
+            const std::string_view own = source_tag_name(element);
+            element.tag = gumbo_tagn_enum(own.data(), static_cast<unsigned>(own.size()));
+          }
+        }
+        return true;
+      },
+      [](const GumboNode*) {});
+}
+
 document::~document() = default;
 
 const html::xpath_tree& document::xpath_tree() const {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace orbweaver::html {
 
@@ -45,6 +46,16 @@ class document {
   // html must be UTF-8 (gumbo's requirement); the document keeps its own copy because gumbo's
   // tree points into it.
   explicit document(std::string html);
+  // Bytes of the source written over after the parse, where they still read `expected` (same
+  // length): a caller parses an element under a stand-in name that the HTML parser treats as it
+  // wants and gives the element its own name back (an element's unknown tag name is read from the
+  // source). Used for XML feeds, whose names may be HTML's.
+  struct source_patch {
+    std::size_t offset;
+    std::string expected;
+    std::string replacement;
+  };
+  document(std::string html, const std::vector<source_patch>& after_parse);
   document(const document&) = delete;
   document& operator=(const document&) = delete;
   ~document();
