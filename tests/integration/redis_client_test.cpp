@@ -9,6 +9,7 @@
 #include "crawl_runner.hpp"
 #include "free_port.hpp"
 #include "redis_server.hpp"
+#include "run_coroutine.hpp"
 
 #include <orbweaver/log.hpp>
 
@@ -31,26 +32,11 @@ namespace {
 
 namespace asio = boost::asio;
 using testing::redis_server;
+using testing::run;
 using namespace std::chrono_literals;
 
 #define SKIP_WITHOUT(server)                                              \
   if (!(server).unavailable().empty()) GTEST_SKIP() << (server).unavailable()
-
-// Runs `body` on the reactor until it ends (the client's own coroutines may still wait there);
-// rethrows what it threw.
-void run(asio::io_context& io, asio::awaitable<void> body) {
-  std::exception_ptr failure;
-  bool finished = false;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
-    failure = e;
-    finished = true;
-    io.stop();
-  });
-  io.restart();
-  io.run();
-  ASSERT_TRUE(finished);
-  if (failure) std::rethrow_exception(failure);
-}
 
 // The redis::error that `body` throws; a failure when it throws none.
 std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) {
