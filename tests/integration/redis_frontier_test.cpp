@@ -46,6 +46,20 @@ new_request named(int n, std::string name, std::string slot = "example.com", int
   return {fingerprint_of(n), std::move(slot), priority, std::move(name)};
 }
 
+commit_batch admitting(std::uint64_t number, std::vector<new_request> requests) {
+  commit_batch b;
+  b.number = number;
+  b.requests = std::move(requests);
+  return b;
+}
+
+commit_batch finishing(std::uint64_t number, std::vector<std::string> done) {
+  commit_batch b;
+  b.number = number;
+  b.done = std::move(done);
+  return b;
+}
+
 frontier_options options_for(std::string worker) {
   frontier_options o;
   o.prefix = "crawl";
@@ -85,11 +99,11 @@ std::vector<std::string> order_taken(client& redis, asio::io_context& io, bool l
   std::vector<std::string> order;
   auto body = [&]() -> asio::awaitable<void> {
     co_await store.open();
-    commit_batch batch{.number = 1,
-                       .requests = {named(1, "a"), named(2, "b"), named(3, "c", "example.com", 5), named(4, "d"),
-                                    named(5, "e", "example.com", -1)}};
+    commit_batch batch = admitting(1, {named(1, "a"), named(2, "b"), named(3, "c", "example.com", 5), named(4, "d"),
+                                       named(5, "e", "example.com", -1)});
     co_await store.commit(batch);
-    order = records(co_await store.take(10));
+    const take_result taken = co_await store.take(10);
+    order = records(taken);
   };
   run(io, body());
   return order;
@@ -112,14 +126,14 @@ TEST_F(RedisFrontier, SlotConcurrencyAndDelayHoldByRedisTime) {
     co_await store.open();
     download::slot_policy polite{.concurrency = 1, .delay = 200ms, .randomize_delay = false};
     co_await store.set_slot_policy("slow.example", polite);
-    commit_batch admit{.number = 1,
-                       .requests = {named(1, "first", "slow.example"), named(2, "second", "slow.example"),
-                                    named(3, "other", "fast.example")}};
+    commit_batch admit = admitting(1, {named(1, "first", "slow.example"), named(2, "second", "slow.example"),
+                                       named(3, "other", "fast.example")});
     co_await store.commit(admit);
 
     const take_result first = co_await store.take(10);
     // One from the slow slot (its one transfer), the fast slot's too; nothing else is ready.
-    EXPECT_EQ(std::set<std::string>(records(first).begin(), records(first).end()),
+    const std::vector<std::string> first_records = records(first);
+    EXPECT_EQ(std::set<std::string>(first_records.begin(), first_records.end()),
               (std::set<std::string>{"first", "other"}));
     EXPECT_FALSE(first.next_ready_ms) << "the slow slot's transfer is taken: it is out of the schedule";
 
@@ -128,7 +142,7 @@ TEST_F(RedisFrontier, SlotConcurrencyAndDelayHoldByRedisTime) {
 
     // The lease ends: the slot is back in the schedule, at the time its delay allows.
     const std::string slow_id = first.requests[0].record == "first" ? first.requests[0].id : first.requests[1].id;
-    commit_batch done{.number = 2, .done = {slow_id}};
+    commit_batch done = finishing(2, {slow_id});
     co_await store.commit(done);
     const take_result too_early = co_await store.take(10);
     EXPECT_TRUE(too_early.requests.empty()) << "taken " << too_early.now_ms - first.now_ms << " ms after the first";
@@ -153,8 +167,8 @@ TEST_F(RedisFrontier, RandomizedDelayStaysWithinHalfAndOneAndAHalfTimes) {
     for (int slot = 0; slot < 20; ++slot) {
       const std::string name = fmt::format("host{}", slot);
       co_await store.set_slot_policy(name, polite);
-      commit_batch admit{.number = static_cast<std::uint64_t>(slot + 1),
-                         .requests = {named(slot * 2, "a", name), named(slot * 2 + 1, "b", name)}};
+      commit_batch admit = admitting(static_cast<std::uint64_t>(slot + 1),
+                                     {named(slot * 2, "a", name), named(slot * 2 + 1, "b", name)});
       co_await store.commit(admit);
       const take_result taken = co_await store.take(1);
       EXPECT_EQ(taken.requests.size(), 1u);
@@ -176,7 +190,7 @@ TEST_F(RedisFrontier, TwoWorkersNeverTakeTheSameRequest) {
   auto body = [&]() -> asio::awaitable<void> {
     co_await one.open();
     co_await two.open();
-    commit_batch admit{.number = 1};
+    commit_batch admit = admitting(1, {});
     for (int i = 0; i < 300; ++i) admit.requests.push_back(named(i, fmt::format("r{}", i), fmt::format("host{}", i % 7)));
     co_await one.commit(admit);
     std::set<std::string> by_one, by_two;
@@ -204,15 +218,14 @@ TEST_F(RedisFrontier, AnExpiredLeaseGoesBackToItsQueueAndToTheOtherWorker) {
   auto body = [&]() -> asio::awaitable<void> {
     co_await one.open();
     co_await two.open();
-    commit_batch admit{.number = 1, .requests = {named(1, "only")}};
+    commit_batch admit = admitting(1, {named(1, "only")});
     co_await one.commit(admit);
     const take_result held = co_await one.take(5);
     EXPECT_EQ(held.requests.size(), 1u);
     if (held.requests.size() != 1) co_return;
     const take_result nothing = co_await two.take(5);
     EXPECT_TRUE(nothing.requests.empty());
-    EXPECT_TRUE(nothing.next_expiry_ms);
-    if (nothing.next_expiry_ms) EXPECT_EQ(*nothing.next_expiry_ms, held.now_ms + 150);
+    EXPECT_EQ(nothing.next_expiry_ms, held.now_ms + 150);
 
     // Renewed while the worker lives...
     const std::vector<std::string> kept = co_await one.renew(ids(held));
@@ -226,12 +239,13 @@ TEST_F(RedisFrontier, AnExpiredLeaseGoesBackToItsQueueAndToTheOtherWorker) {
     EXPECT_EQ(ids(taken_back), ids(held));
     EXPECT_EQ(records(taken_back), std::vector<std::string>{"only"});
 
-    EXPECT_EQ(co_await one.renew(ids(held)), ids(held)) << "the first worker learns it lost the lease";
-    commit_batch late{.number = 2, .done = ids(held)};
+    const std::vector<std::string> lost = co_await one.renew(ids(held));
+    EXPECT_EQ(lost, ids(held)) << "the first worker learns it lost the lease";
+    commit_batch late = finishing(2, ids(held));
     const commit_result late_result = co_await one.commit(late);
     EXPECT_EQ(late_result.lost, 1u);
     EXPECT_EQ(integer({"HEXISTS", "crawl:lease", held.requests[0].id}), 1) << "the other worker still holds it";
-    commit_batch done{.number = 1, .done = ids(held)};
+    commit_batch done = finishing(1, ids(held));
     const commit_result done_result = co_await two.commit(done);
     EXPECT_EQ(done_result.lost, 0u);
     EXPECT_EQ(integer({"HLEN", "crawl:req"}), 0);
@@ -245,22 +259,22 @@ TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
   SKIP_WITHOUT(server);
   frontier_store store(redis, options_for("w1"));
   auto body = [&]() -> asio::awaitable<void> {
-    EXPECT_EQ(co_await store.open(), 0u);
-    commit_batch admit{.number = 1, .requests = {named(1, "a"), named(2, "b")}};
+    const std::uint64_t last_commit = co_await store.open();
+    EXPECT_EQ(last_commit, 0u);
+    commit_batch admit = admitting(1, {named(1, "a"), named(2, "b")});
     co_await store.commit(admit);
     const take_result taken = co_await store.take(1);
-    commit_batch batch{.number = 2,
-                       .done = ids(taken),
-                       .requests = {named(3, "c")},
-                       .stats = {{"item_scraped_count", 4}},
-                       .sink_positions = {{"items.jsonl", 1234}}};
+    commit_batch batch = finishing(2, ids(taken));
+    batch.requests = {named(3, "c")};
+    batch.stats = {{"item_scraped_count", 4}};
+    batch.sink_positions = {{"items.jsonl", 1234}};
     const commit_result first = co_await store.commit(batch);
     EXPECT_TRUE(first.applied);
     EXPECT_EQ(first.queued, 1u);
     // The reply was lost, say: the worker sends the same commit again.
     const commit_result again = co_await store.commit(batch);
     EXPECT_FALSE(again.applied);
-    EXPECT_EQ(integer({"GET", "crawl:queued"}), 2);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "2");
     EXPECT_EQ(integer({"HLEN", "crawl:req"}), 2);
     EXPECT_EQ(text({"HGET", "crawl:stats", "item_scraped_count"}), "4");
     EXPECT_EQ(text({"HGET", "crawl:stats:w1", "item_scraped_count"}), "4");
@@ -269,7 +283,8 @@ TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
 
     // A restarted worker with this id numbers on from the last applied commit.
     frontier_store restarted(redis, options_for("w1"));
-    EXPECT_EQ(co_await restarted.open(), 2u);
+    const std::uint64_t restarted_last = co_await restarted.open();
+    EXPECT_EQ(restarted_last, 2u);
   };
   run(io, body());
 }
@@ -281,18 +296,18 @@ TEST_F(RedisFrontier, DuplicatesAreDroppedExactlyAndShardsStayIntsets) {
   frontier_store store(redis, o);
   auto body = [&]() -> asio::awaitable<void> {
     co_await store.open();
-    commit_batch first{.number = 1};
+    commit_batch first = admitting(1, {});
     for (int i = 0; i < 2000; ++i) first.requests.push_back(named(i, "r"));
     const commit_result admitted = co_await store.commit(first);
     EXPECT_EQ(admitted.queued, 2000u);
     EXPECT_EQ(admitted.duplicates, 0u);
 
-    commit_batch second{.number = 2};
+    commit_batch second = admitting(2, {});
     for (int i = 1990; i < 2010; ++i) second.requests.push_back(named(i, "r"));
     const commit_result repeats = co_await store.commit(second);
     EXPECT_EQ(repeats.queued, 10u);
     EXPECT_EQ(repeats.duplicates, 10u);
-    EXPECT_EQ(integer({"GET", "crawl:queued"}), 2010);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "2010");
     EXPECT_EQ(text({"HGET", "crawl:stats", "dupefilter/filtered"}), "10");
   };
   run(io, body());
@@ -315,7 +330,7 @@ TEST_F(RedisFrontier, SeenSetMemoryPerUrl) {
   auto body = [&]() -> asio::awaitable<void> {
     co_await store.open();
     for (int batch = 0; batch < urls / 5000; ++batch) {
-      commit_batch b{.number = static_cast<std::uint64_t>(batch + 1)};
+      commit_batch b = admitting(static_cast<std::uint64_t>(batch + 1), {});
       for (int i = batch * 5000; i < (batch + 1) * 5000; ++i) b.requests.push_back(named(i, ""));
       const commit_result r = co_await store.commit(b);
       EXPECT_EQ(r.queued, 5000u);
@@ -344,12 +359,14 @@ TEST_F(RedisFrontier, FinishCheckIsIdleOnlyWithoutQueueAndLeases) {
     const finish_state empty = co_await store.finish_check();
     EXPECT_EQ(empty.idle_since_ms, empty.now_ms);
 
-    commit_batch admit{.number = 1, .requests = {named(1, "a")}};
+    commit_batch admit = admitting(1, {named(1, "a")});
     co_await store.commit(admit);
-    EXPECT_FALSE((co_await store.finish_check()).idle_since_ms) << "a request is queued";
+    const finish_state queued = co_await store.finish_check();
+    EXPECT_FALSE(queued.idle_since_ms) << "a request is queued";
     const take_result taken = co_await store.take(1);
-    EXPECT_FALSE((co_await store.finish_check()).idle_since_ms) << "a lease is held";
-    commit_batch done{.number = 2, .done = ids(taken)};
+    const finish_state leased = co_await store.finish_check();
+    EXPECT_FALSE(leased.idle_since_ms) << "a lease is held";
+    commit_batch done = finishing(2, ids(taken));
     co_await store.commit(done);
     const finish_state idle = co_await store.finish_check();
     EXPECT_GE(idle.idle_since_ms.value_or(0), empty.now_ms);
@@ -375,7 +392,8 @@ TEST_F(RedisFrontier, StartRequestsAreAdmittedOnceForTheCrawl) {
     EXPECT_EQ(first.duplicates, 1u);
     const admit_result second = co_await two.push_start_urls(starts);
     EXPECT_FALSE(second.admitted);
-    EXPECT_EQ(records(co_await two.take(10)), (std::vector<std::string>{"home", "about"}));
+    const take_result taken = co_await two.take(10);
+    EXPECT_EQ(records(taken), (std::vector<std::string>{"home", "about"}));
   };
   run(io, body());
 }
