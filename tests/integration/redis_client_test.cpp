@@ -33,10 +33,8 @@ namespace {
 namespace asio = boost::asio;
 using testing::redis_server;
 using testing::run;
+using testing::sleep_for;
 using namespace std::chrono_literals;
-
-#define SKIP_WITHOUT(server)                                              \
-  if (!(server).unavailable().empty()) GTEST_SKIP() << (server).unavailable()
 
 // The redis::error that `body` throws; a failure when it throws none.
 std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) {
@@ -47,11 +45,6 @@ std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) 
   }
   ADD_FAILURE() << "no redis::error";
   return std::nullopt;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::use_awaitable);
 }
 
 // Log lines go to a file of the test's own while this lives.

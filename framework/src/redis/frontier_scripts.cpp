@@ -68,6 +68,15 @@ local function parse_lease(info)
   return string.sub(info, 1, first - 1), string.sub(info, first + 1, second - 1), string.sub(info, second + 1)
 end
 
+-- The slot of id's lease when `worker` holds it; nil when nobody or another worker does.
+local function held_by(P, id, worker)
+  local info = redis.call('HGET', P .. ':lease', id)
+  if not info then return nil end
+  local holder, _, slot = parse_lease(info)
+  if holder == worker then return slot end
+  return nil
+end
+
 -- The lease on id ends: the slot gets its transfer back.
 local function release(P, id, slot)
   redis.call('ZREM', P .. ':leases', id)
@@ -154,8 +163,7 @@ local now = now_ms()
 local lost = {}
 for i = 4, #ARGV do
   local id = ARGV[i]
-  local info = redis.call('HGET', P .. ':lease', id)
-  if info and parse_lease(info) == worker then
+  if held_by(P, id, worker) then
     redis.call('ZADD', P .. ':leases', 'XX', now + lease_ms, id)
   else
     lost[#lost + 1] = id
@@ -186,13 +194,8 @@ local lost = 0
 local done_count = tonumber(ARGV[8])
 for i = 9, 8 + done_count do
   local id = ARGV[i]
-  local info = redis.call('HGET', P .. ':lease', id)
-  local holder, slot = nil, nil
-  if info then
-    local lease_holder, _, lease_slot = parse_lease(info)
-    holder, slot = lease_holder, lease_slot
-  end
-  if holder == worker then
+  local slot = held_by(P, id, worker)
+  if slot then
     release(P, id, slot)
     redis.call('HDEL', P .. ':req', id)
     refresh(P, slot)
