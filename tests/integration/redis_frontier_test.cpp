@@ -7,6 +7,8 @@
 #include "redis_server.hpp"
 #include "run_coroutine.hpp"
 
+#include <orbweaver/settings.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -418,6 +420,13 @@ TEST(RedisFrontierStore, RefusesAWorkerIdWithTheSeparator) {
   frontier_options odd = options_for("w1");
   odd.seen_shards = 12;
   EXPECT_THROW(frontier_store(redis, odd), std::invalid_argument);
+}
+
+TEST(RedisFrontierStore, KeyPrefixIsTheSpiderNameUnlessSet) {
+  settings s;
+  EXPECT_EQ(frontier_prefix(s, "books"), "books");
+  s.set("REDIS_KEY_PREFIX", "books-2026");
+  EXPECT_EQ(frontier_prefix(s, "books"), "books-2026");
 }
 
 }  // namespace

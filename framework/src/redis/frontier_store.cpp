@@ -17,6 +17,8 @@ namespace {
 // Recorded in PREFIX:meta; a crawl written by another layout is refused.
 constexpr std::string_view layout_version = "1";
 constexpr int max_priority = (1 << 20) - 1;
+// Lua's math.randomseed takes a C int: a larger seed would not reach the generator intact.
+constexpr std::uint64_t seed_limit = 2147483647;
 
 // The script's reply, or redis::error naming the step when Redis answered an error (a script
 // that failed, a key of another type under the prefix).
@@ -98,7 +100,7 @@ void frontier_store::append_requests(std::vector<std::string>& args, const std::
 
 boost::asio::awaitable<take_result> frontier_store::take(std::size_t n) {
   std::vector<std::string> args{options_.prefix, options_.worker, std::to_string(n),
-                                std::to_string(options_.lease.count()), std::to_string(rng_() >> 12)};
+                                std::to_string(options_.lease.count()), std::to_string(rng_() % seed_limit)};
   const reply r = co_await frontier_scripts::take().run(redis_, {}, std::move(args));
   checked(r, "take", redis_);
   take_result result;
