@@ -9,6 +9,7 @@
 #include "crawl_runner.hpp"
 #include "free_port.hpp"
 #include "redis_server.hpp"
+#include "run_coroutine.hpp"
 
 #include <orbweaver/log.hpp>
 
@@ -31,26 +32,9 @@ namespace {
 
 namespace asio = boost::asio;
 using testing::redis_server;
+using testing::run;
+using testing::sleep_for;
 using namespace std::chrono_literals;
-
-#define SKIP_WITHOUT(server)                                              \
-  if (!(server).unavailable().empty()) GTEST_SKIP() << (server).unavailable()
-
-// Runs `body` on the reactor until it ends (the client's own coroutines may still wait there);
-// rethrows what it threw.
-void run(asio::io_context& io, asio::awaitable<void> body) {
-  std::exception_ptr failure;
-  bool finished = false;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
-    failure = e;
-    finished = true;
-    io.stop();
-  });
-  io.restart();
-  io.run();
-  ASSERT_TRUE(finished);
-  if (failure) std::rethrow_exception(failure);
-}
 
 // The redis::error that `body` throws; a failure when it throws none.
 std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) {
@@ -61,11 +45,6 @@ std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) 
   }
   ADD_FAILURE() << "no redis::error";
   return std::nullopt;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::use_awaitable);
 }
 
 // Log lines go to a file of the test's own while this lives.

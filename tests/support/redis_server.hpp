@@ -11,6 +11,10 @@
 #include <filesystem>
 #include <string>
 
+// A test's first line: it skips, saying why, when the server does not run.
+#define SKIP_WITHOUT(server) \
+  if (!(server).unavailable().empty()) GTEST_SKIP() << (server).unavailable()
+
 namespace orbweaver::testing {
 
 class redis_server {

@@ -132,6 +132,7 @@ constexpr std::array table{
     setting_decl{"REDIS_CONNECT_TIMEOUT", number, "5", "Seconds connecting to Redis may take: resolve, connect, TLS, AUTH and SELECT together."},
     setting_decl{"REDIS_COMMAND_TIMEOUT", number, "10", "Seconds a Redis reply may take; a later one closes the connection (the command fails, the client reconnects)."},
     setting_decl{"REDIS_RETRY_TIMEOUT", number, "60", "Seconds a Redis command waits for a server that is down (the client reconnects with backoff meanwhile) before it fails."},
+    setting_decl{"REDIS_KEY_PREFIX", string, "", "Not in Scrapy (scrapy-redis's keys are named after the spider too): the start of every key of the crawl's frontier on Redis, PREFIX:start_urls, PREFIX:q:<slot>, ... (empty = the spider's name). Workers with one prefix share one crawl."},
 
     // Logging and stats
     setting_decl{"LOG_LEVEL", string, "INFO", "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL (Scrapy's default is DEBUG; INFO keeps big crawls fast and readable)."},

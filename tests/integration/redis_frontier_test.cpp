@@ -1,0 +1,433 @@
+// The frontier's atomic steps on a real redis-server (tests/support/redis_server): order within a
+// slot, cluster-wide slot policy by Redis's clock, leases shared by two workers, expiry, commits
+// applied once, the exact seen sets and their memory, and the idle state that ends a crawl.
+#include "redis/client.hpp"
+#include "redis/frontier_store.hpp"
+
+#include "redis_server.hpp"
+#include "run_coroutine.hpp"
+
+#include <orbweaver/settings.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <set>
+
+namespace orbweaver::redis {
+namespace {
+
+namespace asio = boost::asio;
+using testing::redis_server;
+using testing::run;
+using testing::sleep_for;
+using namespace std::chrono_literals;
+
+// A fingerprint as uniform as SHA-1's, one per number.
+fingerprint fingerprint_of(int n) {
+  std::mt19937_64 bits(static_cast<std::uint64_t>(n) * 7919 + 1);
+  fingerprint fp;
+  for (auto& byte : fp) byte = static_cast<std::uint8_t>(bits());
+  return fp;
+}
+
+// A request whose record is its name, so that tests read the order back.
+new_request named(int n, std::string name, std::string slot = "example.com", int priority = 0) {
+  return {fingerprint_of(n), std::move(slot), priority, std::move(name)};
+}
+
+commit_batch admitting(std::uint64_t number, std::vector<new_request> requests) {
+  commit_batch b;
+  b.number = number;
+  b.requests = std::move(requests);
+  return b;
+}
+
+commit_batch finishing(std::uint64_t number, std::vector<std::string> done) {
+  commit_batch b;
+  b.number = number;
+  b.done = std::move(done);
+  return b;
+}
+
+frontier_options options_for(std::string worker) {
+  frontier_options o;
+  o.prefix = "crawl";
+  o.worker = std::move(worker);
+  o.default_policy.concurrency = 100;
+  o.default_policy.randomize_delay = false;
+  return o;
+}
+
+std::vector<std::string> records(const take_result& taken) {
+  std::vector<std::string> out;
+  for (const auto& r : taken.requests) out.push_back(r.record);
+  return out;
+}
+
+std::vector<std::string> ids(const take_result& taken) {
+  std::vector<std::string> out;
+  for (const auto& r : taken.requests) out.push_back(r.id);
+  return out;
+}
+
+class RedisFrontier : public ::testing::Test {
+ protected:
+  redis_server server;
+  asio::io_context io;
+  client redis{io.get_executor(), parse_url(server.url())};
+
+  long long integer(const command& c) { return server.command(c).integer; }
+  std::string text(const command& c) { return server.command(c).text; }
+};
+
+// Two workers, w1 and w2, on one crawl.
+class RedisFrontierTwoWorkers : public RedisFrontier {
+ protected:
+  frontier_store one{redis, options_for("w1")};
+  frontier_store two{redis, options_for("w2")};
+
+  asio::awaitable<void> open_both() {
+    co_await one.open();
+    co_await two.open();
+  }
+};
+
+// Five requests in one slot, admitted in the order a, b, c, d, e with priorities 0, 0, 5, 0, -1.
+std::vector<std::string> order_taken(client& redis, asio::io_context& io, bool lifo) {
+  frontier_options o = options_for("w1");
+  o.lifo = lifo;
+  frontier_store store(redis, o);
+  std::vector<std::string> order;
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    commit_batch batch = admitting(1, {named(1, "a"), named(2, "b"), named(3, "c", "example.com", 5), named(4, "d"),
+                                       named(5, "e", "example.com", -1)});
+    co_await store.commit(batch);
+    const take_result taken = co_await store.take(10);
+    order = records(taken);
+  };
+  run(io, body());
+  return order;
+}
+
+TEST_F(RedisFrontier, PriorityFirstThenFifoWithinASlot) {
+  SKIP_WITHOUT(server);
+  EXPECT_EQ(order_taken(redis, io, false), (std::vector<std::string>{"c", "a", "b", "d", "e"}));
+}
+
+TEST_F(RedisFrontier, PriorityFirstThenLifoWithinASlot) {
+  SKIP_WITHOUT(server);
+  EXPECT_EQ(order_taken(redis, io, true), (std::vector<std::string>{"c", "d", "b", "a", "e"}));
+}
+
+TEST_F(RedisFrontier, SlotConcurrencyAndDelayHoldByRedisTime) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    download::slot_policy polite{.concurrency = 1, .delay = 200ms, .randomize_delay = false};
+    co_await store.set_slot_policy("slow.example", polite);
+    commit_batch admit = admitting(1, {named(1, "first", "slow.example"), named(2, "second", "slow.example"),
+                                       named(3, "third", "slow.example"), named(4, "other", "fast.example")});
+    co_await store.commit(admit);
+
+    const take_result first = co_await store.take(10);
+    // One from the slow slot (its one transfer), the fast slot's too; nothing else is ready.
+    const std::vector<std::string> first_records = records(first);
+    EXPECT_EQ(std::set<std::string>(first_records.begin(), first_records.end()),
+              (std::set<std::string>{"first", "other"}));
+    EXPECT_FALSE(first.next_ready_ms) << "the slow slot's transfer is taken: it is out of the schedule";
+    if (first.requests.size() != 2) co_return;
+
+    const take_result while_leased = co_await store.take(10);
+    EXPECT_TRUE(while_leased.requests.empty());
+
+    // The lease ends: the slot is back in the schedule, at the time its delay allows.
+    const std::string slow_id = first.requests[0].record == "first" ? first.requests[0].id : first.requests[1].id;
+    commit_batch done = finishing(2, {slow_id});
+    co_await store.commit(done);
+    const take_result too_early = co_await store.take(10);
+    EXPECT_TRUE(too_early.requests.empty()) << "taken " << too_early.now_ms - first.now_ms << " ms after the first";
+    EXPECT_EQ(too_early.next_ready_ms, first.now_ms + 200);
+    if (!too_early.next_ready_ms) co_return;
+
+    co_await sleep_for(std::chrono::milliseconds(*too_early.next_ready_ms - too_early.now_ms + 5));
+    const take_result second = co_await store.take(10);
+    EXPECT_EQ(records(second), std::vector<std::string>{"second"});
+    EXPECT_GE(second.now_ms, first.now_ms + 200);
+
+    // The other way round: the delay has passed, the lease has not ended.
+    const long long delay_over = second.now_ms + 200;
+    const finish_state now = co_await store.finish_check();
+    co_await sleep_for(std::chrono::milliseconds(std::max(0LL, delay_over - now.now_ms) + 5));
+    const take_result still_leased = co_await store.take(10);
+    EXPECT_TRUE(still_leased.requests.empty());
+    EXPECT_GE(still_leased.now_ms, delay_over);
+    commit_batch second_done = finishing(3, ids(second));
+    co_await store.commit(second_done);
+    const take_result third = co_await store.take(10);
+    EXPECT_EQ(records(third), std::vector<std::string>{"third"});
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontier, RandomizedDelayStaysWithinHalfAndOneAndAHalfTimes) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    download::slot_policy polite{.concurrency = 1, .delay = 10'000ms, .randomize_delay = true};
+    std::set<long long> delays;
+    for (int slot = 0; slot < 20; ++slot) {
+      const std::string name = fmt::format("host{}", slot);
+      co_await store.set_slot_policy(name, polite);
+      commit_batch admit = admitting(static_cast<std::uint64_t>(slot + 1),
+                                     {named(slot * 2, "a", name), named(slot * 2 + 1, "b", name)});
+      co_await store.commit(admit);
+      const take_result taken = co_await store.take(1);
+      EXPECT_EQ(taken.requests.size(), 1u);
+      std::string key = "crawl:slot:" + name;
+      const long long next = std::stoll(text({"HGET", key, "next"}));
+      EXPECT_GE(next - taken.now_ms, 5'000);
+      EXPECT_LE(next - taken.now_ms, 15'000);
+      delays.insert(next - taken.now_ms);
+    }
+    EXPECT_GT(delays.size(), 10u) << "the delays are drawn, not fixed";
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontierTwoWorkers, TwoWorkersNeverTakeTheSameRequest) {
+  SKIP_WITHOUT(server);
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await open_both();
+    commit_batch admit = admitting(1, {});
+    for (int i = 0; i < 300; ++i) admit.requests.push_back(named(i, fmt::format("r{}", i), fmt::format("host{}", i % 7)));
+    co_await one.commit(admit);
+    std::set<std::string> by_one, by_two;
+    for (bool more = true; more;) {
+      const take_result a = co_await one.take(9);
+      const take_result b = co_await two.take(13);
+      for (const auto& r : a.requests) EXPECT_TRUE(by_one.insert(r.record).second);
+      for (const auto& r : b.requests) EXPECT_TRUE(by_two.insert(r.record).second);
+      more = !a.requests.empty() || !b.requests.empty();
+    }
+    EXPECT_EQ(by_one.size() + by_two.size(), 300u);
+    EXPECT_GT(by_one.size(), 0u);
+    EXPECT_GT(by_two.size(), 0u);
+    for (const auto& r : by_one) EXPECT_FALSE(by_two.contains(r)) << r << " went to both workers";
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontier, AnExpiredLeaseGoesBackToItsQueueAndToTheOtherWorker) {
+  SKIP_WITHOUT(server);
+  frontier_options short_lease = options_for("w1");
+  short_lease.lease = 150ms;
+  frontier_store one(redis, short_lease);
+  frontier_store two(redis, options_for("w2"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await one.open();
+    co_await two.open();
+    commit_batch admit = admitting(1, {named(1, "only")});
+    co_await one.commit(admit);
+    const take_result held = co_await one.take(5);
+    EXPECT_EQ(held.requests.size(), 1u);
+    if (held.requests.size() != 1) co_return;
+    const take_result nothing = co_await two.take(5);
+    EXPECT_TRUE(nothing.requests.empty());
+    EXPECT_EQ(nothing.next_expiry_ms, held.now_ms + 150);
+
+    // Renewed while the worker lives...
+    const std::vector<std::string> kept = co_await one.renew(ids(held));
+    EXPECT_TRUE(kept.empty());
+    // ...then no more: the other worker gets it once the lease has run out.
+    const long long expiry = std::stoll(text({"ZSCORE", "crawl:leases", held.requests[0].id}));
+    const finish_state now = co_await two.finish_check();
+    EXPECT_GE(expiry, now.now_ms);
+    co_await sleep_for(std::chrono::milliseconds(expiry - now.now_ms + 5));
+    const take_result taken_back = co_await two.take(5);
+    EXPECT_EQ(ids(taken_back), ids(held));
+    EXPECT_EQ(records(taken_back), std::vector<std::string>{"only"});
+
+    const std::vector<std::string> lost = co_await one.renew(ids(held));
+    EXPECT_EQ(lost, ids(held)) << "the first worker learns it lost the lease";
+    commit_batch late = finishing(2, ids(held));
+    const commit_result late_result = co_await one.commit(late);
+    EXPECT_EQ(late_result.lost, 1u);
+    EXPECT_EQ(integer({"HEXISTS", "crawl:lease", held.requests[0].id}), 1) << "the other worker still holds it";
+    commit_batch done = finishing(1, ids(held));
+    const commit_result done_result = co_await two.commit(done);
+    EXPECT_EQ(done_result.lost, 0u);
+    EXPECT_EQ(integer({"HLEN", "crawl:req"}), 0);
+    EXPECT_EQ(integer({"ZCARD", "crawl:leases"}), 0);
+    EXPECT_EQ(text({"HGET", "crawl:stats", "scheduler/lease_expired"}), "1");
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    const std::uint64_t last_commit = co_await store.open();
+    EXPECT_EQ(last_commit, 0u);
+    commit_batch admit = admitting(1, {named(1, "a"), named(2, "b")});
+    co_await store.commit(admit);
+    const take_result taken = co_await store.take(1);
+    commit_batch batch = finishing(2, ids(taken));
+    batch.requests = {named(3, "c")};
+    batch.stats = {{"item_scraped_count", 4}};
+    batch.sink_positions = {{"items.jsonl", 1234}};
+    const commit_result first = co_await store.commit(batch);
+    EXPECT_TRUE(first.applied);
+    EXPECT_EQ(first.queued, 1u);
+    // The reply was lost, say: the worker sends the same commit again.
+    const commit_result again = co_await store.commit(batch);
+    EXPECT_FALSE(again.applied);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "2");
+    EXPECT_EQ(integer({"HLEN", "crawl:req"}), 2);
+    EXPECT_EQ(text({"HGET", "crawl:stats", "item_scraped_count"}), "4");
+    EXPECT_EQ(text({"HGET", "crawl:stats:w1", "item_scraped_count"}), "4");
+    EXPECT_EQ(text({"HGET", "crawl:sink:w1", "items.jsonl"}), "1234");
+    EXPECT_EQ(text({"HGET", "crawl:stats", "dupefilter/filtered"}), "") << "the retry is not a duplicate";
+
+    // A restarted worker with this id numbers on from the last applied commit.
+    frontier_store restarted(redis, options_for("w1"));
+    const std::uint64_t restarted_last = co_await restarted.open();
+    EXPECT_EQ(restarted_last, 2u);
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontier, DuplicatesAreDroppedExactlyAndShardsStayIntsets) {
+  SKIP_WITHOUT(server);
+  frontier_options o = options_for("w1");
+  o.seen_shards = 16;
+  frontier_store store(redis, o);
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    commit_batch first = admitting(1, {});
+    for (int i = 0; i < 2000; ++i) first.requests.push_back(named(i, "r"));
+    const commit_result admitted = co_await store.commit(first);
+    EXPECT_EQ(admitted.queued, 2000u);
+    EXPECT_EQ(admitted.duplicates, 0u);
+
+    commit_batch second = admitting(2, {});
+    for (int i = 1990; i < 2010; ++i) second.requests.push_back(named(i, "r"));
+    const commit_result repeats = co_await store.commit(second);
+    EXPECT_EQ(repeats.queued, 10u);
+    EXPECT_EQ(repeats.duplicates, 10u);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "2010");
+    EXPECT_EQ(text({"HGET", "crawl:stats", "dupefilter/filtered"}), "10");
+  };
+  run(io, body());
+  const reply shards = server.command({"KEYS", "crawl:seen:*"});
+  EXPECT_EQ(shards.elements.size(), 16u);
+  long long members = 0;
+  for (const reply& shard : shards.elements) {
+    members += integer({"SCARD", shard.text});
+    EXPECT_EQ(text({"OBJECT", "ENCODING", shard.text}), "intset") << shard.text << " holds " << integer({"SCARD", shard.text});
+  }
+  EXPECT_EQ(members, 2010);
+}
+
+TEST_F(RedisFrontier, SeenSetMemoryPerUrl) {
+  SKIP_WITHOUT(server);
+  frontier_options o = options_for("w1");
+  o.seen_shards = 256;  // ~390 a shard for 100,000: under set-max-intset-entries (512)
+  frontier_store store(redis, o);
+  constexpr int urls = 100'000;
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    for (int batch = 0; batch < urls / 5000; ++batch) {
+      commit_batch b = admitting(static_cast<std::uint64_t>(batch + 1), {});
+      for (int i = batch * 5000; i < (batch + 1) * 5000; ++i) b.requests.push_back(named(i, ""));
+      const commit_result r = co_await store.commit(b);
+      EXPECT_EQ(r.queued, 5000u);
+    }
+  };
+  run(io, body());
+  long long bytes = 0;
+  std::size_t intsets = 0;
+  const reply shards = server.command({"KEYS", "crawl:seen:*"});
+  for (const reply& shard : shards.elements) {
+    bytes += integer({"MEMORY", "USAGE", shard.text, "SAMPLES", "0"});
+    intsets += text({"OBJECT", "ENCODING", shard.text}) == "intset";
+  }
+  EXPECT_EQ(intsets, shards.elements.size());
+  const double per_url = static_cast<double>(bytes) / urls;
+  std::printf("seen sets: %d fingerprints in %zu shards use %lld bytes: %.2f bytes per URL\n", urls,
+              shards.elements.size(), bytes, per_url);
+  EXPECT_LT(per_url, 10.0);
+}
+
+TEST_F(RedisFrontier, FinishCheckIsIdleOnlyWithoutQueueAndLeases) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    const finish_state empty = co_await store.finish_check();
+    EXPECT_EQ(empty.idle_since_ms, empty.now_ms);
+
+    commit_batch admit = admitting(1, {named(1, "a")});
+    co_await store.commit(admit);
+    const finish_state queued = co_await store.finish_check();
+    EXPECT_FALSE(queued.idle_since_ms) << "a request is queued";
+    const take_result taken = co_await store.take(1);
+    const finish_state leased = co_await store.finish_check();
+    EXPECT_FALSE(leased.idle_since_ms) << "a lease is held";
+    commit_batch done = finishing(2, ids(taken));
+    co_await store.commit(done);
+    const finish_state idle = co_await store.finish_check();
+    EXPECT_GE(idle.idle_since_ms.value_or(0), empty.now_ms);
+    co_await sleep_for(20ms);
+    const finish_state later = co_await store.finish_check();
+    EXPECT_EQ(later.idle_since_ms, idle.idle_since_ms) << "idle since the first check that found it so";
+    EXPECT_GE(later.now_ms - later.idle_since_ms.value_or(0), 20);
+  };
+  run(io, body());
+}
+
+TEST_F(RedisFrontierTwoWorkers, StartRequestsAreAdmittedOnceForTheCrawl) {
+  SKIP_WITHOUT(server);
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await open_both();
+    const std::vector<new_request> starts{named(1, "home"), named(2, "about"), named(1, "home again")};
+    const admit_result first = co_await one.push_start_urls(starts);
+    EXPECT_TRUE(first.admitted);
+    EXPECT_EQ(first.queued, 2u);
+    EXPECT_EQ(first.duplicates, 1u);
+    const admit_result second = co_await two.push_start_urls(starts);
+    EXPECT_FALSE(second.admitted);
+    const take_result taken = co_await two.take(10);
+    EXPECT_EQ(records(taken), (std::vector<std::string>{"home", "about"}));
+  };
+  run(io, body());
+}
+
+TEST(RedisFrontierStore, RefusesAWorkerIdWithTheSeparator) {
+  asio::io_context io;
+  client redis(io.get_executor(), config{});
+  EXPECT_THROW(frontier_store(redis, options_for("a|b")), std::invalid_argument);
+  EXPECT_THROW(frontier_store(redis, options_for("")), std::invalid_argument);
+  frontier_options odd = options_for("w1");
+  odd.seen_shards = 12;
+  EXPECT_THROW(frontier_store(redis, odd), std::invalid_argument);
+}
+
+TEST(RedisFrontierStore, KeyPrefixIsTheSpiderNameUnlessSet) {
+  settings s;
+  EXPECT_EQ(frontier_prefix(s, "books"), "books");
+  s.set("REDIS_KEY_PREFIX", "books-2026");
+  EXPECT_EQ(frontier_prefix(s, "books"), "books-2026");
+}
+
+}  // namespace
+}  // namespace orbweaver::redis
