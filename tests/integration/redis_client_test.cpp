@@ -50,11 +50,16 @@ std::optional<error> error_of(asio::io_context& io, asio::awaitable<void> body) 
 // Log lines go to a file of the test's own while this lives.
 class captured_log {
  public:
-  captured_log() : path_(std::filesystem::temp_directory_path() / fmt::format("redis-log-{}", ::getpid())) {
+  // At INFO whatever an earlier test of the process (a crawl sets its LOG_LEVEL) left.
+  captured_log()
+      : path_(std::filesystem::temp_directory_path() / fmt::format("redis-log-{}", ::getpid())),
+        level_before_(log::current_level()) {
     std::filesystem::remove(path_);
     log::set_file(path_.string());
+    log::set_level(log::level::info);
   }
   ~captured_log() {
+    log::set_level(level_before_);
     log::set_file("");
     std::filesystem::remove(path_);
   }
@@ -62,6 +67,7 @@ class captured_log {
 
  private:
   std::filesystem::path path_;
+  log::level level_before_;
 };
 
 // One command written as words ("SET key value"), its reply as redis-cli shows it. The braced
