@@ -1,4 +1,5 @@
 #include "page_tools.hpp"
+#include "core/domains.hpp"
 
 #include "crawl_options.hpp"
 #include "project.hpp"
@@ -32,7 +33,7 @@ bool spider_handles(const spider& s, std::string_view host) {
     for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     domains.push_back(std::move(domain));
   }
-  if (middlewares::host_allowed(host, domains)) return true;
+  if (host_in_any_domain(host, domains)) return true;
   for (const auto& start : s.start_urls)
     if (url::host(start) == host) return true;
   return false;

@@ -1,4 +1,5 @@
 #include "downloader/http_auth.hpp"
+#include "core/domains.hpp"
 #include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -25,11 +26,6 @@ std::string basic_authorization(std::string_view user, std::string_view password
     out += i + 2 < plain.size() ? alphabet[chunk & 63] : '=';
   }
   return out;
-}
-
-bool host_in_domain(std::string_view host, std::string_view domain) {
-  return host == domain ||
-         (host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.');
 }
 
 bool http_auth_middleware::open(crawler& c) {

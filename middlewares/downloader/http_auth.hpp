@@ -13,9 +13,6 @@ namespace orbweaver::middlewares {
 // "Basic " + base64(user ":" password), RFC 7617.
 std::string basic_authorization(std::string_view user, std::string_view password);
 
-// host == domain, or a subdomain of it; both lower case.
-bool host_in_domain(std::string_view host, std::string_view domain);
-
 class http_auth_middleware : public downloader_middleware {
  public:
   bool open(crawler& c) override;

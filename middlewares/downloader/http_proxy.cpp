@@ -1,4 +1,5 @@
 #include "downloader/http_proxy.hpp"
+#include "core/domains.hpp"
 #include "engine/builtin_components.hpp"
 #include "downloader/http_auth.hpp"
 

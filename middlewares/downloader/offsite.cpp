@@ -1,4 +1,5 @@
 #include "downloader/offsite.hpp"
+#include "core/domains.hpp"
 #include "engine/builtin_components.hpp"
 
 #include "spider/offsite.hpp"
@@ -18,7 +19,7 @@ bool offsite_downloader_middleware::open(crawler& c) {
 
 awaitable<request_action> offsite_downloader_middleware::process_request(request& r, spider&) {
   const std::string_view host = url::request_host(r.url);
-  if (r.dont_filter || host_allowed(host, domains_)) co_return pass;
+  if (r.dont_filter || host_in_any_domain(host, domains_)) co_return pass;
   stats_->inc("offsite/filtered");
   log::debug("offsite", "Filtered offsite request to '{}': <{} {}>", host, r.method, r.url);
   co_return make_error_code(errc::offsite);

@@ -1,4 +1,5 @@
 #include "spider/offsite.hpp"
+#include "core/domains.hpp"
 #include "engine/builtin_components.hpp"
 
 #include <orbweaver/crawler.hpp>
@@ -8,12 +9,6 @@
 #include <algorithm>
 
 namespace orbweaver::middlewares {
-
-bool host_allowed(std::string_view host, const std::vector<std::string>& domains) {
-  return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
-    return host == d || (host.size() > d.size() && host.ends_with(d) && host[host.size() - d.size() - 1] == '.');
-  });
-}
 
 std::vector<std::string> allowed_domains_of(crawler& c) {
   std::vector<std::string> domains;
@@ -41,7 +36,7 @@ awaitable<void> offsite_middleware::process_spider_output(const response* source
   std::erase_if(requests, [&](const request& r) {
     if (r.dont_filter) return false;
     const std::string_view host = url::request_host(r.url);
-    if (host_allowed(host, domains_)) return false;
+    if (host_in_any_domain(host, domains_)) return false;
     stats_->inc("offsite/filtered");
     if (reported_hosts_.emplace(host).second) {
       stats_->inc("offsite/domains");

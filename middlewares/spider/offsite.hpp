@@ -11,8 +11,6 @@
 
 namespace orbweaver::middlewares {
 
-// host == domain, or host ends with "." + domain; both lower case.
-bool host_allowed(std::string_view host, const std::vector<std::string>& domains);
 // The spider's allowed_domains, lower-cased; entries that are URLs or carry a port are warned
 // about and left out, as Scrapy does.
 std::vector<std::string> allowed_domains_of(crawler& c);

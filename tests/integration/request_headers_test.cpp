@@ -1,6 +1,7 @@
 // Headers the built-in middlewares add to requests, as the server receives them: rotating user
 // agents, basic authentication limited to its domain, Referer.
 #include "downloader/default_headers.hpp"
+#include "core/domains.hpp"
 #include "downloader/http_auth.hpp"
 #include "crawl_runner.hpp"
 #include "test_server.hpp"
@@ -106,11 +107,11 @@ TEST(HttpAuth, BasicCredentialsAreBase64) {
 }
 
 TEST(HttpAuth, DomainCoversItsSubdomainsOnly) {
-  EXPECT_TRUE(middlewares::host_in_domain("example.com", "example.com"));
-  EXPECT_TRUE(middlewares::host_in_domain("api.example.com", "example.com"));
-  EXPECT_FALSE(middlewares::host_in_domain("badexample.com", "example.com"));
-  EXPECT_FALSE(middlewares::host_in_domain("example.com.evil.net", "example.com"));
-  EXPECT_FALSE(middlewares::host_in_domain("", "example.com"));
+  EXPECT_TRUE(host_in_domain("example.com", "example.com"));
+  EXPECT_TRUE(host_in_domain("api.example.com", "example.com"));
+  EXPECT_FALSE(host_in_domain("badexample.com", "example.com"));
+  EXPECT_FALSE(host_in_domain("example.com.evil.net", "example.com"));
+  EXPECT_FALSE(host_in_domain("", "example.com"));
 }
 
 TEST(HttpAuth, SentToTheFirstRequestsHostOnly) {

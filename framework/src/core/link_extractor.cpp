@@ -5,6 +5,7 @@
 #include <orbweaver/response.hpp>
 #include <orbweaver/url.hpp>
 
+#include "core/domains.hpp"
 #include "core/text.hpp"
 #include "html/unicode_regex.hpp"
 
@@ -76,14 +77,6 @@ std::vector<std::string> checked_names(const std::vector<std::string>& names, st
   return lowered;
 }
 
-// A domain matches itself and its subdomains, as Scrapy's url_is_from_any_domain.
-bool from_any_domain(std::string_view host, const std::vector<std::string>& domains) {
-  return std::any_of(domains.begin(), domains.end(), [&](const std::string& domain) {
-    return host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
-                              host[host.size() - domain.size() - 1] == '.');
-  });
-}
-
 bool rel_has_nofollow(std::string_view rel) {
   std::string words = text::ascii_lowered(rel);
   std::replace(words.begin(), words.end(), ',', ' ');
@@ -129,8 +122,8 @@ struct link_extractor::compiled {
     if (!allow.empty() && !any_search(allow, l.url)) return false;
     if (any_search(deny, l.url)) return false;
     const std::string host = url::host(l.url);
-    if (!allow_domains.empty() && !from_any_domain(host, allow_domains)) return false;
-    if (from_any_domain(host, deny_domains)) return false;
+    if (!allow_domains.empty() && !host_in_any_domain(host, allow_domains)) return false;
+    if (host_in_any_domain(host, deny_domains)) return false;
     if (!dotted_extensions.empty()) {
       const auto parts = url::split(l.url);
       const std::string path = text::ascii_lowered(parts ? parts->path : std::string_view());
@@ -222,8 +215,8 @@ bool link_extractor::matches(std::string_view address) const {
   const compiled& c = *compiled_;
   const std::string subject(address);
   const std::string host = url::host(subject);
-  if (!c.allow_domains.empty() && !from_any_domain(host, c.allow_domains)) return false;
-  if (from_any_domain(host, c.deny_domains)) return false;
+  if (!c.allow_domains.empty() && !host_in_any_domain(host, c.allow_domains)) return false;
+  if (host_in_any_domain(host, c.deny_domains)) return false;
   return (c.allow.empty() || any_search(c.allow, subject)) && !any_search(c.deny, subject);
 }
 
