@@ -118,12 +118,17 @@ struct link_extractor::compiled {
     return std::any_of(attrs.begin(), attrs.end(), [&](const std::string& a) { return element.attrib(a).has_value(); });
   }
 
-  bool allowed(const page_link& l) const {
-    if (!allow.empty() && !any_search(allow, l.url)) return false;
-    if (any_search(deny, l.url)) return false;
-    const std::string host = url::host(l.url);
+  // The URL patterns and domains (Scrapy's LinkExtractor.matches).
+  bool matches(const std::string& address) const {
+    const std::string host = url::host(address);
     if (!allow_domains.empty() && !host_in_any_domain(host, allow_domains)) return false;
     if (host_in_any_domain(host, deny_domains)) return false;
+    return (allow.empty() || any_search(allow, address)) && !any_search(deny, address);
+  }
+
+  // matches(), then the extensions and the link's text.
+  bool allowed(const page_link& l) const {
+    if (!matches(l.url)) return false;
     if (!dotted_extensions.empty()) {
       const auto parts = url::split(l.url);
       const std::string path = text::ascii_lowered(parts ? parts->path : std::string_view());
@@ -211,13 +216,6 @@ std::vector<page_link> link_extractor::extract_links(const response& page) const
   return links;
 }
 
-bool link_extractor::matches(std::string_view address) const {
-  const compiled& c = *compiled_;
-  const std::string subject(address);
-  const std::string host = url::host(subject);
-  if (!c.allow_domains.empty() && !host_in_any_domain(host, c.allow_domains)) return false;
-  if (host_in_any_domain(host, c.deny_domains)) return false;
-  return (c.allow.empty() || any_search(c.allow, subject)) && !any_search(c.deny, subject);
-}
+bool link_extractor::matches(std::string_view address) const { return compiled_->matches(std::string(address)); }
 
 }  // namespace orbweaver
