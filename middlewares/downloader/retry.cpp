@@ -1,5 +1,6 @@
 #include "downloader/retry.hpp"
 #include "engine/builtin_components.hpp"
+#include "core/backoff.hpp"
 #include "core/http_date.hpp"
 #include "core/text.hpp"
 
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <ctime>
 
 namespace orbweaver::middlewares {
@@ -53,14 +53,6 @@ std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::
   auto wait = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*at)) - now;
   if (wait <= wait.zero()) return seconds_d(0);
   return std::chrono::duration_cast<seconds_d>(wait);
-}
-
-seconds_d backoff_delay(long long retry_number, seconds_d base, seconds_d max_wait, double jitter) {
-  if (base.count() <= 0 || retry_number < 1) return seconds_d(0);
-  // 2^62 seconds is beyond any cap; clamping the exponent keeps the arithmetic finite.
-  double exponential = base.count() * std::ldexp(1.0, static_cast<int>(std::min<long long>(retry_number - 1, 62)));
-  double capped = std::min(exponential, max_wait.count());
-  return seconds_d(capped * (0.5 + 0.5 * std::clamp(jitter, 0.0, 1.0)));
 }
 
 request retry_request(const request& original, long long retry_number, int priority_adjust) {

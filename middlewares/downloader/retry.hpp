@@ -33,11 +33,6 @@ std::string status_reason(int status);
 // nullopt when the value is neither.
 std::optional<seconds_d> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
 
-// Wait before retry number `retry_number` (1 for the first): base * 2^(n-1) capped at max_wait,
-// then scaled into [1/2, 1] of itself by `jitter` in [0, 1) so that clients failing together do not
-// come back together. Zero when base is zero.
-seconds_d backoff_delay(long long retry_number, seconds_d base, seconds_d max_wait, double jitter);
-
 // The copy of `original` that makes attempt `retry_number` + 1.
 request retry_request(const request& original, long long retry_number, int priority_adjust);
 

@@ -1,4 +1,5 @@
 // Retry middleware decisions without a crawl: what is retryable, how long to wait, the retry copy.
+#include "core/backoff.hpp"
 #include "downloader/retry.hpp"
 
 #include <orbweaver/error.hpp>
