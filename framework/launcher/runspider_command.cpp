@@ -3,6 +3,7 @@
 // file and the build signature, then run as `crawl` of the file's single spider. The compiled
 // binary gets this command again with ORBWEAVER_RUNSPIDER_FILE set, and crawls.
 #include "command_line.hpp"
+#include "core/digest.hpp"
 #include "commands.hpp"
 #include "project.hpp"
 #include "templates.hpp"
@@ -10,7 +11,6 @@
 #include <orbweaver/spider.hpp>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -39,15 +39,6 @@ bool is_source_file(std::string_view arg) {
   for (std::string_view ext : {".cpp", ".cc", ".cxx"})
     if (arg.size() > ext.size() && arg.substr(arg.size() - ext.size()) == ext) return true;
   return false;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 fs::path cache_root() {

@@ -2,22 +2,11 @@
 
 #include "redis/error.hpp"
 
+#include "core/digest.hpp"
+
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 namespace orbweaver::redis {
-namespace {
-
-std::string sha1_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha1(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
-}  // namespace
 
 script::script(std::string source) : source_(std::move(source)), sha1_(sha1_hex(source_)) {}
 
