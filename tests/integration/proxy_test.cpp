@@ -5,6 +5,7 @@
 // Origins are often named "origin.test", which does not resolve: the test proxy connects to
 // 127.0.0.1 whatever the name, so only a client that leaves the lookup to the proxy reaches them.
 #include "crawl_runner.hpp"
+#include "free_port.hpp"
 #include "download/http_client.hpp"
 #include "test_proxy.hpp"
 #include "test_server.hpp"
@@ -56,12 +57,6 @@ asio::awaitable<fetch_result> owned_fetch(http_client& client, request r, fetch_
   co_return co_await client.fetch(r, limits);
 }
 
-// A loopback port with nothing listening on it.
-unsigned short closed_port() {
-  asio::io_context ioc;
-  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
 
 // Records one request header as each request reaches the origin ("" when absent).
 class header_seen {
@@ -227,7 +222,8 @@ TEST_F(ProxyClientTest, RefusedConnectIsProxyFailedNamingTheProxyAndItsAnswer) {
 TEST_F(ProxyClientTest, UnreachableProxyIsConnectFailedNamingTheProxy) {
   test_server origin;
   http_client client = make_client();
-  const unsigned short port = closed_port();
+  const testing::refusing_port refusing;
+  const unsigned short port = refusing.port();
   const fetch_result result =
       fetch(client, through(origin.url("/"), "http://127.0.0.1:" + std::to_string(port)));
   EXPECT_EQ(result.error, make_error_code(errc::connect_failed)) << result.detail;
@@ -472,8 +468,9 @@ TEST(ProxyCrawl, RefusedOrUnreachableProxiesAreCountedFailures) {
 
   auto s = std::make_unique<probe_spider>();
   auto* spy = s.get();
+  const testing::refusing_port refusing;
   s->requests = {through(origin_test_url(secure, "/refused"), proxy.url()),
-                 through(origin_test_url(secure, "/unreachable"), "http://127.0.0.1:" + std::to_string(closed_port()))};
+                 through(origin_test_url(secure, "/unreachable"), "http://127.0.0.1:" + std::to_string(refusing.port()))};
   auto result = run_finished_crawl(std::move(s), {{"DOWNLOAD_CA_FILE", certs.ca_file}, {"RETRY_ENABLED", "false"}});
 
   EXPECT_EQ(result.stats.get("downloader/exception_type_count/proxy_failed"), 1);
