@@ -9,6 +9,7 @@
 // The kill loop's moments come from a seeded RNG; the seed is printed, and ORBWEAVER_KILL_SEED=N
 // repeats a run. The disk faults mount small tmpfs file systems (root in CI); where mount is
 // refused the test is skipped with a message.
+#include "crawl_process.hpp"
 #include "crawl_runner.hpp"
 #include "product_site.hpp"
 #include "program_runner.hpp"
@@ -55,44 +56,6 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 constexpr int killed = 128 + SIGKILL;
-
-// The exit status of a child that has ended (as wait_for_exit gives it), nothing while it runs.
-std::optional<int> exit_status_if_ended(int pid) {
-  int wait_status = 0;
-  if (waitpid(pid, &wait_status, WNOHANG) != pid) return std::nullopt;
-  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// The final stats dump's value of `key`, when the log has one.
-std::optional<std::int64_t> dumped_stat(const std::string& log, const std::string& key) {
-  auto dump = log.rfind("Dumping orbweaver stats:");
-  if (dump == std::string::npos) return std::nullopt;
-  auto at = log.find("\n" + key + ": ", dump);
-  if (at == std::string::npos) return std::nullopt;
-  return std::stoll(log.substr(at + key.size() + 3));
-}
-
-// How many times each item id is in the feed; a line that does not parse fails the test.
-std::map<std::int64_t, int> feed_ids(const fs::path& feed) {
-  std::map<std::int64_t, int> ids;
-  auto text = read_file(feed);
-  EXPECT_TRUE(text.empty() || text.ends_with('\n')) << "the feed ends in a cut line";
-  for (const auto& line : lines_of(text)) {
-    try {
-      ++ids[json::parse(line).as_object().at("id").to_number<std::int64_t>()];
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "not a whole item line (" << e.what() << "): " << line;
-    }
-  }
-  return ids;
-}
 
 // A SQLite database opened for the test's own statements.
 class sqlite_file {
@@ -266,10 +229,7 @@ class jobdir_test : public ::testing::Test {
     while (site_->last_fetch() <= from && still_running(crawl)) std::this_thread::sleep_for(5ms);
   }
 
-  bool still_running(const crawl_process& crawl) const {
-    siginfo_t info{};
-    return waitid(P_PID, static_cast<id_t>(crawl.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
-  }
+  bool still_running(const crawl_process& crawl) const { return orbweaver::testing::still_running(crawl.pid); }
 
   // Waits for the crawl to end (SIGKILL after `timeout`, failing the test): its status and log.
   crawl_end finish(const crawl_process& crawl, std::chrono::seconds timeout = 60s) {
@@ -312,39 +272,16 @@ class jobdir_test : public ::testing::Test {
   // over all runs, and no page fetched more than twice, those fetched by runs that could not
   // have committed anything (`uncommitted`) aside.
   void expect_each_item_once(const crawl_end& last, const std::map<std::string, std::size_t>& uncommitted = {}) {
-    expect_same_items("the store", store_ids(store_));
-    expect_same_items("the feed", feed_ids(feed_));
+    expect_each_id_once("the store", store_ids(store_), site_->products());
+    expect_each_id_once("the feed", feed_ids(read_file(feed_)), site_->products());
     EXPECT_EQ(dumped_stat(last.log, "item_scraped_count"), static_cast<std::int64_t>(site_->products()))
         << "the last run's stats do not count every item of all runs:\n" << last.log;
-    std::size_t pages_fetched = 0;
-    for (const auto& [path, count] : site_->fetches_by_path()) {
-      auto discounted = count - (uncommitted.contains(path) ? uncommitted.at(path) : 0);
-      EXPECT_LE(discounted, 2u) << path << " fetched " << count << " times";
-      ++pages_fetched;
-    }
-    EXPECT_EQ(pages_fetched, site_->pages()) << "pages never fetched";
-  }
-
-  // Each product's id once in `ids`.
-  void expect_same_items(std::string_view where, const std::map<std::int64_t, int>& ids) const {
-    std::map<std::int64_t, int> expected;
-    for (std::size_t id = 0; id < site_->products(); ++id) expected[static_cast<std::int64_t>(id)] = 1;
-    std::vector<std::string> wrong;
-    for (const auto& [id, count] : ids)
-      if (count != 1 || !expected.contains(id)) wrong.push_back(fmt::format("{} ({} times)", id, count));
-    for (const auto& [id, count] : expected)
-      if (!ids.contains(id)) wrong.push_back(fmt::format("{} (missing)", id));
-    if (wrong.size() > 20) {
-      wrong.resize(20);
-      wrong.push_back("...");
-    }
-    EXPECT_TRUE(wrong.empty()) << where << " holds " << ids.size() << " of " << expected.size()
-                               << " items; wrong: " << fmt::format("{}", fmt::join(wrong, ", "));
+    expect_each_page_fetched_at_most_twice(*site_, uncommitted);
   }
 
   // Items in the store or the feed more than once (after a failure: at most once each).
   void expect_no_item_twice() {
-    for (const auto& [where, ids] : {std::pair{"the store", store_ids(store_)}, std::pair{"the feed", feed_ids(feed_)}})
+    for (const auto& [where, ids] : {std::pair{"the store", store_ids(store_)}, std::pair{"the feed", feed_ids(read_file(feed_))}})
       for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "item " << id << " in " << where;
   }
 
@@ -376,11 +313,6 @@ class JobdirKill : public jobdir_test {};
 class JobdirFaults : public jobdir_test {};
 
 enum class stop { at_start_up, mid_crawl, during_shutdown };
-
-std::uint32_t kill_seed() {
-  if (const char* given = std::getenv("ORBWEAVER_KILL_SEED")) return static_cast<std::uint32_t>(std::stoul(given));
-  return std::random_device{}();
-}
 
 // SIGKILL at 10 moments: 2 within 100 ms of the launch, 6 from 1.0 to 2.5 s after the first
 // request, 2 while the crawl shuts down after a SIGINT; each run resumes the one before.
@@ -508,7 +440,7 @@ TEST_F(JobdirKill, ItemsWrittenBeforeTheFirstCheckpointAreNotKeptTwice) {
   extra_ = {"-s", "JOBDIR_CHECKPOINT_INTERVAL=5", "-s", "SQLITE_BATCH_SIZE=20", "-s", "FEED_FLUSH_INTERVAL=0"};
   ASSERT_NO_FATAL_FAILURE(kill_mid_crawl(job_, 1500ms));
   ASSERT_GE(store_ids(store_).size(), 20u) << "no batch reached the store before the kill";
-  ASSERT_FALSE(feed_ids(feed_).empty()) << "no item reached the feed before the kill";
+  ASSERT_FALSE(feed_ids(read_file(feed_)).empty()) << "no item reached the feed before the kill";
 
   expect_each_item_once(run_to_the_end());
 }
@@ -541,7 +473,7 @@ TEST_F(JobdirKill, CsvAndJsonArrayFeedsSurviveKills) {
   } catch (const std::exception& e) {
     ADD_FAILURE() << "the JSON feed is not one array of items: " << e.what();
   }
-  expect_same_items("the JSON array feed", ids);
+  expect_each_id_once("the JSON array feed", ids, site_->products());
 }
 
 // The disk of the JOBDIR (a tmpfs) fills up mid-crawl: the crawl stops with exit 1 and an ERROR

@@ -412,6 +412,149 @@ TEST_F(RedisFrontierTwoWorkers, StartRequestsAreAdmittedOnceForTheCrawl) {
   run(io, body());
 }
 
+// A transfer that ends (take's freed ids) gives its slot the transfer back at once, while the
+// lease waits for the commit; the slot's next start moves to a delay after the end.
+TEST_F(RedisFrontier, AFreedTransferGivesItsSlotBackADelayAfterItEnded) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    download::slot_policy polite{.concurrency = 1, .delay = 200ms, .randomize_delay = false};
+    co_await store.set_slot_policy("slow.example", polite);
+    commit_batch admit = admitting(1, {named(1, "first", "slow.example"), named(2, "second", "slow.example")});
+    co_await store.commit(admit);
+    const take_result first = co_await store.take(10);
+    EXPECT_EQ(records(first), std::vector<std::string>{"first"});
+    if (first.requests.size() != 1) co_return;
+
+    // The transfer ends 150 ms after the lease: the next start is 200 ms after that, not after
+    // the lease.
+    co_await sleep_for(150ms);
+    const take_result freed = co_await store.take(10, ids(first));
+    EXPECT_TRUE(freed.requests.empty()) << "taken " << freed.now_ms - first.now_ms << " ms after the first";
+    EXPECT_EQ(freed.next_ready_ms, freed.now_ms + 200);
+    EXPECT_EQ(text({"HGET", "crawl:slot:slow.example", "inflight"}), "0") << "the transfer is back at once";
+    EXPECT_EQ(integer({"ZCARD", "crawl:leases"}), 1) << "the lease waits for the commit";
+    if (!freed.next_ready_ms) co_return;
+
+    // Freed again (a worker's retry): nothing changes.
+    const take_result again = co_await store.take(10, ids(first));
+    EXPECT_EQ(again.next_ready_ms, freed.next_ready_ms);
+    EXPECT_EQ(text({"HGET", "crawl:slot:slow.example", "inflight"}), "0");
+
+    co_await sleep_for(std::chrono::milliseconds(*freed.next_ready_ms - again.now_ms + 5));
+    const take_result second = co_await store.take(10);
+    EXPECT_EQ(records(second), std::vector<std::string>{"second"});
+    EXPECT_GE(second.now_ms, freed.now_ms + 200);
+
+    // The commit that says the first is done does not give the slot a second transfer.
+    commit_batch done = finishing(2, ids(first));
+    const commit_result committed = co_await store.commit(done);
+    EXPECT_EQ(committed.lost, 0u);
+    EXPECT_EQ(text({"HGET", "crawl:slot:slow.example", "inflight"}), "1");
+    EXPECT_EQ(integer({"ZCARD", "crawl:leases"}), 1);
+  };
+  run(io, body());
+}
+
+// Leases a worker gives back undone (at its close) go back to their queue where they were.
+TEST_F(RedisFrontier, ReturnedLeasesGoBackToTheirQueueAtTheirOldRank) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    commit_batch admit = admitting(1, {named(1, "a"), named(2, "b"), named(3, "c"), named(4, "d")});
+    co_await store.commit(admit);
+    const take_result taken = co_await store.take(2);
+    EXPECT_EQ(records(taken), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "2");
+
+    commit_batch close = finishing(2, {});
+    close.returned = ids(taken);
+    co_await store.commit(close);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "4");
+    EXPECT_EQ(integer({"ZCARD", "crawl:leases"}), 0);
+    EXPECT_EQ(integer({"HLEN", "crawl:lease"}), 0);
+    EXPECT_EQ(text({"HGET", "crawl:slot:example.com", "inflight"}), "0");
+    EXPECT_EQ(text({"HGET", "crawl:stats", "scheduler/lease_expired"}), "") << "a returned lease did not expire";
+
+    const take_result again = co_await store.take(10);
+    EXPECT_EQ(records(again), (std::vector<std::string>{"a", "b", "c", "d"}));
+  };
+  run(io, body());
+}
+
+// A request that is never filtered (a start request, a retry) is admitted every time, and leaves
+// nothing in the seen sets, so that a later filtered request with its URL is still admitted once.
+TEST_F(RedisFrontier, NeverFilteredRequestsAreAdmittedEveryTimeAndNotRecorded) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    new_request unfiltered = named(1, "again");
+    unfiltered.fp.reset();
+    commit_batch first = admitting(1, {unfiltered, unfiltered});
+    const commit_result twice = co_await store.commit(first);
+    EXPECT_EQ(twice.queued, 2u);
+    EXPECT_EQ(twice.duplicates, 0u);
+    EXPECT_TRUE(server.command({"KEYS", "crawl:seen:*"}).elements.empty()) << "recorded in a seen set";
+
+    commit_batch filtered = admitting(2, {named(1, "filtered"), named(1, "filtered twice")});
+    const commit_result once = co_await store.commit(filtered);
+    EXPECT_EQ(once.queued, 1u);
+    EXPECT_EQ(once.duplicates, 1u);
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "3");
+  };
+  run(io, body());
+}
+
+// PREFIX:start_urls entries move into the worker's own list, where they stay (a worker that dies
+// finds them again) until the commit that admits them; the crawl is not idle meanwhile.
+TEST_F(RedisFrontier, StartUrlsAreHeldByTheWorkerUntilTheCommitThatAdmitsThem) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    EXPECT_EQ(integer({"RPUSH", "crawl:start_urls", "https://example.com/1", "https://example.com/2",
+                       R"({"url": "https://example.com/3"})"}),
+              3);
+    const finish_state waiting = co_await store.finish_check();
+    EXPECT_FALSE(waiting.idle_since_ms) << "start URLs wait in crawl:start_urls";
+
+    co_await store.renew({});  // the worker's heartbeat: it is alive
+    const std::vector<std::string> popped = co_await store.pop_start_urls(2);
+    EXPECT_EQ(popped, (std::vector<std::string>{"https://example.com/1", "https://example.com/2"}));
+    EXPECT_EQ(integer({"LLEN", "crawl:start_urls"}), 1);
+    const std::vector<std::string> held = co_await store.held_start_urls();
+    EXPECT_EQ(held, popped);
+
+    const std::vector<std::string> rest = co_await store.pop_start_urls(5);
+    EXPECT_EQ(rest, std::vector<std::string>{R"({"url": "https://example.com/3"})"});
+    EXPECT_EQ(integer({"LLEN", "crawl:start_urls"}), 0);
+    const finish_state held_by_worker = co_await store.finish_check();
+    EXPECT_FALSE(held_by_worker.idle_since_ms) << "a live worker holds start URLs not admitted yet";
+
+    // A commit that does not admit them leaves them held.
+    commit_batch other = admitting(1, {named(9, "other")});
+    co_await store.commit(other);
+    EXPECT_EQ(integer({"LLEN", "crawl:start_urls:w1"}), 3);
+
+    commit_batch admit = admitting(2, {named(1, "1"), named(2, "2"), named(3, "3")});
+    admit.admits_start_urls = true;
+    co_await store.commit(admit);
+    EXPECT_EQ(integer({"LLEN", "crawl:start_urls:w1"}), 0);
+    const std::vector<std::string> none = co_await store.held_start_urls();
+    EXPECT_TRUE(none.empty());
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "4");
+    const take_result taken = co_await store.take(10);
+    commit_batch done = finishing(3, ids(taken));
+    co_await store.commit(done);
+    const finish_state idle = co_await store.finish_check();
+    EXPECT_TRUE(idle.idle_since_ms) << "nothing queued, leased or waiting";
+  };
+  run(io, body());
+}
+
 TEST(RedisFrontierStore, RefusesAWorkerIdWithTheSeparator) {
   asio::io_context io;
   client redis(io.get_executor(), config{});

@@ -100,6 +100,7 @@ redis_server::redis_server(options o) {
        << "dir " << dir_.string() << "\n"
        << "save \"\"\n"
        << "appendonly " << (o.append_only ? "yes" : "no") << "\n"
+       << "appendfsync " << (o.fsync_every_write ? "always" : "everysec") << "\n"
        << "daemonize no\n"
        << "logfile \"\"\n";
   if (o.tls) {

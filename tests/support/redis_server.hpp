@@ -1,7 +1,8 @@
 #pragma once
 // A redis-server of the test's own, in a temporary folder: 127.0.0.1 on a free port and a Unix
 // socket, a generated password (requirepass), no RDB snapshots (save ""), the append-only file
-// when asked (for tests that restart it and expect their data back), and a TLS port with a
+// when asked (for tests that restart it and expect their data back; synced at every write when
+// asked too, for tests that crash it), and a TLS port with a
 // self-signed certificate for 127.0.0.1 when asked. redis-server is looked up in PATH, then
 // /usr/bin (Debian's redis-server package); unavailable() says why a server does not run: the
 // test skips then. Only a missing redis-server (or TLS support, or the openssl command) is a
@@ -21,6 +22,9 @@ class redis_server {
  public:
   struct options {
     bool append_only = false;
+    // With append_only: every write reaches the disk before its reply (appendfsync always), so
+    // even a crash of the server loses nothing it acknowledged.
+    bool fsync_every_write = false;
     bool tls = false;  // a TLS port too (tls_port(), ca_file())
   };
   redis_server() : redis_server(options{}) {}
