@@ -55,6 +55,12 @@ bool uses_redis_scheduler(const settings& s) {
   throw settings_error(fmt::format("SCHEDULER must be memory or redis, got '{}'", kind));
 }
 
+}  // namespace
+
+bool sinks_resume(const settings& s) { return !s.get_string("JOBDIR").empty() || uses_redis_scheduler(s); }
+
+namespace {
+
 // Scrapy's " ['cached']" after the Crawled line of a response with flags; empty without.
 std::string flags_suffix(const std::vector<std::string>& flags) {
   if (flags.empty()) return {};
