@@ -245,6 +245,7 @@ std::uint32_t announced_seed() {
 
 TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
   serve(3000, 10ms);
+  extra_ = {"-s", "FEED_FLUSH_INTERVAL=0"};  // the killed worker's part holds items it never committed
   std::mt19937 rng(announced_seed());
   auto workers = launch_workers(3);
   ASSERT_TRUE(wait_until_fetching());
@@ -255,6 +256,8 @@ TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
   std::cout << fmt::format("SIGKILL to {} {} ms after the first request, {} of {} pages fetched\n", victim.id,
                            after.count(), site_->fetches(), site_->pages());
   kill_worker(victim);
+  std::cout << fmt::format("its part holds {} bytes, {} committed\n", fs::file_size(victim.part),
+                           committed_size(victim).value_or(0));
   for (auto* w : workers)
     if (w != &victim) expect_ends_by_itself(*w);
   expect_every_item_once();
@@ -265,6 +268,7 @@ TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
 // commit and goes on; the parts need no cut from outside.
 TEST_F(DistributedCrawl, AKilledWorkerStartedAgainWithItsIdContinues) {
   serve(3000, 10ms);
+  extra_ = {"-s", "FEED_FLUSH_INTERVAL=0"};
   std::mt19937 rng(announced_seed());
   auto workers = launch_workers(3);
   ASSERT_TRUE(wait_until_fetching());
@@ -273,11 +277,16 @@ TEST_F(DistributedCrawl, AKilledWorkerStartedAgainWithItsIdContinues) {
   worker& victim = *workers[std::uniform_int_distribution(0, 2)(rng)];
   ASSERT_TRUE(still_running(victim.pid)) << "worker " << victim.id << " ended before its kill:\n" << log_of(victim);
   kill_worker(victim);
+  const auto written = fs::file_size(victim.part), committed = committed_size(victim).value_or(0);
   std::cout << fmt::format("SIGKILL to {} {} ms after the first request; its part holds {} bytes, {} committed\n",
-                           victim.id, after.count(), fs::file_size(victim.part), committed_size(victim).value_or(0));
+                           victim.id, after.count(), written, committed);
   ASSERT_NO_FATAL_FAILURE(launch(victim));
   for (auto* w : workers) expect_ends_by_itself(*w);
-  EXPECT_NE(log_of(victim).find("continuing from commit"), std::string::npos) << log_of(victim);
+  const std::string log = log_of(victim);
+  EXPECT_NE(log.find("continuing from commit"), std::string::npos) << log;
+  if (written > committed) {
+    EXPECT_NE(log.find(fmt::format("cut {} bytes", written - committed)), std::string::npos) << log;
+  }
   for (auto* w : workers) expect_part_committed(*w);
   expect_every_item_once(false);
 }
