@@ -291,6 +291,27 @@ TEST_F(DistributedCrawl, AKilledWorkerStartedAgainWithItsIdContinues) {
   expect_every_item_once(false);
 }
 
+// A worker stopped with SIGTERM finishes its requests in flight, commits them and hands the
+// leases it had not started back at once: nothing waits for a lease to expire.
+TEST_F(DistributedCrawl, AWorkerStoppedWithSigtermHandsItsLeasesBack) {
+  serve(3000, 10ms);
+  auto workers = launch_workers(3);
+  ASSERT_TRUE(wait_until_fetching());
+  std::this_thread::sleep_for(700ms);
+  worker& stopped = *workers[1];
+  ASSERT_TRUE(still_running(stopped.pid)) << log_of(stopped);
+  ::kill(stopped.pid, SIGTERM);
+  const auto status = wait_for_exit_within(stopped.pid, 20s);
+  stopped.pid = -1;
+  EXPECT_EQ(status, 0) << log_of(stopped);
+  EXPECT_NE(log_of(stopped).find("Spider closed (shutdown)"), std::string::npos) << log_of(stopped);
+  for (auto* w : workers)
+    if (w != &stopped) expect_ends_by_itself(*w);
+  for (auto* w : workers) expect_part_committed(*w);
+  expect_every_item_once();
+  EXPECT_EQ(crawl_stat("scheduler/lease_expired"), 0) << "a lease of the stopped worker expired";
+}
+
 // Redis crashes mid-crawl and comes back from its append-only file (synced at every write): the
 // workers wait for it, saying so once, and finish the crawl.
 TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
@@ -350,6 +371,35 @@ TEST_F(DistributedPoliteness, DownloadSlotsPolicyHoldsAcrossWorkers) {
   extra_ = {"-s", R"(DOWNLOAD_SLOTS={"127.0.0.1": {"concurrency": 1, "delay": 0.2, "randomize_delay": false}})",
             "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5"};
   expect_polite_crawl();
+}
+
+// robots.txt's Crawl-delay, learnt by whichever worker fetches it first, raises the host's delay
+// for every worker and keeps the rest of its DOWNLOAD_SLOTS policy (one request at a time). Each
+// worker fetches robots.txt itself, outside the shared schedule: its fetches are not counted.
+TEST_F(DistributedPoliteness, RobotsCrawlDelayHoldsAcrossWorkersAndKeepsTheSlotsConcurrency) {
+  server_.route("/robots.txt", [](const test_request&) {
+    test_reply reply{.body = "User-agent: *\nCrawl-delay: 0.3\n"};
+    reply.headers.set("Content-Type", "text/plain");
+    return reply;
+  });
+  serve(12, 20ms);  // 14 pages
+  extra_ = {"-s", R"(DOWNLOAD_SLOTS={"127.0.0.1": {"concurrency": 1, "delay": 0.2, "randomize_delay": false}})",
+            "-s", "ROBOTSTXT_OBEY=true", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5"};
+  auto workers = launch_workers(3);
+  for (auto* w : workers) expect_ends_by_itself(*w);
+  expect_every_item_once();
+  std::vector<clock_type::time_point> arrivals;  // the site's pages: robots.txt is not one
+  for (const auto& [path, count] : site_->fetches_by_path())
+    for (auto at : server_.arrivals(path)) arrivals.push_back(at);
+  std::ranges::sort(arrivals);
+  ASSERT_EQ(arrivals.size(), site_->pages());
+  for (std::size_t i = 1; i < arrivals.size(); ++i)
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 300ms)
+        << "requests " << i << " and " << i + 1 << " came "
+        << std::chrono::duration<double, std::milli>(arrivals[i] - arrivals[i - 1]).count() << " ms apart";
+  EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "concurrency"}).text, "1");
+  EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "delay_ms"}).text, "300");
+  EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "randomize"}).text, "0");
 }
 
 // A Redis that refuses the password or does not answer stops a worker at start: exit 2, a message
