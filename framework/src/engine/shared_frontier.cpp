@@ -149,9 +149,8 @@ asio::awaitable<void> shared_frontier::open() {
     commit_number_ = co_await store_.open();
     for (auto& [name, position] : co_await store_.sink_positions()) recorded_sinks_[name] = position;
     const settings& s = crawler_.config();
-    for (const auto& [slot, policy] :
-         download::parse_download_slots(s.get_string("DOWNLOAD_SLOTS"), store_.options().default_policy))
-      co_await store_.set_slot_policy(slot, policy);
+    slot_policies_ = download::parse_download_slots(s.get_string("DOWNLOAD_SLOTS"), store_.options().default_policy);
+    for (const auto& [slot, policy] : slot_policies_) co_await store_.set_slot_policy(slot, policy);
   } catch (const redis::error& e) {
     throw settings_error(fmt::format("cannot use Redis for the frontier: {}", e.what()));
   }
@@ -263,7 +262,9 @@ void shared_frontier::raise_slot_delay(const std::string& slot, std::chrono::dur
   auto& raised = slot_delays_raised_[slot];
   if (delay.count() <= raised) return;
   raised = delay.count();
-  download::slot_policy policy = store_.options().default_policy;
+  // The slot's own policy with the delay raised: its concurrency and randomisation stay.
+  const auto configured = slot_policies_.find(slot);
+  download::slot_policy policy = configured != slot_policies_.end() ? configured->second : store_.options().default_policy;
   policy.delay = std::max(policy.delay, delay);
   asio::co_spawn(
       executor_,

@@ -128,6 +128,7 @@ class shared_frontier {
   std::vector<redis::new_request> admitted_; // since the last commit
   bool start_urls_pending_ = false;          // admitted_ holds start URLs taken from Redis
   std::unordered_map<std::string, std::int64_t> stats_sent_;
+  std::unordered_map<std::string, download::slot_policy> slot_policies_;  // DOWNLOAD_SLOTS
   std::unordered_map<std::string, double> slot_delays_raised_;
 
   boost::asio::steady_timer fill_wait_;
