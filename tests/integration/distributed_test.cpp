@@ -196,6 +196,16 @@ class distributed_crawl : public ::testing::Test {
     EXPECT_EQ(committed_size(w), fs::file_size(w.part)) << "worker " << w.id << " ended with uncommitted items";
   }
 
+  // Workers that end on their own, each with a share of the items, together every item once.
+  void expect_shared_crawl(const std::vector<worker*>& workers) {
+    for (auto* w : workers) expect_ends_by_itself(*w);
+    for (auto* w : workers) expect_part_committed(*w);
+    expect_every_item_once();
+    for (auto* w : workers) EXPECT_FALSE(read_file(w->part).empty()) << "worker " << w->id << " scraped nothing:\n" << log_of(*w);
+  }
+
+  void kill_one_of_three_mid_crawl(worker*& victim);
+
   // The final stats value of `key` in PREFIX:stats, 0 when absent.
   long long crawl_stat(const std::string& key) const {
     const std::string value = redis_->command({"HGET", "catalog:stats", key}).text;
@@ -215,79 +225,62 @@ class DistributedCrawl : public distributed_crawl {};
 TEST_F(DistributedCrawl, TwoWorkersGetEveryItemOnce) {
   serve(2000, 5ms);
   auto workers = launch_workers(2);
-  for (auto* w : workers) expect_ends_by_itself(*w);
-  for (auto* w : workers) expect_part_committed(*w);
-  expect_every_item_once();
-  for (auto* w : workers) EXPECT_FALSE(read_file(w->part).empty()) << "worker " << w->id << " scraped nothing:\n" << log_of(*w);
+  expect_shared_crawl(workers);
 }
 
 TEST_F(DistributedCrawl, ThreeWorkersGetEveryItemOnce) {
   serve(2000, 5ms);
   auto workers = launch_workers(3);
-  for (auto* w : workers) expect_ends_by_itself(*w);
-  for (auto* w : workers) expect_part_committed(*w);
-  expect_every_item_once();
-  for (auto* w : workers) EXPECT_FALSE(read_file(w->part).empty()) << "worker " << w->id << " scraped nothing:\n" << log_of(*w);
+  expect_shared_crawl(workers);
 }
 
-// One of three workers is killed at a moment drawn from the seed; its leases expire and the
-// others redo them.
-std::chrono::milliseconds random_moment(std::mt19937& rng) {
-  return std::chrono::milliseconds(std::uniform_int_distribution(300, 1500)(rng));
-}
-
-std::uint32_t announced_seed() {
+// Three workers crawl 3000 products; one of them, drawn from the seed, is killed with SIGKILL at
+// a moment drawn from it too. Items reach the parts at once (FEED_FLUSH_INTERVAL=0), so the killed
+// worker's part holds items it never committed.
+void distributed_crawl::kill_one_of_three_mid_crawl(worker*& victim) {
   const auto seed = kill_seed();
   std::cout << "kill seed " << seed << " (ORBWEAVER_KILL_SEED=" << seed << " repeats it)\n";
-  ::testing::Test::RecordProperty("seed", std::to_string(seed));
-  return seed;
-}
-
-TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
+  RecordProperty("seed", std::to_string(seed));
+  std::mt19937 rng(seed);
   serve(3000, 10ms);
-  extra_ = {"-s", "FEED_FLUSH_INTERVAL=0"};  // the killed worker's part holds items it never committed
-  std::mt19937 rng(announced_seed());
+  extra_ = {"-s", "FEED_FLUSH_INTERVAL=0"};
   auto workers = launch_workers(3);
   ASSERT_TRUE(wait_until_fetching());
-  const auto after = random_moment(rng);
+  const auto after = std::chrono::milliseconds(std::uniform_int_distribution(300, 1500)(rng));
   std::this_thread::sleep_for(after);
-  worker& victim = *workers[std::uniform_int_distribution(0, 2)(rng)];
-  ASSERT_TRUE(still_running(victim.pid)) << "worker " << victim.id << " ended before its kill:\n" << log_of(victim);
-  std::cout << fmt::format("SIGKILL to {} {} ms after the first request, {} of {} pages fetched\n", victim.id,
-                           after.count(), site_->fetches(), site_->pages());
-  kill_worker(victim);
-  std::cout << fmt::format("its part holds {} bytes, {} committed\n", fs::file_size(victim.part),
-                           committed_size(victim).value_or(0));
-  for (auto* w : workers)
-    if (w != &victim) expect_ends_by_itself(*w);
+  victim = workers[std::uniform_int_distribution(0, 2)(rng)];
+  ASSERT_TRUE(still_running(victim->pid)) << "worker " << victim->id << " ended before its kill:\n" << log_of(*victim);
+  const auto fetched = site_->fetches();
+  kill_worker(*victim);
+  std::cout << fmt::format("SIGKILL to {} {} ms after the first request, {} of {} pages fetched; its part holds "
+                           "{} bytes, {} committed\n", victim->id, after.count(), fetched, site_->pages(),
+                           fs::file_size(victim->part), committed_size(*victim).value_or(0));
+}
+
+// Its leases expire and the others redo them.
+TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
+  worker* victim = nullptr;
+  ASSERT_NO_FATAL_FAILURE(kill_one_of_three_mid_crawl(victim));
+  for (const auto& w : workers_)
+    if (w.get() != victim) expect_ends_by_itself(*w);
   expect_every_item_once();
   EXPECT_GT(crawl_stat("scheduler/lease_expired"), 0) << "the killed worker held no lease";
 }
 
-// The killed worker is started again at once with its id: it cuts its own part back to its last
-// commit and goes on; the parts need no cut from outside.
+// Started again at once with its id, it cuts its own part back to its last commit and goes on:
+// the parts need no cut from outside.
 TEST_F(DistributedCrawl, AKilledWorkerStartedAgainWithItsIdContinues) {
-  serve(3000, 10ms);
-  extra_ = {"-s", "FEED_FLUSH_INTERVAL=0"};
-  std::mt19937 rng(announced_seed());
-  auto workers = launch_workers(3);
-  ASSERT_TRUE(wait_until_fetching());
-  const auto after = random_moment(rng);
-  std::this_thread::sleep_for(after);
-  worker& victim = *workers[std::uniform_int_distribution(0, 2)(rng)];
-  ASSERT_TRUE(still_running(victim.pid)) << "worker " << victim.id << " ended before its kill:\n" << log_of(victim);
-  kill_worker(victim);
-  const auto written = fs::file_size(victim.part), committed = committed_size(victim).value_or(0);
-  std::cout << fmt::format("SIGKILL to {} {} ms after the first request; its part holds {} bytes, {} committed\n",
-                           victim.id, after.count(), written, committed);
-  ASSERT_NO_FATAL_FAILURE(launch(victim));
-  for (auto* w : workers) expect_ends_by_itself(*w);
-  const std::string log = log_of(victim);
+  worker* victim = nullptr;
+  ASSERT_NO_FATAL_FAILURE(kill_one_of_three_mid_crawl(victim));
+  const auto written = fs::file_size(victim->part), committed = committed_size(*victim).value_or(0);
+  ASSERT_NO_FATAL_FAILURE(launch(*victim));
+  for (const auto& w : workers_) expect_ends_by_itself(*w);
+  const std::string log = log_of(*victim);
   EXPECT_NE(log.find("continuing from commit"), std::string::npos) << log;
   if (written > committed) {
     EXPECT_NE(log.find(fmt::format("cut {} bytes", written - committed)), std::string::npos) << log;
   }
-  for (auto* w : workers) expect_part_committed(*w);
+  for (const auto& w : workers_) expect_part_committed(*w);
   expect_every_item_once(false);
 }
 
@@ -349,13 +342,18 @@ class DistributedPoliteness : public distributed_crawl {
     for (auto* w : workers) expect_ends_by_itself(*w);
     expect_every_item_once();
     EXPECT_EQ(server_.peak_concurrency("127.0.0.1"), 1u) << "two requests to the host at once";
+    expect_pages_arrived_apart(200ms);
+  }
+
+  // No two requests for the site's pages arrived closer than `delay`.
+  void expect_pages_arrived_apart(std::chrono::milliseconds delay) const {
     std::vector<clock_type::time_point> arrivals;
     for (const auto& [path, count] : site_->fetches_by_path())
       for (auto at : server_.arrivals(path)) arrivals.push_back(at);
     std::ranges::sort(arrivals);
     ASSERT_EQ(arrivals.size(), site_->pages());
     for (std::size_t i = 1; i < arrivals.size(); ++i)
-      EXPECT_GE(arrivals[i] - arrivals[i - 1], 200ms)
+      EXPECT_GE(arrivals[i] - arrivals[i - 1], delay)
           << "requests " << i << " and " << i + 1 << " came "
           << std::chrono::duration<double, std::milli>(arrivals[i] - arrivals[i - 1]).count() << " ms apart";
   }
@@ -388,15 +386,7 @@ TEST_F(DistributedPoliteness, RobotsCrawlDelayHoldsAcrossWorkersAndKeepsTheSlots
   auto workers = launch_workers(3);
   for (auto* w : workers) expect_ends_by_itself(*w);
   expect_every_item_once();
-  std::vector<clock_type::time_point> arrivals;  // the site's pages: robots.txt is not one
-  for (const auto& [path, count] : site_->fetches_by_path())
-    for (auto at : server_.arrivals(path)) arrivals.push_back(at);
-  std::ranges::sort(arrivals);
-  ASSERT_EQ(arrivals.size(), site_->pages());
-  for (std::size_t i = 1; i < arrivals.size(); ++i)
-    EXPECT_GE(arrivals[i] - arrivals[i - 1], 300ms)
-        << "requests " << i << " and " << i + 1 << " came "
-        << std::chrono::duration<double, std::milli>(arrivals[i] - arrivals[i - 1]).count() << " ms apart";
+  expect_pages_arrived_apart(300ms);
   EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "concurrency"}).text, "1");
   EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "delay_ms"}).text, "300");
   EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "randomize"}).text, "0");
