@@ -328,6 +328,7 @@ TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
     std::size_t said = 0;
     for (const auto& line : lines_of(log)) said += line.find(" unavailable") != std::string::npos;
     EXPECT_EQ(said, 1u) << "worker " << w->id << " does not say once that Redis is unavailable:\n" << log;
+    EXPECT_NE(log.find(" is back after "), std::string::npos) << "worker " << w->id << " does not say Redis is back:\n" << log;
   }
   expect_every_item_once();
 }
