@@ -331,6 +331,7 @@ TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
     EXPECT_NE(log.find(" is back after "), std::string::npos) << "worker " << w->id << " does not say Redis is back:\n" << log;
   }
   expect_every_item_once();
+  EXPECT_EQ(crawl_stat("scheduler/lease_expired"), 0) << "leases expired in the outage";
 }
 
 // Three workers and a host allowed one request at a time, 0.2 s apart: the site never sees two
