@@ -484,6 +484,44 @@ TEST_F(RedisFrontier, ReturnedLeasesGoBackToTheirQueueAtTheirOldRank) {
   run(io, body());
 }
 
+// A take run again with its attempt (its reply was lost with the connection) gives the leases
+// its first run took, not new ones; the freed ids it carries are applied either way.
+TEST_F(RedisFrontier, ATakeRunAgainWithItsAttemptGivesTheSameLeases) {
+  SKIP_WITHOUT(server);
+  frontier_store store(redis, options_for("w1"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await store.open();
+    commit_batch admit = admitting(1, {named(1, "a"), named(2, "b"), named(3, "c"), named(4, "d"), named(5, "e")});
+    co_await store.commit(admit);
+    const std::vector<std::string> nothing_freed;
+    const take_result first = co_await store.take(2, nothing_freed, 77);
+    EXPECT_EQ(records(first), (std::vector<std::string>{"a", "b"}));
+    if (first.requests.size() != 2) co_return;
+
+    const std::vector<std::string> freed{first.requests[0].id};
+    const take_result again = co_await store.take(3, freed, 77);
+    EXPECT_EQ(records(again), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(ids(again), ids(first));
+    EXPECT_EQ(text({"GET", "crawl:queued"}), "3") << "the run again leased more";
+    EXPECT_EQ(text({"HGET", "crawl:slot:example.com", "inflight"}), "1") << "its freed id was not applied";
+
+    // Done with one of them: a replay gives only the one this worker still holds.
+    commit_batch done = finishing(2, freed);
+    co_await store.commit(done);
+    const take_result after_commit = co_await store.take(3, nothing_freed, 77);
+    EXPECT_EQ(records(after_commit), std::vector<std::string>{"b"});
+
+    const take_result next = co_await store.take(2, nothing_freed, 78);
+    EXPECT_EQ(records(next), (std::vector<std::string>{"c", "d"}));
+    // Attempt 0 is never replayed.
+    const take_result plain = co_await store.take(1);
+    const take_result plain_again = co_await store.take(1);
+    EXPECT_EQ(records(plain), std::vector<std::string>{"e"});
+    EXPECT_TRUE(plain_again.requests.empty());
+  };
+  run(io, body());
+}
+
 // A request that is never filtered (a start request, a retry) is admitted every time, and leaves
 // nothing in the seen sets, so that a later filtered request with its URL is still admitted once.
 TEST_F(RedisFrontier, NeverFilteredRequestsAreAdmittedEveryTimeAndNotRecorded) {

@@ -313,9 +313,12 @@ asio::awaitable<void> shared_frontier::fill() {
       auto freed = std::exchange(freed_, {});
       redis::take_result taken;
       bool took = false;
+      // Kept until the take succeeds: a take whose reply was lost is asked again with it.
+      if (take_attempt_ == 0) take_attempt_ = take_attempts_() | 1;
       try {
-        taken = co_await store_.take(room, freed);
+        taken = co_await store_.take(room, freed, take_attempt_);
         took = true;
+        take_attempt_ = 0;
       } catch (const redis::error&) {
         freed_.insert(freed_.end(), freed.begin(), freed.end());
       }

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -124,6 +125,8 @@ class shared_frontier {
   std::unordered_map<std::string, std::string> recorded_sinks_;
   std::unordered_set<std::string> held_;     // leased to this worker, not committed done
   std::vector<std::string> freed_;           // transfers ended since the last take
+  std::mt19937_64 take_attempts_{std::random_device{}()};  // numbers no other take of this id had
+  std::uint64_t take_attempt_ = 0;           // the take being tried (0: none)
   std::vector<std::string> done_;            // since the last commit
   std::vector<redis::new_request> admitted_; // since the last commit
   bool start_urls_pending_ = false;          // admitted_ holds start URLs taken from Redis

@@ -111,8 +111,8 @@ std::string with_prelude(const char* body) { return std::string(prelude) + body;
 
 }  // namespace
 
-// ARGV: P, worker, n, lease_ms, random seed, then ids of this worker's leases whose transfer has
-// ended (freed).
+// ARGV: P, worker, n, lease_ms, random seed, attempt, then ids of this worker's leases whose
+// transfer has ended (freed).
 // Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, id, slot, record, id, ...}.
 // First each freed transfer gives its slot the transfer back, and the slot's next start moves to
 // at least now + its delay: a host's next request then starts a delay after the previous one
@@ -124,13 +124,17 @@ std::string with_prelude(const char* body) { return std::string(prelude) + body;
 // holds one of the slot's transfers, and the slot's next start moves delay_ms on (times 0.5 to
 // 1.5 with randomize). next_ready_ms is when the earliest slot in the schedule may start: the
 // worker's timer; next_lease_expiry_ms when a lease may come back.
+// attempt (not "0": a number the worker draws for this take) is kept in P:takes with the ids the
+// step leased; run again with the same attempt (its reply was lost with the connection), the step
+// gives those leases again, as far as the worker still holds them, and leases nothing more: a
+// lost reply does not leave leases no worker knows of until they expire.
 const script& take() {
   static const script s(with_prelude(R"lua(
-local P, worker, n, lease_ms = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local P, worker, n, lease_ms, attempt = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[6]
 math.randomseed(tonumber(ARGV[5]))
 local now = now_ms()
 
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local id = ARGV[i]
   local slot = held_by(P, id, worker)
   if slot and redis.call('SADD', P .. ':freed', id) == 1 then
@@ -144,38 +148,52 @@ for i = 6, #ARGV do
   end
 end
 
-local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', now, 'LIMIT', 0, 1000)
-for _, id in ipairs(expired) do
-  local info = redis.call('HGET', P .. ':lease', id)
-  if info then
-    requeue(P, id, info)
-    redis.call('HINCRBY', P .. ':stats', 'scheduler/lease_expired', 1)
-  else
-    redis.call('ZREM', P .. ':leases', id)
-  end
-end
-
 local out = {now, -1, -1}
-local taken = 0
-while taken < n do
-  local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', 0, 1)
-  if #ready == 0 then break end
-  local slot = ready[1]
-  local head = redis.call('ZPOPMIN', P .. ':q:' .. slot)
-  if #head > 0 then
-    local id, rank = head[1], head[2]
-    redis.call('DECR', P .. ':queued')
-    redis.call('ZADD', P .. ':leases', now + lease_ms, id)
-    redis.call('HSET', P .. ':lease', id, worker .. '|' .. rank .. '|' .. slot)
-    local slot_key = P .. ':slot:' .. slot
-    redis.call('HINCRBY', slot_key, 'inflight', 1)
-    redis.call('HSET', slot_key, 'next', now + draw_delay(slot_key))
-    out[#out + 1] = id
-    out[#out + 1] = slot
-    out[#out + 1] = redis.call('HGET', P .. ':req', id)
-    taken = taken + 1
+local recorded = attempt ~= '0' and redis.call('HGET', P .. ':takes', worker)
+local tag = attempt .. '|'
+if recorded and string.sub(recorded, 1, #tag) == tag then
+  for id in string.gmatch(string.sub(recorded, #tag + 1), '[^,]+') do
+    local slot = held_by(P, id, worker)
+    if slot then
+      out[#out + 1] = id
+      out[#out + 1] = slot
+      out[#out + 1] = redis.call('HGET', P .. ':req', id)
+    end
   end
-  refresh(P, slot)
+else
+  local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(expired) do
+    local info = redis.call('HGET', P .. ':lease', id)
+    if info then
+      requeue(P, id, info)
+      redis.call('HINCRBY', P .. ':stats', 'scheduler/lease_expired', 1)
+    else
+      redis.call('ZREM', P .. ':leases', id)
+    end
+  end
+
+  local leased = {}
+  while #leased < n do
+    local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', 0, 1)
+    if #ready == 0 then break end
+    local slot = ready[1]
+    local head = redis.call('ZPOPMIN', P .. ':q:' .. slot)
+    if #head > 0 then
+      local id, rank = head[1], head[2]
+      redis.call('DECR', P .. ':queued')
+      redis.call('ZADD', P .. ':leases', now + lease_ms, id)
+      redis.call('HSET', P .. ':lease', id, worker .. '|' .. rank .. '|' .. slot)
+      local slot_key = P .. ':slot:' .. slot
+      redis.call('HINCRBY', slot_key, 'inflight', 1)
+      redis.call('HSET', slot_key, 'next', now + draw_delay(slot_key))
+      out[#out + 1] = id
+      out[#out + 1] = slot
+      out[#out + 1] = redis.call('HGET', P .. ':req', id)
+      leased[#leased + 1] = id
+    end
+    refresh(P, slot)
+  end
+  if attempt ~= '0' and #leased > 0 then redis.call('HSET', P .. ':takes', worker, tag .. table.concat(leased, ',')) end
 end
 
 local first_ready = redis.call('ZRANGE', P .. ':ready', 0, 0, 'WITHSCORES')

@@ -104,9 +104,11 @@ void frontier_store::append_requests(std::vector<std::string>& args, const std::
   }
 }
 
-boost::asio::awaitable<take_result> frontier_store::take(std::size_t n, const std::vector<std::string>& freed) {
+boost::asio::awaitable<take_result> frontier_store::take(std::size_t n, const std::vector<std::string>& freed,
+                                                         std::uint64_t attempt) {
   std::vector<std::string> args{options_.prefix, options_.worker, std::to_string(n),
-                                std::to_string(options_.lease.count()), std::to_string(rng_() % seed_limit)};
+                                std::to_string(options_.lease.count()), std::to_string(rng_() % seed_limit),
+                                std::to_string(attempt)};
   args.insert(args.end(), freed.begin(), freed.end());
   const reply r = co_await frontier_scripts::take().run(redis_, {}, std::move(args));
   checked(r, "take", redis_);

@@ -5,8 +5,9 @@
 // the crawl itself, so any number of stores (workers, each with its own id) work on one prefix.
 //
 // Every call may throw redis::error as client::exec does (connection_lost: the step may or may
-// not have run). take, renew and finish_check can simply be called again; commit is applied once
-// per (worker, commit number), so the caller retries it with the same batch and number.
+// not have run). renew and finish_check can simply be called again; take with its attempt, so
+// that leases whose reply was lost are not left to expire; commit is applied once per (worker,
+// commit number), so the caller retries it with the same batch and number.
 #include "download/slot.hpp"
 #include "engine/fingerprint.hpp"
 #include "redis/client.hpp"
@@ -108,8 +109,12 @@ class frontier_store {
 
   // Leases up to n requests. `freed`: this worker's leases whose transfer has ended since the last
   // call; their slots get the transfer back (and their next start moves a delay on) at once,
-  // while the leases wait for the commit that says the requests are done.
-  boost::asio::awaitable<take_result> take(std::size_t n, const std::vector<std::string>& freed = {});
+  // while the leases wait for the commit that says the requests are done. `attempt`: a number the
+  // caller draws for this take (0: none); a take that failed with connection_lost, called again
+  // with its attempt, gives what its first run leased if that ran (its reply was lost), and
+  // leases nothing more; its freed ids are applied either way.
+  boost::asio::awaitable<take_result> take(std::size_t n, const std::vector<std::string>& freed = {},
+                                           std::uint64_t attempt = 0);
   // Ids among `ids` whose lease this worker no longer holds.
   boost::asio::awaitable<std::vector<std::string>> renew(const std::vector<std::string>& ids);
   boost::asio::awaitable<commit_result> commit(const commit_batch& batch);
