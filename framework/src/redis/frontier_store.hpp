@@ -49,6 +49,7 @@ struct leased_request {
   std::string id;
   std::string slot;
   std::string record;
+  std::size_t batches_handed = 0;  // batches of outputs its callback handed on in an earlier lease
 };
 
 struct take_result {
@@ -76,6 +77,8 @@ struct commit_batch {
   std::vector<std::pair<std::string, std::string>> sink_positions;
   std::vector<std::string> returned;        // leases given back undone: back to their queues now
   bool admits_start_urls = false;           // the requests hold the start URLs taken by pop_start_urls
+  // Leased requests whose callback has handed on this many batches of outputs (not done yet).
+  std::vector<std::pair<std::string, std::size_t>> progress;
 };
 
 struct commit_result {
