@@ -361,7 +361,7 @@ asio::awaitable<void> shared_frontier::fill() {
         }
       }
       if (!taken.requests.empty() || stopped_) continue;
-      if (room > 0 && !start_urls_pending_) {
+      if (room > 0 && taken.start_urls_waiting > 0 && !start_urls_pending_) {
         std::vector<std::string> entries;
         try {
           entries = co_await store_.pop_start_urls(room);
@@ -481,7 +481,7 @@ asio::awaitable<void> shared_frontier::commit_periodically() {
     boost::system::error_code ec;
     co_await commit_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopped_) break;
-    if (done_.empty() && admitted_.empty()) continue;
+    if (done_.empty() && admitted_.empty() && progress_.empty() && !start_urls_pending_) continue;
     // Items on their way through the pipelines belong to requests not done yet: wait until none is.
     while (!stopped_ && !hooks_.quiet()) co_await pause(std::chrono::milliseconds(5));
     if (stopped_) break;

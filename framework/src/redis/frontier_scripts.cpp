@@ -113,8 +113,8 @@ std::string with_prelude(const char* body) { return std::string(prelude) + body;
 
 // ARGV: P, worker, n, lease_ms, random seed, then ids of this worker's leases whose transfer has
 // ended (freed).
-// Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, id, slot, record, batches,
-// id, ...}; batches: how many batches of its outputs the request's callback handed on in an
+// Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, entries waiting in
+// P:start_urls, id, slot, record, batches, id, ...}; batches: how many batches of its outputs the request's callback handed on in an
 // earlier lease (a worker that died mid-callback): the callback run again skips them.
 // First each freed transfer gives its slot the transfer back, and the slot's next start moves to
 // at least now + its delay: a host's next request then starts a delay after the previous one
@@ -157,7 +157,7 @@ for _, id in ipairs(expired) do
   end
 end
 
-local out = {now, -1, -1}
+local out = {now, -1, -1, 0}
 local taken = 0
 while taken < n do
   local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', 0, 1)
@@ -185,6 +185,7 @@ local first_ready = redis.call('ZRANGE', P .. ':ready', 0, 0, 'WITHSCORES')
 if #first_ready > 0 then out[2] = tonumber(first_ready[2]) end
 local first_expiry = redis.call('ZRANGE', P .. ':leases', 0, 0, 'WITHSCORES')
 if #first_expiry > 0 then out[3] = tonumber(first_expiry[2]) end
+out[4] = redis.call('LLEN', P .. ':start_urls')
 return out
 )lua"));
   return s;

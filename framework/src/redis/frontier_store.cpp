@@ -114,7 +114,8 @@ boost::asio::awaitable<take_result> frontier_store::take(std::size_t n, const st
   result.now_ms = integer_at(r, 0);
   result.next_ready_ms = time_at(r, 1);
   result.next_expiry_ms = time_at(r, 2);
-  for (std::size_t i = 3; i + 3 < r.elements.size(); i += 4)
+  result.start_urls_waiting = static_cast<std::size_t>(std::max(0LL, integer_at(r, 3)));
+  for (std::size_t i = 4; i + 3 < r.elements.size(); i += 4)
     result.requests.push_back({r.elements[i].text, r.elements[i + 1].text, r.elements[i + 2].text,
                                static_cast<std::size_t>(std::max(0LL, r.elements[i + 3].integer))});
   co_return result;

@@ -57,6 +57,7 @@ struct take_result {
   long long now_ms = 0;                       // Redis's clock when the step ran
   std::optional<long long> next_ready_ms;     // when the earliest slot in the schedule may start
   std::optional<long long> next_expiry_ms;    // when the earliest lease (anyone's) may come back
+  std::size_t start_urls_waiting = 0;         // entries in PREFIX:start_urls (pop_start_urls takes them)
 };
 
 // A request to admit: dropped when its fingerprint was admitted before, by any worker, unless it
