@@ -212,12 +212,12 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
   if (options_.resume_at) {
     if (existing_size < *options_.resume_at)
       throw std::runtime_error(fmt::format(
-          "feed '{}' holds {} bytes, fewer than the {} its last checkpoint recorded: it was changed outside the crawl", path,
+          "feed '{}' holds {} bytes, fewer than the {} its last checkpoint recorded (JOBDIR or Redis): it was changed outside the crawl", path,
           existing_size, *options_.resume_at));
     if (existing_size > *options_.resume_at) {
       std::filesystem::resize_file(path, *options_.resume_at, ec);
       if (ec) throw std::runtime_error(fmt::format("cannot cut feed '{}' back to its last checkpoint: {}", path, ec.message()));
-      log::info("feedexport", "Feed '{}': cut {} bytes written after the last checkpoint (their requests are crawled again)",
+      log::info("feedexport", "Feed '{}': cut {} bytes written after the last checkpoint (JOBDIR or Redis commit; their requests are crawled again)",
                 path, existing_size - *options_.resume_at);
       existing_size = *options_.resume_at;
     }
@@ -368,8 +368,8 @@ bool ascii_only_encoding(const std::string& encoding) {
       fmt::format("FEED_EXPORT_ENCODING '{}' is not supported (use utf-8 or ascii)", encoding));
 }
 
-// With a JOBDIR or SCHEDULER=redis the feeds open in resume(), once the engine knows where the
-// last checkpoint (or this worker's last commit) left them; without, in open().
+// With a JOBDIR (or SCHEDULER=redis) the feeds open in resume(), once the engine knows where the
+// last checkpoint (commit) left them; without, in open().
 class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
@@ -399,7 +399,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
     }
     for (auto& options : all_options)
       if (auto earlier = stats_->get(item_count_key(options.format))) earlier_counts_[item_count_key(options.format)] = earlier;
-    if (!sinks_resume(config))
+    if (!sinks_are_resumed(config))
       for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     else
       deferred_ = std::move(all_options);

@@ -13,12 +13,16 @@ namespace orbweaver {
 
 class settings;
 
+// Whether the engine calls resume() before any item: with a JOBDIR, and with SCHEDULER=redis (a
+// worker's sinks continue from its last commit). Sinks that must know where to start before they
+// open a file wait for resume() then.
+bool sinks_are_resumed(const settings& s);
+
 class checkpointed_sink {
  public:
-  // Called once after open(), before any request, in a crawl with a JOBDIR or SCHEDULER=redis
-  // (sinks_resume()): `at` is what checkpoint() returned at the last checkpoint of an earlier run
-  // (of this worker, on Redis), or null for the first run. Throws std::runtime_error when the sink
-  // cannot be continued.
+  // Called once after open(), before any request, in a crawl with a JOBDIR: `at` is what
+  // checkpoint() returned at the last checkpoint of an earlier run, or null for the JOBDIR's
+  // first run. Throws std::runtime_error when the sink cannot be continued.
   virtual void resume(const boost::json::value* at) = 0;
   // Makes every item taken so far durable (written and synced) and says where the sink ends.
   // Throws std::runtime_error when it cannot; the crawl then closes with a storage error.
@@ -27,10 +31,6 @@ class checkpointed_sink {
  protected:
   ~checkpointed_sink() = default;
 };
-
-// Whether the engine calls resume() on the sinks of a crawl with these settings: a sink that
-// would write over what an earlier run left (a feed with -O) waits for it.
-bool sinks_resume(const settings& s);
 
 // The position of a database sink (the SQLite and PostgreSQL stores): the id of its last item,
 // as {"last_id": N}, and that id back from what resume() is given (nullopt for a new JOBDIR).
