@@ -26,11 +26,11 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,7 +67,7 @@ class distributed_crawl : public ::testing::Test {
   }
   void TearDown() override {
     for (auto& w : workers_)
-      if (w->pid > 0 && still_running(w->pid)) {
+      if (w->pid > 0) {
         ::kill(w->pid, SIGKILL);
         wait_for_exit(w->pid);
       }
@@ -180,14 +180,10 @@ class distributed_crawl : public ::testing::Test {
 
   // PREFIX:stats counts each item once; each worker's own stats add up to it.
   void expect_stats_add_up() {
-    auto stat = [&](const std::string& key) {
-      const std::string value = redis_->command({"HGET", key, "item_scraped_count"}).text;
-      return value.empty() ? 0 : std::stoll(value);
-    };
-    const long long total = stat("catalog:stats");
+    const long long total = crawl_stat("item_scraped_count");
     EXPECT_EQ(total, static_cast<long long>(site_->products())) << "catalog:stats item_scraped_count";
     long long sum = 0;
-    for (const auto& w : workers_) sum += stat("catalog:stats:" + w->id);
+    for (const auto& w : workers_) sum += crawl_stat("item_scraped_count", "catalog:stats:" + w->id);
     EXPECT_EQ(sum, total) << "the workers' stats do not add up to the crawl's";
   }
 
@@ -206,9 +202,9 @@ class distributed_crawl : public ::testing::Test {
 
   void kill_one_of_three_mid_crawl(worker*& victim);
 
-  // The final stats value of `key` in PREFIX:stats, 0 when absent.
-  long long crawl_stat(const std::string& key) const {
-    const std::string value = redis_->command({"HGET", "catalog:stats", key}).text;
+  // A counter the workers committed to PREFIX:stats (or a worker's own hash), 0 when absent.
+  long long crawl_stat(const std::string& key, const std::string& hash = "catalog:stats") const {
+    const std::string value = redis_->command({"HGET", hash, key}).text;
     return value.empty() ? 0 : std::stoll(value);
   }
 
