@@ -90,7 +90,8 @@ class distributed_crawl : public ::testing::Test {
   std::vector<std::string> worker_args(const worker& w) const {
     std::vector<std::string> args{"crawl", "catalog", "-a", "url=" + server_.url("/"), "-O", w.part.string(),
                                   "-s", "SCHEDULER=redis", "-s", "REDIS_URL=" + redis_->url(),
-                                  "-s", "REDIS_WORKER_ID=" + w.id, "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=1",
+                                  "-s", "REDIS_WORKER_ID=" + w.id,
+                                  "-s", fmt::format("SCHEDULER_IDLE_BEFORE_CLOSE={}", idle_before_close_.count() / 1000.0),
                                   "-s", "REDIS_LEASE_TIME=3", "-s", "CONCURRENT_REQUESTS=8",
                                   "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "LOG_LEVEL=INFO"};
     args.insert(args.end(), extra_.begin(), extra_.end());
@@ -131,16 +132,32 @@ class distributed_crawl : public ::testing::Test {
     return false;
   }
 
-  // The worker must end on its own within `timeout`, with exit status 0.
-  void expect_ends_by_itself(worker& w, std::chrono::seconds timeout = 60s) {
-    const auto status = wait_for_exit_within(w.pid, timeout);
-    w.pid = -1;
-    if (!status) {
-      ADD_FAILURE() << "worker " << w.id << " did not end within " << timeout.count() << " s; killed:\n" << log_of(w);
-      return;
+  // Every one of the workers ends on its own with exit 0 (60 s at most), after the crawl has been
+  // idle for SCHEDULER_IDLE_BEFORE_CLOSE: none stops while others still fetch, none stays long
+  // after the crawl's last request.
+  void expect_all_end_by_themselves(const std::vector<worker*>& workers) {
+    std::map<worker*, clock_type::time_point> ended;
+    for (auto deadline = clock_type::now() + 60s; ended.size() < workers.size() && clock_type::now() < deadline;
+         std::this_thread::sleep_for(10ms))
+      for (auto* w : workers)
+        if (!ended.contains(w))
+          if (auto status = exit_status_if_ended(w->pid)) {
+            ended[w] = clock_type::now();
+            w->pid = -1;
+            EXPECT_EQ(*status, 0) << "worker " << w->id << ":\n" << log_of(*w);
+            EXPECT_NE(log_of(*w).find("Spider closed (finished)"), std::string::npos) << "worker " << w->id << ":\n" << log_of(*w);
+          }
+    const auto last_fetch = site_->last_fetch();
+    for (auto* w : workers) {
+      if (!ended.contains(w)) {
+        ADD_FAILURE() << "worker " << w->id << " did not end within 60 s:\n" << log_of(*w);
+        continue;
+      }
+      EXPECT_GE(ended[w] - last_fetch, idle_before_close_ - 100ms)
+          << "worker " << w->id << " ended before the crawl was idle for long enough:\n" << log_of(*w);
+      EXPECT_LE(ended[w] - last_fetch, idle_before_close_ + 5s)
+          << "worker " << w->id << " went on long after the crawl's last request:\n" << log_of(*w);
     }
-    EXPECT_EQ(*status, 0) << "worker " << w.id << ":\n" << log_of(w);
-    EXPECT_NE(log_of(w).find("Spider closed (finished)"), std::string::npos) << "worker " << w.id << ":\n" << log_of(w);
   }
 
   void kill_worker(worker& w) {
@@ -194,7 +211,7 @@ class distributed_crawl : public ::testing::Test {
 
   // Workers that end on their own, each with a share of the items, together every item once.
   void expect_shared_crawl(const std::vector<worker*>& workers) {
-    for (auto* w : workers) expect_ends_by_itself(*w);
+    expect_all_end_by_themselves(workers);
     for (auto* w : workers) expect_part_committed(*w);
     expect_every_item_once();
     for (auto* w : workers) EXPECT_FALSE(read_file(w->part).empty()) << "worker " << w->id << " scraped nothing:\n" << log_of(*w);
@@ -213,6 +230,7 @@ class distributed_crawl : public ::testing::Test {
   std::unique_ptr<product_site> site_;
   fs::path dir_;
   std::vector<std::string> extra_;
+  std::chrono::milliseconds idle_before_close_ = 1000ms;
   std::vector<std::unique_ptr<worker>> workers_;
 };
 
@@ -257,8 +275,10 @@ void distributed_crawl::kill_one_of_three_mid_crawl(worker*& victim) {
 TEST_F(DistributedCrawl, AKilledWorkersRequestsAreRedoneByTheOthers) {
   worker* victim = nullptr;
   ASSERT_NO_FATAL_FAILURE(kill_one_of_three_mid_crawl(victim));
+  std::vector<worker*> others;
   for (const auto& w : workers_)
-    if (w.get() != victim) expect_ends_by_itself(*w);
+    if (w.get() != victim) others.push_back(w.get());
+  expect_all_end_by_themselves(others);
   expect_every_item_once();
   EXPECT_GT(crawl_stat("scheduler/lease_expired"), 0) << "the killed worker held no lease";
 }
@@ -270,7 +290,9 @@ TEST_F(DistributedCrawl, AKilledWorkerStartedAgainWithItsIdContinues) {
   ASSERT_NO_FATAL_FAILURE(kill_one_of_three_mid_crawl(victim));
   const auto written = fs::file_size(victim->part), committed = committed_size(*victim).value_or(0);
   ASSERT_NO_FATAL_FAILURE(launch(*victim));
-  for (const auto& w : workers_) expect_ends_by_itself(*w);
+  std::vector<worker*> all;
+  for (const auto& w : workers_) all.push_back(w.get());
+  expect_all_end_by_themselves(all);
   const std::string log = log_of(*victim);
   EXPECT_NE(log.find("continuing from commit"), std::string::npos) << log;
   if (written > committed) {
@@ -294,8 +316,7 @@ TEST_F(DistributedCrawl, AWorkerStoppedWithSigtermHandsItsLeasesBack) {
   stopped.pid = -1;
   EXPECT_EQ(status, 0) << log_of(stopped);
   EXPECT_NE(log_of(stopped).find("Spider closed (shutdown)"), std::string::npos) << log_of(stopped);
-  for (auto* w : workers)
-    if (w != &stopped) expect_ends_by_itself(*w);
+  expect_all_end_by_themselves({workers[0], workers[2]});
   for (auto* w : workers) expect_part_committed(*w);
   expect_every_item_once();
   EXPECT_EQ(crawl_stat("scheduler/lease_expired"), 0) << "a lease of the stopped worker expired";
@@ -318,7 +339,7 @@ TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
   std::this_thread::sleep_for(500ms);
   ASSERT_TRUE(redis_->start()) << "redis-server did not start again";
   std::cout << fmt::format("Redis down for 0.5 s after {} of {} pages\n", fetched, site_->pages());
-  for (auto* w : workers) expect_ends_by_itself(*w);
+  expect_all_end_by_themselves(workers);
   for (auto* w : workers) {
     const std::string log = log_of(*w);
     std::size_t said = 0;
@@ -334,10 +355,12 @@ TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
 // at once, nor two arrivals closer than 0.2 s.
 class DistributedPoliteness : public distributed_crawl {
  protected:
+  DistributedPoliteness() { idle_before_close_ = 500ms; }
+
   void expect_polite_crawl() {
     serve(24, 20ms);  // 27 pages
     auto workers = launch_workers(3);
-    for (auto* w : workers) expect_ends_by_itself(*w);
+    expect_all_end_by_themselves(workers);
     expect_every_item_once();
     EXPECT_EQ(server_.peak_concurrency("127.0.0.1"), 1u) << "two requests to the host at once";
     expect_pages_arrived_apart(200ms);
@@ -358,14 +381,12 @@ class DistributedPoliteness : public distributed_crawl {
 };
 
 TEST_F(DistributedPoliteness, PerDomainConcurrencyAndDelayHoldAcrossWorkers) {
-  extra_ = {"-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false",
-            "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5"};
+  extra_ = {"-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false"};
   expect_polite_crawl();
 }
 
 TEST_F(DistributedPoliteness, DownloadSlotsPolicyHoldsAcrossWorkers) {
-  extra_ = {"-s", R"(DOWNLOAD_SLOTS={"127.0.0.1": {"concurrency": 1, "delay": 0.2, "randomize_delay": false}})",
-            "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5"};
+  extra_ = {"-s", R"(DOWNLOAD_SLOTS={"127.0.0.1": {"concurrency": 1, "delay": 0.2, "randomize_delay": false}})"};
   expect_polite_crawl();
 }
 
@@ -380,9 +401,9 @@ TEST_F(DistributedPoliteness, RobotsCrawlDelayHoldsAcrossWorkersAndKeepsTheSlots
   });
   serve(12, 20ms);  // 14 pages
   extra_ = {"-s", R"(DOWNLOAD_SLOTS={"127.0.0.1": {"concurrency": 1, "delay": 0.2, "randomize_delay": false}})",
-            "-s", "ROBOTSTXT_OBEY=true", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5"};
+            "-s", "ROBOTSTXT_OBEY=true"};
   auto workers = launch_workers(3);
-  for (auto* w : workers) expect_ends_by_itself(*w);
+  expect_all_end_by_themselves(workers);
   expect_every_item_once();
   expect_pages_arrived_apart(300ms);
   EXPECT_EQ(redis_->command({"HGET", "catalog:slot:127.0.0.1", "concurrency"}).text, "1");
