@@ -183,15 +183,16 @@ class distributed_crawl : public ::testing::Test {
   }
 
   // Every product once over the parts (cut at their commits when `cut`, whole otherwise), no page
-  // fetched more than twice, and the crawl's stats on Redis counting every item once.
-  void expect_every_item_once(bool cut = true) {
+  // fetched more than `fetches` times (twice where a worker or Redis failed, once otherwise), and
+  // the crawl's stats on Redis counting every item once.
+  void expect_every_item_once(bool cut = true, std::size_t fetches = 2) {
     std::map<std::int64_t, int> ids;
     for (const auto& w : workers_) {
       const std::string part = cut ? cut_part(*w) : read_file(w->part);
       for (const auto& [id, count] : feed_ids(part)) ids[id] += count;
     }
     expect_each_id_once("the workers' parts", ids, site_->products());
-    expect_each_page_fetched_at_most_twice(*site_);
+    expect_each_page_fetched_at_most(fetches, *site_);
     expect_stats_add_up();
   }
 
@@ -213,7 +214,7 @@ class distributed_crawl : public ::testing::Test {
   void expect_shared_crawl(const std::vector<worker*>& workers) {
     expect_all_end_by_themselves(workers);
     for (auto* w : workers) expect_part_committed(*w);
-    expect_every_item_once();
+    expect_every_item_once(true, 1);
     for (auto* w : workers) EXPECT_FALSE(read_file(w->part).empty()) << "worker " << w->id << " scraped nothing:\n" << log_of(*w);
   }
 
@@ -246,6 +247,21 @@ TEST_F(DistributedCrawl, ThreeWorkersGetEveryItemOnce) {
   serve(2000, 5ms);
   auto workers = launch_workers(3);
   expect_shared_crawl(workers);
+}
+
+// A worker started while the crawl runs (the same command on another machine) joins it.
+TEST_F(DistributedCrawl, AWorkerStartedLaterJoinsTheCrawl) {
+  serve(3000, 10ms);
+  auto workers = launch_workers(1);
+  ASSERT_TRUE(wait_until_fetching());
+  std::this_thread::sleep_for(500ms);
+  const auto fetched = site_->fetches();
+  ASSERT_LT(fetched, site_->pages() / 2) << "the crawl was half done before the second worker";
+  workers.push_back(&add_worker("w2"));
+  ASSERT_NO_FATAL_FAILURE(launch(*workers.back()));
+  expect_shared_crawl(workers);
+  EXPECT_NE(log_of(*workers.back()).find("Start requests were admitted by another worker"), std::string::npos)
+      << log_of(*workers.back());
 }
 
 // Three workers crawl 3000 products; one of them, drawn from the seed, is killed with SIGKILL at
@@ -361,7 +377,7 @@ class DistributedPoliteness : public distributed_crawl {
     serve(24, 20ms);  // 27 pages
     auto workers = launch_workers(3);
     expect_all_end_by_themselves(workers);
-    expect_every_item_once();
+    expect_every_item_once(true, 1);
     EXPECT_EQ(server_.peak_concurrency("127.0.0.1"), 1u) << "two requests to the host at once";
     expect_pages_arrived_apart(200ms);
   }

@@ -276,7 +276,7 @@ class jobdir_test : public ::testing::Test {
     expect_each_id_once("the feed", feed_ids(read_file(feed_)), site_->products());
     EXPECT_EQ(dumped_stat(last.log, "item_scraped_count"), static_cast<std::int64_t>(site_->products()))
         << "the last run's stats do not count every item of all runs:\n" << last.log;
-    expect_each_page_fetched_at_most_twice(*site_, uncommitted);
+    expect_each_page_fetched_at_most(2, *site_, uncommitted);
   }
 
   // Items in the store or the feed more than once (after a failure: at most once each).

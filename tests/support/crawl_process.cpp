@@ -79,11 +79,12 @@ void expect_each_id_once(std::string_view where, const std::map<std::int64_t, in
                              << " items; wrong: " << fmt::format("{}", fmt::join(wrong, ", "));
 }
 
-void expect_each_page_fetched_at_most_twice(const product_site& site, const std::map<std::string, std::size_t>& aside) {
+void expect_each_page_fetched_at_most(std::size_t times, const product_site& site,
+                                      const std::map<std::string, std::size_t>& aside) {
   std::size_t pages_fetched = 0;
   for (const auto& [path, count] : site.fetches_by_path()) {
     auto discounted = count - (aside.contains(path) ? aside.at(path) : 0);
-    EXPECT_LE(discounted, 2u) << path << " fetched " << count << " times";
+    EXPECT_LE(discounted, times) << path << " fetched " << count << " times";
     ++pages_fetched;
   }
   EXPECT_EQ(pages_fetched, site.pages()) << "pages never fetched";

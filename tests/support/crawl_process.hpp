@@ -33,9 +33,10 @@ std::map<std::int64_t, int> feed_ids(const std::string& feed_text);
 // Fails the test unless `ids` holds each id from 0 to count - 1 exactly once, naming `where`.
 void expect_each_id_once(std::string_view where, const std::map<std::int64_t, int>& ids, std::size_t count);
 
-// Fails the test unless every page of the site was fetched, none more than twice; fetches in
+// Fails the test unless every page of the site was fetched, none more than `times`; fetches in
 // `aside` (by path: those of runs that cannot have committed anything) do not count.
-void expect_each_page_fetched_at_most_twice(const product_site& site, const std::map<std::string, std::size_t>& aside = {});
+void expect_each_page_fetched_at_most(std::size_t times, const product_site& site,
+                                      const std::map<std::string, std::size_t>& aside = {});
 
 // The seed of a test's random kill moments: ORBWEAVER_KILL_SEED when set (to repeat a run), else
 // a fresh one. The test prints it.
