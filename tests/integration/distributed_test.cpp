@@ -362,6 +362,7 @@ TEST_F(DistributedCrawl, RedisRestartedMidCrawlLosesNothing) {
     for (const auto& line : lines_of(log)) said += line.find(" unavailable") != std::string::npos;
     EXPECT_EQ(said, 1u) << "worker " << w->id << " does not say once that Redis is unavailable:\n" << log;
     EXPECT_NE(log.find(" is back after "), std::string::npos) << "worker " << w->id << " does not say Redis is back:\n" << log;
+    expect_part_committed(*w);
   }
   expect_every_item_once();
   EXPECT_EQ(crawl_stat("scheduler/lease_expired"), 0) << "leases expired in the outage";
