@@ -340,7 +340,8 @@ int run_workers(const parsed_args& parsed, std::unique_ptr<spider> target, setti
     worker_launch launch{.redis_url = final_config.get_string("REDIS_URL"), .worker_id = id, .keep_alive = keep_alive, .feeds = {}};
     for (const auto& feed : feeds) launch.feeds.push_back(pipelines::feed_part_path(feed.path, feed.format, id).string());
     try {
-      const int pid = spawn_child("/proc/self/exe", worker_arguments(parsed, launch));
+      // N status lines on one terminal would overwrite each other: the workers log LOGSTATS lines.
+      const int pid = spawn_child("/proc/self/exe", worker_arguments(parsed, launch), {.environment = {"TERM=dumb"}});
       workers.push_back({id, pid});
       log::info("launcher", "Started worker {} (pid {})", id, pid);
     } catch (const std::exception& e) {

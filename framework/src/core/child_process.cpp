@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -20,7 +21,8 @@ namespace {
 
 // In the child between fork and exec: only async-signal-safe calls. A failure goes back to the
 // parent as an errno through `report` (close-on-exec: a successful exec closes it unwritten).
-[[noreturn]] void become(const char* program, char* const* argv, const char* output, int report, pid_t parent) {
+[[noreturn]] void become(const char* program, char* const* argv, char* const* envp, const char* output, int report,
+                         pid_t parent) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   // The parent may have died before the line above: then nothing would signal us.
@@ -38,7 +40,7 @@ namespace {
       ::dup2(fd, STDERR_FILENO);
     }
   }
-  ::execv(program, argv);
+  ::execve(program, argv, envp);
   const int error = errno;
   [[maybe_unused]] auto written = ::write(report, &error, sizeof error);
   ::_exit(127);
@@ -53,12 +55,23 @@ int spawn_child(const std::filesystem::path& program, const std::vector<std::str
   std::vector<char*> argv{const_cast<char*>(program_text.c_str())};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> environment = options.environment;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text = *entry;
+    const auto name = text.substr(0, text.find('=') + 1);
+    if (std::ranges::none_of(options.environment, [&](const std::string& e) { return e.starts_with(name); }))
+      environment.emplace_back(text);
+  }
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", program_text, std::strerror(errno)));
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid == 0) become(program_text.c_str(), argv.data(), output.c_str(), report[1], parent);
+  if (pid == 0) become(program_text.c_str(), argv.data(), envp.data(), output.c_str(), report[1], parent);
   const int fork_error = errno;
   ::close(report[1]);
   if (pid < 0) {

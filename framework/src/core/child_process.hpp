@@ -13,6 +13,8 @@ namespace orbweaver {
 struct child_options {
   // Standard output and error go to this file (appended); empty: the parent's.
   std::filesystem::path output{};
+  // NAME=VALUE entries that replace or add to the parent's environment.
+  std::vector<std::string> environment{};
 };
 
 // Starts `program` (a path) with `args` (argv[0] excluded), standard input from /dev/null, every
