@@ -149,4 +149,131 @@ TEST_F(CrawlWorkers, MistakesAreUsageErrorsBeforeAnyProcessStarts) {
   }
 }
 
+// The pid of each "Started worker ID (pid P)" line, by worker id.
+std::map<std::string, int> started_workers(const std::string& log) {
+  std::map<std::string, int> workers;
+  const std::string mark = "Started worker ";
+  for (auto at = log.find(mark); at != std::string::npos; at = log.find(mark, at + 1)) {
+    std::istringstream line(log.substr(at + mark.size(), log.find('\n', at) - at - mark.size()));
+    std::string id, pid;
+    line >> id >> pid;  // "(pid" then "1234)"
+    line >> pid;
+    workers[id] = std::stoi(pid);
+  }
+  return workers;
+}
+
+// The private redis-server's pid and folder from "Started a private redis-server (pid P) in DIR".
+std::pair<int, fs::path> private_server(const std::string& log) {
+  const std::string mark = "Started a private redis-server (pid ";
+  const auto at = log.find(mark);
+  if (at == std::string::npos) return {-1, {}};
+  std::istringstream line(log.substr(at + mark.size(), log.find('\n', at) - at - mark.size()));
+  int pid = -1;
+  std::string closing, in, folder;
+  line >> pid >> closing >> folder;  // "1234", then ")" and "in"; then the folder
+  line >> folder;
+  return {pid, folder};
+}
+
+// A crawl of the generated shop (tests/support/product_site) by the catalog spider's workers.
+class WorkersCrawl : public CrawlWorkers {
+ protected:
+  static constexpr std::size_t products = 300;
+  void SetUp() override {
+    CrawlWorkers::SetUp();
+    site_ = std::make_unique<product_site>(server_, products, 2ms);
+  }
+
+  std::vector<std::string> shop_crawl(std::vector<std::string> more) const {
+    std::vector<std::string> args{"-a", "url=" + server_.url("/"), "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=8"};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  }
+
+  // Every product once in a JSON lines feed.
+  void expect_each_product_once(const fs::path& feed) const {
+    std::map<std::int64_t, int> ids;
+    std::istringstream lines(read_file(feed));
+    for (std::string line; std::getline(lines, line);) ++ids[boost::json::parse(line).at("id").to_number<std::int64_t>()];
+    EXPECT_EQ(ids.size(), products) << "products missing from " << feed;
+    for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id << " in " << feed << " " << count << " times";
+  }
+
+  // Each worker started and ended, with its id on this host.
+  static void expect_workers_ended(const std::string& log, std::size_t count) {
+    const auto workers = started_workers(log);
+    EXPECT_EQ(workers.size(), count) << log;
+    for (const auto& [id, pid] : workers) {
+      EXPECT_NE(log.find(fmt::format("Worker {} (pid {}) exited with status 0", id, pid)), std::string::npos) << log;
+      EXPECT_FALSE(process_exists(pid)) << "worker " << id << " still runs";
+    }
+  }
+
+  test_server server_;
+  std::unique_ptr<product_site> site_;
+};
+
+TEST_F(WorkersCrawl, TwoWorkersOnAPrivateRedisWriteEveryProductOnceIntoOneFeed) {
+  SKIP_WITHOUT_REDIS_SERVER();
+  const auto result = crawl(shop_crawl({"--workers", "2", "-O", "items.jsonl"}));
+  ASSERT_EQ(result.status, 0) << result.err;
+  expect_each_product_once(dir_ / "items.jsonl");
+  expect_workers_ended(result.err, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts")) << "the parts stay after the merge";
+
+  const auto [server_pid, server_folder] = private_server(result.err);
+  ASSERT_GT(server_pid, 0) << result.err;
+  EXPECT_FALSE(process_exists(server_pid)) << "the private redis-server still runs";
+  EXPECT_FALSE(server_folder.empty());
+  EXPECT_FALSE(fs::exists(server_folder)) << server_folder << " is left behind";
+  EXPECT_NE(result.err.find(fmt::format("item_scraped_count: {}\n", products)), std::string::npos)
+      << "the summed stats count every item:\n" << result.err;
+}
+
+TEST_F(WorkersCrawl, TwoWorkersOnARedisWithAPasswordWriteEveryFeedOnce) {
+  redis_server redis;
+  SKIP_WITHOUT(redis);
+  const auto result =
+      crawl(shop_crawl({"--workers", "2", "-s", "REDIS_URL=" + redis.url(), "-O", "items.jsonl", "-O", "items.csv"}));
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(result.err.find("Started a private redis-server"), std::string::npos) << result.err;
+  expect_each_product_once(dir_ / "items.jsonl");
+  expect_workers_ended(result.err, 2);
+  const auto csv = read_file(dir_ / "items.csv");
+  EXPECT_EQ(std::ranges::count(csv, '\n'), static_cast<std::ptrdiff_t>(products + 1)) << "one header, a row per product";
+  EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts"));
+  EXPECT_FALSE(fs::exists(dir_ / "items.csv.parts"));
+  // The parts' positions went with the parts: workers back with these ids start new parts.
+  for (const auto& [id, pid] : started_workers(result.err))
+    EXPECT_EQ(redis.command({"HEXISTS", "catalog:sink:" + id, "feed_export"}), redis::reply::make_integer(0)) << id;
+}
+
+TEST_F(WorkersCrawl, CtrlCIsPassedToEveryWorkerAndTheCommittedItemsAreMerged) {
+  SKIP_WITHOUT_REDIS_SERVER();
+  site_->set_delay(50ms);
+  const int launcher = start_program(ORBWEAVER_BINARY, [&] {
+    auto args = shop_crawl({"--workers", "2", "-O", "items.jsonl"});
+    args.insert(args.begin(), {"crawl", "catalog"});
+    return args;
+  }(), dir_);
+  ASSERT_GT(launcher, 0);
+  for (auto give_up = std::chrono::steady_clock::now() + 30s;
+       site_->fetches() < 40 && std::chrono::steady_clock::now() < give_up;)
+    std::this_thread::sleep_for(10ms);
+  ::kill(launcher, SIGINT);
+  EXPECT_EQ(wait_for_exit(launcher), 0);
+  const auto log = read_file(dir_ / ".test-stderr");
+  EXPECT_NE(log.find("Received SIGINT, passing it to the workers"), std::string::npos) << log;
+  expect_workers_ended(log, 2);
+  std::map<std::int64_t, int> ids;
+  std::istringstream lines(read_file(dir_ / "items.jsonl"));
+  for (std::string line; std::getline(lines, line);) ++ids[boost::json::parse(line).at("id").to_number<std::int64_t>()];
+  EXPECT_LT(ids.size(), products) << "the crawl was not stopped";
+  for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id;
+  const auto [server_pid, server_folder] = private_server(log);
+  EXPECT_FALSE(process_exists(server_pid));
+  EXPECT_FALSE(fs::exists(server_folder));
+}
+
 }  // namespace
