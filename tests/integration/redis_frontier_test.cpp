@@ -284,7 +284,7 @@ TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
     commit_batch batch = finishing(2, ids(taken));
     batch.requests = {named(3, "c")};
     batch.stats = {{"item_scraped_count", 4}};
-    batch.sink_positions = {{"items.jsonl", 1234}};
+    batch.sink_positions = {{"items.jsonl", R"({"items.jsonl":1234})"}};
     const commit_result first = co_await store.commit(batch);
     EXPECT_TRUE(first.applied);
     EXPECT_EQ(first.queued, 1u);
@@ -295,7 +295,7 @@ TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
     EXPECT_EQ(integer({"HLEN", "crawl:req"}), 2);
     EXPECT_EQ(text({"HGET", "crawl:stats", "item_scraped_count"}), "4");
     EXPECT_EQ(text({"HGET", "crawl:stats:w1", "item_scraped_count"}), "4");
-    EXPECT_EQ(text({"HGET", "crawl:sink:w1", "items.jsonl"}), "1234");
+    EXPECT_EQ(text({"HGET", "crawl:sink:w1", "items.jsonl"}), R"({"items.jsonl":1234})");
     EXPECT_EQ(text({"HGET", "crawl:stats", "dupefilter/filtered"}), "") << "the retry is not a duplicate";
 
     // A restarted worker with this id numbers on from the last applied commit.

@@ -56,7 +56,8 @@ download::client_options client_options_from(const settings& s) {
   return o;
 }
 
-// Every slot's policy unless DOWNLOAD_SLOTS names the slot.
+}  // namespace
+
 download::slot_policy default_slot_policy(const settings& s) {
   download::slot_policy policy;
   policy.concurrency = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS_PER_DOMAIN")));
@@ -66,6 +67,19 @@ download::slot_policy default_slot_policy(const settings& s) {
     policy.delay = std::max(policy.delay, std::chrono::duration<double>(s.get_double("AUTOTHROTTLE_START_DELAY")));
   policy.randomize_delay = s.get_bool("RANDOMIZE_DOWNLOAD_DELAY");
   return policy;
+}
+
+namespace {
+
+// The slots' policies: the default and DOWNLOAD_SLOTS's, without delays when the scheduler grants them.
+download::slot_table make_slots(const settings& s, bool delays_granted_by_scheduler) {
+  download::slot_policy defaults = default_slot_policy(s);
+  auto configured = download::parse_download_slots(s.get_string("DOWNLOAD_SLOTS"), defaults);
+  if (delays_granted_by_scheduler) {
+    defaults.delay = std::chrono::duration<double>(0);
+    for (auto& [key, policy] : configured) policy.delay = std::chrono::duration<double>(0);
+  }
+  return download::slot_table(defaults, std::move(configured));
 }
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
@@ -81,13 +95,13 @@ struct active_count {
 
 }  // namespace
 
-downloader::downloader(asio::any_io_executor executor, crawler& c, component_list<downloader_middleware> middlewares)
+downloader::downloader(asio::any_io_executor executor, crawler& c, component_list<downloader_middleware> middlewares,
+                       bool delays_granted_by_scheduler)
     : executor_(executor),
       crawler_(c),
       middlewares_(std::move(middlewares)),
       client_(executor, client_options_from(c.config())),
-      slots_(default_slot_policy(c.config()),
-             download::parse_download_slots(c.config().get_string("DOWNLOAD_SLOTS"), default_slot_policy(c.config()))) {
+      slots_(make_slots(c.config(), delays_granted_by_scheduler)) {
   const auto& s = c.config();
   per_ip_concurrency_ = static_cast<std::size_t>(std::max<long long>(0, s.get_int("CONCURRENT_REQUESTS_PER_IP")));
   total_concurrency_ = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS")));

@@ -25,6 +25,7 @@
 namespace orbweaver {
 
 class crawler;
+class settings;
 
 struct download_failure {
   std::error_code error;
@@ -34,9 +35,18 @@ struct download_failure {
 // A response for the scraper, a request for the scheduler, or a failure for the errback.
 using download_outcome = std::variant<response_ptr, request, download_failure>;
 
+// Every slot's policy unless DOWNLOAD_SLOTS names the slot: CONCURRENT_REQUESTS_PER_DOMAIN (or
+// _PER_IP), DOWNLOAD_DELAY (at least AUTOTHROTTLE_START_DELAY with AutoThrottle) and
+// RANDOMIZE_DOWNLOAD_DELAY.
+download::slot_policy default_slot_policy(const settings& s);
+
 class downloader {
  public:
-  downloader(boost::asio::any_io_executor executor, crawler& c, component_list<downloader_middleware> middlewares);
+  // `delays_granted_by_scheduler`: the scheduler hands a request out only when its slot's delay
+  // allows (SCHEDULER=redis grants it across every worker), so the slots here keep only their
+  // concurrency (and AutoThrottle's delays).
+  downloader(boost::asio::any_io_executor executor, crawler& c, component_list<downloader_middleware> middlewares,
+             bool delays_granted_by_scheduler = false);
   ~downloader();
 
   // The request may be changed by middlewares on the way; the caller keeps it for errbacks.

@@ -47,6 +47,14 @@ void log_escaped(std::exception_ptr e) {
   }
 }
 
+// SCHEDULER: the frontier in this process (Scrapy's default scheduler) or the one on Redis.
+bool uses_redis_scheduler(const settings& s) {
+  const std::string& kind = s.get_string("SCHEDULER");
+  if (kind == "redis" || kind == "scrapy_redis.scheduler.Scheduler") return true;
+  if (kind == "memory" || kind == "scrapy.core.scheduler.Scheduler") return false;
+  throw settings_error(fmt::format("SCHEDULER must be memory or redis, got '{}'", kind));
+}
+
 // Scrapy's " ['cached']" after the Crawled line of a response with flags; empty without.
 std::string flags_suffix(const std::vector<std::string>& flags) {
   if (flags.empty()) return {};
@@ -72,11 +80,16 @@ engine::engine(crawler& c)
       throw settings_error("JOBDIR_CHECKPOINT_INTERVAL must be a number of seconds above 0");
     journal_ = std::make_unique<job_journal>(dir, c.target(), c.stats());
   }
+  // So is a Redis that is unreachable or refuses the password (exit 2, before any request).
+  if (uses_redis_scheduler(c.config())) {
+    shared_ = std::make_unique<shared_frontier>(context_.get_executor(), c);
+    run_before_start(shared_->open());
+  }
   // Pipelines open next: a feed that cannot be written stops the crawl before any request.
   auto pipelines = build_pipelines(c);
   auto spider_mws = build_spider_middlewares(c);
   auto downloader_mws = build_downloader_middlewares(c);
-  downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws));
+  downloader_ = std::make_unique<downloader>(context_.get_executor(), c, std::move(downloader_mws), shared_ != nullptr);
   std::optional<std::filesystem::path> spill_dir;
   if (journal_) spill_dir = journal_->dir().spill_directory();
   auto make_queue = slot_queue_factory(c.config(), c.target(), c.stats(), spill_dir);
@@ -92,6 +105,11 @@ engine::engine(crawler& c)
       journal_->checkpoint();
       journal_->flush();
     }
+  }
+  if (shared_) {
+    for (auto& p : pipelines)
+      if (auto* sink = dynamic_cast<checkpointed_sink*>(p.instance.get())) shared_->add_sink(p.name, *sink);
+    run_before_start(shared_->commit_start_positions());
   }
   // Posted: the failure is found inside the scheduler, which close() would call back into.
   scheduler_->on_storage_failure([this](const std::string&) { asio::post(context_, [this] { close(std::string(storage_failure)); }); });
@@ -113,11 +131,57 @@ engine::engine(crawler& c)
 
 engine::~engine() = default;
 
+void engine::run_before_start(asio::awaitable<void> step) {
+  std::exception_ptr failed;
+  bool done = false;
+  asio::co_spawn(context_, std::move(step), [&](std::exception_ptr e) {
+    failed = e;
+    done = true;
+  });
+  // Not run(): a Redis connection keeps a read outstanding, so the loop never runs out of work.
+  while (!done && context_.run_one() > 0) {
+  }
+  context_.restart();
+  if (failed) std::rethrow_exception(failed);
+}
+
+std::string engine::shared_slot(const request& r) const {
+  if (const auto* named = r.meta.if_contains("download_slot"); named && named->is_string())
+    return std::string(named->get_string());
+  return std::string(url::request_host(r.url));
+}
+
+shared_frontier::engine_hooks engine::shared_frontier_hooks() {
+  const auto concurrency = static_cast<std::size_t>(std::max<long long>(1, crawler_.config().get_int("CONCURRENT_REQUESTS")));
+  return {
+      .room =
+          [this, concurrency]() -> std::size_t {
+            if (closing_ || downloader_->needs_backout() || scraper_->needs_backout()) return 0;
+            const std::size_t busy = downloader_->active() + pending();
+            return busy >= concurrency ? 0 : concurrency - busy;
+          },
+      .deliver =
+          [this](request r) {
+            route(std::move(r));
+            pump_soon();
+          },
+      .schedule =
+          [this](std::vector<request> requests) {
+            schedule(std::move(requests));
+            pump_soon();
+          },
+      .quiet = [this] { return scraper_->quiet(); },
+      .idle = [this] { return started_ && in_flight_ == 0 && pending() == 0; },
+      .close = [this](std::string reason) { close(std::move(reason)); },
+  };
+}
+
 std::string engine::run(std::optional<std::vector<request>> start_requests) {
   start_time_ = std::chrono::steady_clock::now();
   crawler_.stats().set("start_time", boost::json::string(utc_now()));
   log::info("engine", "Spider opened: {}", crawler_.target().name);
   wait_for_signals();
+  if (shared_) shared_->run(shared_frontier_hooks());
   asio::co_spawn(context_, start(std::move(start_requests)), log_escaped);
   if (journal_) asio::co_spawn(context_, checkpoint_periodically(), log_escaped);
   if (close_when_.timeout.count() > 0) {
@@ -166,26 +230,49 @@ asio::awaitable<void> engine::start(std::optional<std::vector<request>> given) {
     crawler_.stats().inc("spider_exceptions/" + exception_type(e));
   }
   requests = co_await scraper_->process_start_requests(std::move(requests));
+  if (shared_) {
+    // Admitted once for the whole crawl, by whichever worker comes first.
+    std::vector<std::pair<request, std::string>> admitted;
+    for (auto& r : requests)
+      if (admit(r)) {
+        std::string slot = shared_slot(r);
+        admitted.emplace_back(std::move(r), std::move(slot));
+      }
+    co_await shared_->admit_start(std::move(admitted));
+    started_ = true;
+    pump();
+    co_return;
+  }
   schedule(std::move(requests));
   if (journal_) journal_->start_requests_issued();
   started_ = true;
   pump();
 }
 
+bool engine::admit(request& r) {
+  std::error_code why;
+  auto normalized = url::normalize(r.url, &why);
+  if (!normalized) {
+    auto& stats = crawler_.stats();
+    stats.inc("scheduler/invalid_url");
+    stats.inc("scheduler/invalid_url/" + error_name(why));
+    log::warning("engine", "Ignoring request with an unusable URL ({}): '{}'", error_name(why), r.url.substr(0, 200));
+    return false;
+  }
+  r.url = std::move(*normalized);
+  return scheduler_->admit(r);
+}
+
 void engine::schedule(std::vector<request> requests) {
-  auto& stats = crawler_.stats();
   for (auto& r : requests) {
-    std::error_code why;
-    auto normalized = url::normalize(r.url, &why);
-    if (!normalized) {
-      stats.inc("scheduler/invalid_url");
-      stats.inc("scheduler/invalid_url/" + error_name(why));
-      log::warning("engine", "Ignoring request with an unusable URL ({}): '{}'", error_name(why), r.url.substr(0, 200));
-      continue;
-    }
-    r.url = std::move(*normalized);
-    if (!scheduler_->admit(r)) continue;
+    if (!admit(r)) continue;
     if (journal_) journal_->admitted(r);
+    if (shared_) {
+      r.frontier_id = 0;  // a retry or redirect is a new request: it gets its own id
+      if (shared_->admitted(r, shared_slot(r))) continue;
+      // Its callback has no registered name: it cannot travel, this worker crawls it.
+      crawler_.stats().inc("scheduler/unserializable");
+    }
     route(std::move(r));
   }
 }
@@ -252,13 +339,15 @@ asio::awaitable<void> engine::handle(leased_request leased) {
   bool finished = true;
   try {
     auto outcome = co_await downloader_->fetch(r, &leased.slot);
+    if (shared_) shared_->transfer_ended(r);
     if (auto* resp = std::get_if<response_ptr>(&outcome)) {
       log::debug("engine", "Crawled ({}) <{} {}>{}", (*resp)->status(), r.method, (*resp)->url(),
                  flags_suffix((*resp)->flags()));
       follow_ups = co_await scraper_->process_response(std::move(*resp));
     } else if (auto* again = std::get_if<request>(&outcome)) {
       follow_ups.push_back(std::move(*again));
-    } else if (auto& failed = std::get<download_failure>(outcome); journal_ && closing_ && failed.error == errc::cancelled) {
+    } else if (auto& failed = std::get<download_failure>(outcome);
+               (journal_ || shared_) && closing_ && failed.error == errc::cancelled) {
       finished = false;
     } else {
       follow_ups = co_await scraper_->process_failure(r, failed);
@@ -270,10 +359,12 @@ asio::awaitable<void> engine::handle(leased_request leased) {
   if (!abandoning_) {
     schedule(std::move(follow_ups));
     if (journal_ && finished) journal_->done(r);
+    if (shared_ && finished) shared_->done(r);
   }
   scheduler_->done(leased.ticket);
   if (auto reason = close_when_.reached(crawler_.stats())) close(std::move(*reason));
   --in_flight_;
+  if (shared_) shared_->wake();
   if (closing_ && in_flight_ == 0) drained_.cancel();
   pump();
 }
@@ -314,6 +405,7 @@ asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::dur
 }
 
 void engine::check_idle() {
+  if (shared_) return;  // the end of the whole crawl is known on Redis: the shared frontier closes it
   if (started_ && !closing_ && in_flight_ == 0 && pending() == 0) close("finished");
 }
 
@@ -326,6 +418,7 @@ void engine::close(std::string reason) {
   downloader_->cancel_queued();
   ready_timer_.cancel();
   checkpoint_timer_.cancel();
+  if (shared_) shared_->stop();
   // Waits of middlewares (a retry's backoff) would hold the close up to their end.
   for (auto* wait : waits_cut_by_close_) wait->cancel();
   asio::co_spawn(context_, finish(), log_escaped);
@@ -350,6 +443,12 @@ asio::awaitable<void> engine::finish() {
       finish_reason_ = storage_failure;
       log::error("jobdir", "The last checkpoint of JOBDIR '{}' failed: {}", journal_->dir().path().string(), e.what());
     }
+  }
+  // The last commit: the requests done, their new requests and the sinks; the leases not done
+  // go back to their queues for the other workers.
+  if (shared_) {
+    const bool committed = co_await shared_->finish(abandoning_);
+    if (!committed) finish_reason_ = storage_failure;
   }
   co_await scraper_->close_pipelines();
 
@@ -414,6 +513,7 @@ void engine::wait_for_signals() {
     } else {
       log::info("engine", "Received {} twice, abandoning the requests in flight", strsignal(signo));
       abandoning_ = true;
+      if (shared_) shared_->abandon();
       downloader_->cancel_queued();
       downloader_->abort_transfers();
     }

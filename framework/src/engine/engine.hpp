@@ -7,6 +7,7 @@
 #include "engine/job_journal.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/scraper.hpp"
+#include "engine/shared_frontier.hpp"
 
 #include <orbweaver/crawler.hpp>
 
@@ -48,6 +49,7 @@ class engine {
   // See crawler::raise_minimum_delay.
   void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay) {
     downloader_->raise_minimum_delay(host, delay);
+    if (shared_) shared_->raise_slot_delay(host, delay);
   }
 
  private:
@@ -56,8 +58,11 @@ class engine {
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> log_stats_periodically();
   boost::asio::awaitable<void> show_progress_periodically();  // the status line, on a terminal
-  // New requests: normalized, admitted by the duplicate filter, recorded in the JOBDIR, routed.
+  // New requests: normalized, admitted by the duplicate filter, recorded in the JOBDIR, routed
+  // (or, with SCHEDULER=redis, sent to Redis with the next commit).
   void schedule(std::vector<request> requests);
+  // Normalizes the URL (an unusable one is counted and logged) and asks the duplicate filter.
+  bool admit(request& r);
   // Into the frontier under its slot (after a DNS lookup with CONCURRENT_REQUESTS_PER_IP).
   void route(request r);
   // With a JOBDIR: a checkpoint every JOBDIR_CHECKPOINT_INTERVAL, at a moment when no item is
@@ -74,10 +79,18 @@ class engine {
   void wake_when_ready();
   void check_idle();
   void wait_for_signals();
+  // With SCHEDULER=redis: the worker's side of the shared frontier, and its hooks into this engine.
+  void open_shared_frontier(std::vector<std::pair<std::string, checkpointed_sink*>>& sinks);
+  shared_frontier::engine_hooks shared_frontier_hooks();
+  // The slot a request waits in on Redis: the host (or meta download_slot), known without a lookup.
+  std::string shared_slot(const request& r) const;
+  // Runs a step to its end before the crawl starts (the reactor is not running yet).
+  void run_before_start(boost::asio::awaitable<void> step);
 
   crawler& crawler_;
   boost::asio::io_context context_{1};
   std::unique_ptr<job_journal> journal_;  // with a JOBDIR; before the scheduler, whose filter writes through it
+  std::unique_ptr<shared_frontier> shared_;  // with SCHEDULER=redis
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<downloader> downloader_;
   std::unique_ptr<scraper> scraper_;

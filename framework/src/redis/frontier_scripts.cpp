@@ -10,8 +10,10 @@ namespace {
 // Keys under the prefix P: q:<slot> (zset of request ids by rank), req (hash id -> record),
 // ready (zset slot -> ms when it may start its next transfer; only slots with a queued request
 // and a free transfer), slot:<slot> (hash inflight, concurrency, delay_ms, randomize, next),
-// leases (zset id -> expiry ms), lease (hash id -> "worker|rank|slot"), queued (count of queued
-// requests over all slots), seq (request ids), seen:<shard> (sets of 64-bit fingerprints).
+// leases (zset id -> expiry ms), lease (hash id -> "worker|rank|slot"), freed (set of leased ids
+// whose transfer has ended: their slot has its transfer back while the lease waits for the
+// commit), queued (count of queued requests over all slots), seq (request ids), seen:<shard>
+// (sets of 64-bit fingerprints).
 constexpr const char* prelude = R"lua(
 local function now_ms()
   local t = redis.call('TIME')
@@ -31,7 +33,8 @@ local function refresh(P, slot)
 end
 
 -- New requests from ARGV[at]: a count, then (fingerprint, shard, slot, priority, record) each.
--- A fingerprint already in its seen set is a duplicate; a new one gets an id and is queued in its
+-- A fingerprint already in its seen set is a duplicate; fingerprint '-' is a request that is never
+-- filtered (dont_filter) and is not recorded. A new one gets an id and is queued in its
 -- slot ranked by priority, then by arrival (FIFO) or against it (LIFO). A slot seen for the first
 -- time takes the policy in `defaults` (concurrency, delay_ms, randomize).
 -- Ranks: -priority * 2^32 +/- seq, exact in a double for |priority| < 2^20 (the caller clamps).
@@ -41,7 +44,7 @@ local function admit(P, at, lifo, defaults)
   for i = 0, count - 1 do
     local base = at + 1 + i * 5
     local fp, shard, slot, priority, record = ARGV[base], ARGV[base + 1], ARGV[base + 2], tonumber(ARGV[base + 3]), ARGV[base + 4]
-    if redis.call('SADD', P .. ':seen:' .. shard, fp) == 1 then
+    if fp == '-' or redis.call('SADD', P .. ':seen:' .. shard, fp) == 1 then
       local id = redis.call('INCR', P .. ':seq')
       local rank = -priority * 4294967296 + (lifo and -id or id)
       redis.call('HSET', P .. ':req', id, record)
@@ -77,11 +80,30 @@ local function held_by(P, id, worker)
   return nil
 end
 
--- The lease on id ends: the slot gets its transfer back.
+-- The slot's delay, drawn anew (0.5 to 1.5 times) when it is randomized.
+local function draw_delay(slot_key)
+  local policy = redis.call('HMGET', slot_key, 'delay_ms', 'randomize')
+  local delay = tonumber(policy[1]) or 0
+  if policy[2] == '1' then delay = delay * (0.5 + math.random()) end
+  return math.floor(delay)
+end
+
+-- The lease on id ends: the slot gets its transfer back unless it had it back already (freed).
 local function release(P, id, slot)
   redis.call('ZREM', P .. ':leases', id)
   redis.call('HDEL', P .. ':lease', id)
-  redis.call('HINCRBY', P .. ':slot:' .. slot, 'inflight', -1)
+  if redis.call('SREM', P .. ':freed', id) == 0 then
+    redis.call('HINCRBY', P .. ':slot:' .. slot, 'inflight', -1)
+  end
+end
+
+-- The lease on id ends without the request being done: it goes back to its queue at its old rank.
+local function requeue(P, id, info)
+  local _, rank, slot = parse_lease(info)
+  release(P, id, slot)
+  redis.call('ZADD', P .. ':q:' .. slot, rank, id)
+  redis.call('INCR', P .. ':queued')
+  refresh(P, slot)
 end
 )lua";
 
@@ -89,10 +111,15 @@ std::string with_prelude(const char* body) { return std::string(prelude) + body;
 
 }  // namespace
 
-// ARGV: P, worker, n, lease_ms, random seed.
+// ARGV: P, worker, n, lease_ms, random seed, then ids of this worker's leases whose transfer has
+// ended (freed).
 // Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, id, slot, record, id, ...}.
-// First every lease whose expiry has passed goes back to its queue at its old rank (any worker
-// does this; at most 1000 a call, the next call does the rest). Then, up to n times, the slot
+// First each freed transfer gives its slot the transfer back, and the slot's next start moves to
+// at least now + its delay: a host's next request then starts a delay after the previous one
+// ended, whatever the latency between Redis and each worker (a delay counted from the leases
+// alone could shrink by the difference). Every lease whose expiry has passed goes back to its
+// queue at its old rank (any worker does this; at most 1000 a call, the next call does the
+// rest). Then, up to n times, the slot
 // whose next allowed start is earliest and has come leases the head of its queue: the lease
 // holds one of the slot's transfers, and the slot's next start moves delay_ms on (times 0.5 to
 // 1.5 with randomize). next_ready_ms is when the earliest slot in the schedule may start: the
@@ -103,16 +130,26 @@ local P, worker, n, lease_ms = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARG
 math.randomseed(tonumber(ARGV[5]))
 local now = now_ms()
 
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  local slot = held_by(P, id, worker)
+  if slot and redis.call('SADD', P .. ':freed', id) == 1 then
+    local slot_key = P .. ':slot:' .. slot
+    redis.call('HINCRBY', slot_key, 'inflight', -1)
+    local next_start = now + draw_delay(slot_key)
+    if next_start > (tonumber(redis.call('HGET', slot_key, 'next')) or 0) then
+      redis.call('HSET', slot_key, 'next', next_start)
+    end
+    refresh(P, slot)
+  end
+end
+
 local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(expired) do
   local info = redis.call('HGET', P .. ':lease', id)
   if info then
-    local _, rank, slot = parse_lease(info)
-    release(P, id, slot)
-    redis.call('ZADD', P .. ':q:' .. slot, rank, id)
-    redis.call('INCR', P .. ':queued')
+    requeue(P, id, info)
     redis.call('HINCRBY', P .. ':stats', 'scheduler/lease_expired', 1)
-    refresh(P, slot)
   else
     redis.call('ZREM', P .. ':leases', id)
   end
@@ -132,10 +169,7 @@ while taken < n do
     redis.call('HSET', P .. ':lease', id, worker .. '|' .. rank .. '|' .. slot)
     local slot_key = P .. ':slot:' .. slot
     redis.call('HINCRBY', slot_key, 'inflight', 1)
-    local policy = redis.call('HMGET', slot_key, 'delay_ms', 'randomize')
-    local delay = tonumber(policy[1]) or 0
-    if policy[2] == '1' then delay = delay * (0.5 + math.random()) end
-    redis.call('HSET', slot_key, 'next', now + math.floor(delay))
+    redis.call('HSET', slot_key, 'next', now + draw_delay(slot_key))
     out[#out + 1] = id
     out[#out + 1] = slot
     out[#out + 1] = redis.call('HGET', P .. ':req', id)
@@ -176,8 +210,10 @@ return lost
 }
 
 // ARGV: P, worker, commit number, order ("fifo" or "lifo"), default concurrency, delay_ms,
-// randomize (0/1), then four counted lists: done ids; new requests (fingerprint, shard, slot,
-// priority, record); stats (name, delta); sink positions (name, position).
+// randomize (0/1), then five counted lists: done ids; new requests (fingerprint, shard, slot,
+// priority, record); stats (name, delta); sink positions (name, position); returned ids (leases
+// given back undone, at a worker's close: back to their queues at once); then 1 when the worker's
+// list of start URLs taken from P:start_urls is admitted by this commit (it is emptied).
 // Reply: {applied (0: this commit number of this worker was applied before, nothing done),
 // queued, duplicates, lost}. Lost counts done ids whose lease this worker no longer held: they
 // are not released (another worker has them, or had them and is done).
@@ -218,6 +254,15 @@ local sink_count = tonumber(ARGV[at])
 for i = 0, sink_count - 1 do
   redis.call('HSET', P .. ':sink:' .. worker, ARGV[at + 1 + i * 2], ARGV[at + 2 + i * 2])
 end
+at = at + 1 + sink_count * 2
+
+local returned_count = tonumber(ARGV[at])
+for i = at + 1, at + returned_count do
+  local id = ARGV[i]
+  if held_by(P, id, worker) then requeue(P, id, redis.call('HGET', P .. ':lease', id)) end
+end
+at = at + 1 + returned_count
+if ARGV[at] == '1' then redis.call('DEL', P .. ':start_urls:' .. worker) end
 return {1, queued, duplicates, lost}
 )lua"));
   return s;
@@ -237,15 +282,22 @@ return {1, queued, duplicates}
   return s;
 }
 
-// ARGV: P. Reply: {now_ms, idle_since_ms or -1}. The crawl is idle when no request is queued and
-// no lease is held (an expired one still counts: take returns it to its queue); idle_since is
-// the first check that found it so, and goes when work shows up again.
+// ARGV: P. Reply: {now_ms, idle_since_ms or -1}. The crawl is idle when no request is queued, no
+// lease is held (an expired one still counts: take returns it to its queue) and no start URL
+// waits, in P:start_urls or taken by a live worker; idle_since is the first check that found it
+// so, and goes when work shows up again.
 const script& finish_check() {
   static const script s(with_prelude(R"lua(
 local P = ARGV[1]
 local now = now_ms()
 local queued = tonumber(redis.call('GET', P .. ':queued')) or 0
-if queued > 0 or redis.call('ZCARD', P .. ':leases') > 0 then
+local busy = queued > 0 or redis.call('ZCARD', P .. ':leases') > 0 or redis.call('LLEN', P .. ':start_urls') > 0
+if not busy then
+  for _, worker in ipairs(redis.call('ZRANGEBYSCORE', P .. ':workers', now, '+inf')) do
+    if redis.call('LLEN', P .. ':start_urls:' .. worker) > 0 then busy = true break end
+  end
+end
+if busy then
   redis.call('DEL', P .. ':idle_since')
   return {now, -1}
 end

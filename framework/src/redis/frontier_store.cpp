@@ -91,17 +91,23 @@ void frontier_store::append_requests(std::vector<std::string>& args, const std::
   for (const new_request& r : requests) {
     // The fingerprint's first 8 bytes as a signed 64-bit integer, so that the set stores it in an
     // intset; the next 4 choose the shard (SHA-1 bytes are uniform, and independent of the first).
-    args.push_back(std::to_string(static_cast<std::int64_t>(read_big_endian(r.fp, 0, 8))));
-    args.push_back(std::to_string(read_big_endian(r.fp, 8, 4) & (options_.seen_shards - 1)));
+    if (r.fp) {
+      args.push_back(std::to_string(static_cast<std::int64_t>(read_big_endian(*r.fp, 0, 8))));
+      args.push_back(std::to_string(read_big_endian(*r.fp, 8, 4) & (options_.seen_shards - 1)));
+    } else {
+      args.push_back("-");
+      args.push_back("0");
+    }
     args.push_back(r.slot);
     args.push_back(std::to_string(std::clamp(r.priority, -max_priority, max_priority)));
     args.push_back(r.record);
   }
 }
 
-boost::asio::awaitable<take_result> frontier_store::take(std::size_t n) {
+boost::asio::awaitable<take_result> frontier_store::take(std::size_t n, const std::vector<std::string>& freed) {
   std::vector<std::string> args{options_.prefix, options_.worker, std::to_string(n),
                                 std::to_string(options_.lease.count()), std::to_string(rng_() % seed_limit)};
+  args.insert(args.end(), freed.begin(), freed.end());
   const reply r = co_await frontier_scripts::take().run(redis_, {}, std::move(args));
   checked(r, "take", redis_);
   take_result result;
@@ -130,13 +136,19 @@ boost::asio::awaitable<commit_result> frontier_store::commit(const commit_batch&
   args.push_back(std::to_string(batch.done.size()));
   args.insert(args.end(), batch.done.begin(), batch.done.end());
   append_requests(args, batch.requests);
-  for (const auto* pairs : {&batch.stats, &batch.sink_positions}) {
-    args.push_back(std::to_string(pairs->size()));
-    for (const auto& [name, value] : *pairs) {
-      args.push_back(name);
-      args.push_back(std::to_string(value));
-    }
+  args.push_back(std::to_string(batch.stats.size()));
+  for (const auto& [name, delta] : batch.stats) {
+    args.push_back(name);
+    args.push_back(std::to_string(delta));
   }
+  args.push_back(std::to_string(batch.sink_positions.size()));
+  for (const auto& [name, position] : batch.sink_positions) {
+    args.push_back(name);
+    args.push_back(position);
+  }
+  args.push_back(std::to_string(batch.returned.size()));
+  args.insert(args.end(), batch.returned.begin(), batch.returned.end());
+  args.push_back(batch.admits_start_urls ? "1" : "0");
   const reply r = co_await frontier_scripts::commit().run(redis_, {}, std::move(args));
   checked(r, "commit", redis_);
   co_return commit_result{integer_at(r, 0) == 1, static_cast<std::size_t>(integer_at(r, 1)),
@@ -165,6 +177,47 @@ boost::asio::awaitable<void> frontier_store::set_slot_policy(const std::string& 
   append_policy(args, policy);
   const reply r = co_await frontier_scripts::set_slot_policy().run(redis_, {}, std::move(args));
   checked(r, "set_slot_policy", redis_);
+}
+
+boost::asio::awaitable<std::vector<std::string>> frontier_store::pop_start_urls(std::size_t n) {
+  std::vector<command> moves(n, command{"LMOVE", options_.prefix + ":start_urls",
+                                        options_.prefix + ":start_urls:" + options_.worker, "LEFT", "RIGHT"});
+  const std::vector<reply> replies = co_await redis_.exec_all(std::move(moves));
+  std::vector<std::string> urls;
+  for (const reply& r : replies)
+    if (checked(r, "pop_start_urls", redis_).type == reply::kind::string) urls.push_back(r.text);
+  co_return urls;
+}
+
+boost::asio::awaitable<std::vector<std::string>> frontier_store::held_start_urls() {
+  command list{"LRANGE", options_.prefix + ":start_urls:" + options_.worker, "0", "-1"};
+  const reply r = co_await redis_.exec(std::move(list));
+  checked(r, "held_start_urls", redis_);
+  std::vector<std::string> urls;
+  for (const reply& url : r.elements) urls.push_back(url.text);
+  co_return urls;
+}
+
+namespace {
+std::vector<std::pair<std::string, std::string>> field_pairs(const reply& r) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) pairs.emplace_back(r.elements[i].text, r.elements[i + 1].text);
+  return pairs;
+}
+}  // namespace
+
+boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> frontier_store::sink_positions() {
+  command read{"HGETALL", options_.prefix + ":sink:" + options_.worker};
+  const reply r = co_await redis_.exec(std::move(read));
+  co_return field_pairs(checked(r, "sink_positions", redis_));
+}
+
+boost::asio::awaitable<std::vector<std::pair<std::string, long long>>> frontier_store::crawl_stats() {
+  command read{"HGETALL", options_.prefix + ":stats"};
+  const reply r = co_await redis_.exec(std::move(read));
+  std::vector<std::pair<std::string, long long>> stats;
+  for (auto& [name, value] : field_pairs(checked(r, "crawl_stats", redis_))) stats.emplace_back(name, std::stoll(value));
+  co_return stats;
 }
 
 }  // namespace orbweaver::redis

@@ -58,9 +58,10 @@ struct take_result {
   std::optional<long long> next_expiry_ms;    // when the earliest lease (anyone's) may come back
 };
 
-// A request to admit: dropped when its fingerprint was admitted before, by any worker.
+// A request to admit: dropped when its fingerprint was admitted before, by any worker, unless it
+// is never filtered (a start request, a retry: dont_filter), which is not recorded either.
 struct new_request {
-  fingerprint fp;
+  std::optional<fingerprint> fp;  // nullopt: never filtered
   std::string slot;
   int priority = 0;  // clamped to +/-(2^20 - 1), the range the queue's ranks hold exactly
   std::string record;
@@ -71,7 +72,10 @@ struct commit_batch {
   std::vector<std::string> done;            // ids of leased requests that are finished
   std::vector<new_request> requests;        // the callbacks' new requests
   std::vector<std::pair<std::string, long long>> stats;           // counters to add
-  std::vector<std::pair<std::string, long long>> sink_positions;  // this worker's sinks' durable sizes
+  // Where this worker's sinks end (their checkpoint(), as JSON text), by pipeline name.
+  std::vector<std::pair<std::string, std::string>> sink_positions;
+  std::vector<std::string> returned;        // leases given back undone: back to their queues now
+  bool admits_start_urls = false;           // the requests hold the start URLs taken by pop_start_urls
 };
 
 struct commit_result {
@@ -102,7 +106,10 @@ class frontier_store {
   // worker's last applied commit number (0 for a new worker): a restarted worker numbers on from it.
   boost::asio::awaitable<std::uint64_t> open();
 
-  boost::asio::awaitable<take_result> take(std::size_t n);
+  // Leases up to n requests. `freed`: this worker's leases whose transfer has ended since the last
+  // call; their slots get the transfer back (and their next start moves a delay on) at once,
+  // while the leases wait for the commit that says the requests are done.
+  boost::asio::awaitable<take_result> take(std::size_t n, const std::vector<std::string>& freed = {});
   // Ids among `ids` whose lease this worker no longer holds.
   boost::asio::awaitable<std::vector<std::string>> renew(const std::vector<std::string>& ids);
   boost::asio::awaitable<commit_result> commit(const commit_batch& batch);
@@ -112,6 +119,17 @@ class frontier_store {
   // A slot's concurrency, delay and randomisation for every worker (DOWNLOAD_SLOTS, robots.txt's
   // Crawl-delay).
   boost::asio::awaitable<void> set_slot_policy(const std::string& slot, const download::slot_policy& policy);
+
+  // scrapy-redis's PREFIX:start_urls: moves up to n entries (a URL, or a JSON object) into this
+  // worker's own list, where they stay until the commit that admits them (admits_start_urls), so
+  // that a worker that dies holding them loses nothing: the same worker id finds them again with
+  // held_start_urls().
+  boost::asio::awaitable<std::vector<std::string>> pop_start_urls(std::size_t n);
+  boost::asio::awaitable<std::vector<std::string>> held_start_urls();
+  // Where this worker's sinks ended at its last commit (name -> JSON text), for a restarted worker.
+  boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> sink_positions();
+  // Every worker's counters, summed by the commits.
+  boost::asio::awaitable<std::vector<std::pair<std::string, long long>>> crawl_stats();
 
   const frontier_options& options() const { return options_; }
 

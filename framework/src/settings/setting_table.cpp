@@ -98,6 +98,8 @@ constexpr std::array table{
     setting_decl{"HTTPERROR_ALLOW_ALL", boolean, "false", "Pass every response to the callback, whatever its status."},
 
     // Scheduler
+    setting_decl{"SCHEDULER", string, "memory", "memory: the frontier of this process (Scrapy's scrapy.core.scheduler.Scheduler); redis: one frontier on REDIS_URL shared by every worker with the same REDIS_KEY_PREFIX, with leases, cluster-wide politeness and exactly-once commits (scrapy_redis.scheduler.Scheduler works too; docs/distributed.md)."},
+    setting_decl{"SCHEDULER_IDLE_BEFORE_CLOSE", number, "3", "With SCHEDULER=redis: seconds the whole crawl must stay idle (nothing queued, no lease held, no start URL waiting) before every worker closes (scrapy-redis's name; there it defaults to never)."},
     setting_decl{"SCHEDULER_MEMORY_QUEUE", string, "fifo", "Order of requests of one priority within a slot: fifo or lifo (Scrapy's names scrapy.squeues.FifoMemoryQueue and LifoMemoryQueue work too). Scrapy's default is LIFO; ours is FIFO. Priorities order requests within each slot; across slots the slot that may start soonest goes first (docs/architecture.md)."},
     setting_decl{"SCHEDULER_MEMORY_QUEUE_SIZE", integer, "50000", "Requests the frontier keeps in memory over all slots; the rest wait on disk in a temporary directory removed at exit (SQLite, read back a batch at a time). Each slot keeps at least 8 in memory. 0 keeps every request in memory and never writes a file. Requests whose callback has no registered name always stay in memory (stat scheduler/unserializable)."},
     setting_decl{"JOBDIR", string, "", "Folder that keeps the crawl's state (pending and in-flight requests, seen fingerprints, stats, the spider's state(), where feeds and the SQLite store end) so that the same command resumes after any stop, kill -9 included; one crawl at a time (a lock file). Also `crawl --jobdir DIR`. Empty: the state lives in memory and temporary files."},
@@ -132,6 +134,10 @@ constexpr std::array table{
     setting_decl{"REDIS_CONNECT_TIMEOUT", number, "5", "Seconds connecting to Redis may take: resolve, connect, TLS, AUTH and SELECT together."},
     setting_decl{"REDIS_COMMAND_TIMEOUT", number, "10", "Seconds a Redis reply may take; a later one closes the connection (the command fails, the client reconnects)."},
     setting_decl{"REDIS_RETRY_TIMEOUT", number, "60", "Seconds a Redis command waits for a server that is down (the client reconnects with backoff meanwhile) before it fails."},
+    setting_decl{"REDIS_WORKER_ID", string, "", "Not in Scrapy: this worker's name in the shared frontier (no '|'); unique among live workers. A worker started again with its id continues its commits and cuts its feeds back to its last commit. Empty: HOSTNAME-PID (crawl --workers gives HOSTNAME-1 ... HOSTNAME-N)."},
+    setting_decl{"REDIS_LEASE_TIME", number, "30", "Not in Scrapy: seconds a request taken by a worker stays its own without a renewal (renewed every third of it while the worker lives); a request of a worker that died goes back to its queue after this."},
+    setting_decl{"REDIS_COMMIT_INTERVAL", number, "0.2", "Not in Scrapy: seconds between a worker's commits to Redis (the requests done, their new requests, stats and where each feed ends, in one atomic step); the most recent work a killed worker's requests are done again for."},
+    setting_decl{"REDIS_KEEP_ALIVE", boolean, "false", "Not in Scrapy: with SCHEDULER=redis, workers keep waiting for new start URLs in PREFIX:start_urls instead of closing when the crawl is idle (scrapy-redis's behaviour; crawl --keep-alive)."},
     setting_decl{"REDIS_KEY_PREFIX", string, "", "Not in Scrapy (scrapy-redis's keys are named after the spider too): the start of every key of the crawl's frontier on Redis, PREFIX:start_urls, PREFIX:q:<slot>, ... (empty = the spider's name). Workers with one prefix share one crawl."},
 
     // Logging and stats
