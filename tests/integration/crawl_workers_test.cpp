@@ -186,7 +186,7 @@ class WorkersCrawl : public CrawlWorkers {
   }
 
   std::vector<std::string> shop_crawl(std::vector<std::string> more) const {
-    std::vector<std::string> args{"-a", "url=" + server_.url("/"), "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=8"};
+    std::vector<std::string> args{"-a", "url=" + server_.url("/"), "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=4"};
     args.insert(args.end(), more.begin(), more.end());
     return args;
   }
@@ -210,6 +210,14 @@ class WorkersCrawl : public CrawlWorkers {
     }
   }
 
+  // With 4 transfers a worker and 8 for the shop's host (CONCURRENT_REQUESTS_PER_DOMAIN) across
+  // all, both workers crawl: the merge has two parts to join.
+  static void expect_every_worker_wrote_items(const std::string& log) {
+    for (const auto& [id, pid] : started_workers(log))
+      EXPECT_EQ(log.find(fmt::format("feed (0 items) in: items.jsonl.parts/{}.jsonl", id)), std::string::npos)
+          << "worker " << id << " wrote no item; the merge was not put to the test\n" << log;
+  }
+
   test_server server_;
   std::unique_ptr<product_site> site_;
 };
@@ -220,6 +228,7 @@ TEST_F(WorkersCrawl, TwoWorkersOnAPrivateRedisWriteEveryProductOnceIntoOneFeed) 
   ASSERT_EQ(result.status, 0) << result.err;
   expect_each_product_once(dir_ / "items.jsonl");
   expect_workers_ended(result.err, 2);
+  expect_every_worker_wrote_items(result.err);
   EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts")) << "the parts stay after the merge";
 
   const auto [server_pid, server_folder] = private_server(result.err);
@@ -240,6 +249,7 @@ TEST_F(WorkersCrawl, TwoWorkersOnARedisWithAPasswordWriteEveryFeedOnce) {
   EXPECT_EQ(result.err.find("Started a private redis-server"), std::string::npos) << result.err;
   expect_each_product_once(dir_ / "items.jsonl");
   expect_workers_ended(result.err, 2);
+  expect_every_worker_wrote_items(result.err);
   const auto csv = read_file(dir_ / "items.csv");
   EXPECT_EQ(std::ranges::count(csv, '\n'), static_cast<std::ptrdiff_t>(products + 1)) << "one header, a row per product";
   EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts"));
