@@ -286,4 +286,31 @@ TEST_F(WorkersCrawl, CtrlCIsPassedToEveryWorkerAndTheCommittedItemsAreMerged) {
   EXPECT_FALSE(fs::exists(server_folder));
 }
 
+TEST_F(WorkersCrawl, AWorkerKilledForGoodLeavesNoDuplicateAndTheLauncherSaysSo) {
+  SKIP_WITHOUT_REDIS_SERVER();
+  site_->set_delay(20ms);
+  auto args = shop_crawl({"--workers", "2", "-O", "items.jsonl", "-s", "REDIS_LEASE_TIME=1"});
+  args.insert(args.begin(), {"crawl", "catalog"});
+  const int launcher = start_program(ORBWEAVER_BINARY, args, dir_);
+  ASSERT_GT(launcher, 0);
+  for (auto give_up = std::chrono::steady_clock::now() + 30s;
+       site_->fetches() < 100 && std::chrono::steady_clock::now() < give_up;)
+    std::this_thread::sleep_for(10ms);
+  const auto workers = started_workers(read_file(dir_ / ".test-stderr"));
+  ASSERT_EQ(workers.size(), 2u);
+  const auto& [victim, victim_pid] = *workers.begin();
+  ::kill(victim_pid, SIGKILL);
+  EXPECT_EQ(wait_for_exit(launcher), 1) << "a worker killed by a signal";
+  const auto log = read_file(dir_ / ".test-stderr");
+  EXPECT_NE(log.find(fmt::format("Worker {} (pid {}) was killed by SIGKILL", victim, victim_pid)), std::string::npos)
+      << log;
+  // The other worker redid the killed one's leased requests; the killed one's part counts up to
+  // its last commit only.
+  expect_each_product_once(dir_ / "items.jsonl");
+  EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts"));
+  const auto [server_pid, server_folder] = private_server(log);
+  EXPECT_FALSE(process_exists(server_pid));
+  EXPECT_FALSE(fs::exists(server_folder));
+}
+
 }  // namespace
