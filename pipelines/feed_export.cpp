@@ -368,8 +368,8 @@ bool ascii_only_encoding(const std::string& encoding) {
       fmt::format("FEED_EXPORT_ENCODING '{}' is not supported (use utf-8 or ascii)", encoding));
 }
 
-// With a JOBDIR the feeds open in resume(), once the engine knows where its last checkpoint left
-// them; without, in open().
+// With a JOBDIR or the Redis scheduler the feeds open in resume(), once the engine knows where the
+// last checkpoint (or this worker's last commit) left them; without, in open().
 class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
@@ -399,7 +399,10 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
     }
     for (auto& options : all_options)
       if (auto earlier = stats_->get(item_count_key(options.format))) earlier_counts_[item_count_key(options.format)] = earlier;
-    if (config.get_string("JOBDIR").empty())
+    const std::string& scheduler = config.get_string("SCHEDULER");
+    const bool resumed = !config.get_string("JOBDIR").empty() || scheduler == "redis" ||
+                         scheduler == "scrapy_redis.scheduler.Scheduler";
+    if (!resumed)
       for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     else
       deferred_ = std::move(all_options);

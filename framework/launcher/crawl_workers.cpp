@@ -139,14 +139,20 @@ struct crawl_record {
   std::vector<std::pair<std::string, std::string>> stats;  // {P}:stats, summed by every worker
   long long queued = 0;                                    // requests still queued
   long long leased = 0;                                    // requests still leased
+  long long start_urls = 0;                                // start URLs not yet admitted
   std::map<std::string, boost::json::object> feed_ends;   // worker -> {part path: committed bytes}
 };
 
 asio::awaitable<void> read_record(redis::client& redis, const std::string& prefix, const std::vector<std::string>& ids,
                                   crawl_record& record) {
   co_await redis.check();
-  std::vector<redis::command> commands{
-      {"HGETALL", prefix + ":stats"}, {"GET", prefix + ":queued"}, {"ZCARD", prefix + ":leases"}};
+  std::vector<redis::command> commands{{"HGETALL", prefix + ":stats"},
+                                       {"GET", prefix + ":queued"},
+                                       {"ZCARD", prefix + ":leases"},
+                                       {"LLEN", prefix + ":start_urls"}};
+  constexpr std::size_t first_per_worker = 4;
+  // A worker's taken start URLs wait in its own list until a commit admits them.
+  for (const auto& id : ids) commands.push_back({"LLEN", prefix + ":start_urls:" + id});
   for (const auto& id : ids) commands.push_back({"HGET", prefix + ":sink:" + id, std::string(feed_sink)});
   auto replies = co_await redis.exec_all(std::move(commands));
   for (const auto& r : replies)
@@ -155,8 +161,10 @@ asio::awaitable<void> read_record(redis::client& redis, const std::string& prefi
   for (std::size_t i = 0; i + 1 < stats.size(); i += 2) record.stats.emplace_back(stats[i].text, stats[i + 1].text);
   record.queued = replies[1].type == redis::reply::kind::string ? std::stoll(replies[1].text) : 0;
   record.leased = replies[2].integer;
+  record.start_urls = replies[3].integer;
+  for (std::size_t i = 0; i < ids.size(); ++i) record.start_urls += replies[first_per_worker + i].integer;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto& position = replies[3 + i];
+    const auto& position = replies[first_per_worker + ids.size() + i];
     if (position.type != redis::reply::kind::string) continue;
     boost::system::error_code ec;
     auto parsed = boost::json::parse(position.text, ec);
@@ -218,9 +226,10 @@ bool finish_feeds(const std::vector<pipelines::feed_target>& feeds, bool overwri
   if (!crawl_over) {
     for (const auto& feed : feeds)
       log::warning("launcher",
-                   "The crawl is not over ({} requests queued, {} leased): the workers' parts of '{}' stay in {}, "
-                   "and the same command merges them when it ends the crawl",
-                   record.queued, record.leased, feed.path, pipelines::feed_parts_folder(feed.path).string());
+                   "The crawl is not over ({} requests queued, {} leased, {} start URLs waiting): the workers' "
+                   "parts of '{}' stay in {}, and the same command merges them when it ends the crawl",
+                   record.queued, record.leased, record.start_urls, feed.path,
+                   pipelines::feed_parts_folder(feed.path).string());
     return true;
   }
   bool merged_all = true;
@@ -362,7 +371,7 @@ int run_workers(const parsed_args& parsed, std::unique_ptr<spider> target, setti
   }
   if (!feeds.empty()) {
     // A private Redis goes with this command: what its workers committed is all there will be.
-    const bool crawl_over = private_server || (record.queued == 0 && record.leased == 0);
+    const bool crawl_over = private_server || (record.queued == 0 && record.leased == 0 && record.start_urls == 0);
     if (!finish_feeds(feeds, overwrite, ids, record, crawl_over)) {
       if (status == 0) status = 1;
     } else if (crawl_over && !record.feed_ends.empty()) {

@@ -313,4 +313,32 @@ TEST_F(WorkersCrawl, AWorkerKilledForGoodLeavesNoDuplicateAndTheLauncherSaysSo) 
   EXPECT_FALSE(fs::exists(server_folder));
 }
 
+TEST_F(WorkersCrawl, StoppedOnASharedRedisTheSameCommandContinuesAndMergesAtTheEnd) {
+  redis_server redis;
+  SKIP_WITHOUT(redis);
+  site_->set_delay(30ms);
+  auto args = shop_crawl({"--workers", "2", "-s", "REDIS_URL=" + redis.url(), "-O", "items.jsonl"});
+  args.insert(args.begin(), {"crawl", "catalog"});
+  const int first = start_program(ORBWEAVER_BINARY, args, dir_);
+  ASSERT_GT(first, 0);
+  for (auto give_up = std::chrono::steady_clock::now() + 30s;
+       site_->fetches() < 100 && std::chrono::steady_clock::now() < give_up;)
+    std::this_thread::sleep_for(10ms);
+  ::kill(first, SIGINT);
+  EXPECT_EQ(wait_for_exit(first), 0);
+  const auto stopped = read_file(dir_ / ".test-stderr");
+  EXPECT_NE(stopped.find("The crawl is not over"), std::string::npos) << stopped;
+  EXPECT_FALSE(fs::exists(dir_ / "items.jsonl")) << "a feed of a crawl that is not over";
+  EXPECT_TRUE(fs::exists(dir_ / "items.jsonl.parts")) << "the parts the next run continues";
+
+  site_->set_delay(2ms);
+  const auto again = run_program(ORBWEAVER_BINARY, args, dir_);
+  ASSERT_EQ(again.status, 0) << again.err;
+  ASSERT_EQ(started_workers(stopped).size(), 2u);
+  for (const auto& [id, pid] : started_workers(stopped))
+    EXPECT_TRUE(started_workers(again.err).contains(id)) << "the same command continues worker " << id;
+  expect_each_product_once(dir_ / "items.jsonl");
+  EXPECT_FALSE(fs::exists(dir_ / "items.jsonl.parts"));
+}
+
 }  // namespace
