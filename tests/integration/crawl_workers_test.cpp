@@ -17,7 +17,6 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -191,11 +190,29 @@ class WorkersCrawl : public CrawlWorkers {
     return args;
   }
 
-  // Every product once in a JSON lines feed.
-  void expect_each_product_once(const fs::path& feed) const {
+  // The shop crawl with `more` options in the background (its log in .test-stderr); returns its
+  // pid once the site has seen `fetches` requests, or 30 s have passed.
+  int launch_until(std::vector<std::string> more, std::size_t fetches) const {
+    auto args = shop_crawl(std::move(more));
+    args.insert(args.begin(), {"crawl", "catalog"});
+    const int pid = start_program(ORBWEAVER_BINARY, args, dir_);
+    for (auto give_up = std::chrono::steady_clock::now() + 30s;
+         pid > 0 && site_->fetches() < fetches && std::chrono::steady_clock::now() < give_up;)
+      std::this_thread::sleep_for(10ms);
+    return pid;
+  }
+
+  // How many times each product id is in a JSON lines feed.
+  static std::map<std::int64_t, int> feed_ids(const fs::path& feed) {
     std::map<std::int64_t, int> ids;
     std::istringstream lines(read_file(feed));
     for (std::string line; std::getline(lines, line);) ++ids[boost::json::parse(line).at("id").to_number<std::int64_t>()];
+    return ids;
+  }
+
+  // Every product once in a JSON lines feed.
+  void expect_each_product_once(const fs::path& feed) const {
+    const auto ids = feed_ids(feed);
     EXPECT_EQ(ids.size(), products) << "products missing from " << feed;
     for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id << " in " << feed << " " << count << " times";
   }
@@ -262,23 +279,14 @@ TEST_F(WorkersCrawl, TwoWorkersOnARedisWithAPasswordWriteEveryFeedOnce) {
 TEST_F(WorkersCrawl, CtrlCIsPassedToEveryWorkerAndTheCommittedItemsAreMerged) {
   SKIP_WITHOUT_REDIS_SERVER();
   site_->set_delay(50ms);
-  const int launcher = start_program(ORBWEAVER_BINARY, [&] {
-    auto args = shop_crawl({"--workers", "2", "-O", "items.jsonl"});
-    args.insert(args.begin(), {"crawl", "catalog"});
-    return args;
-  }(), dir_);
+  const int launcher = launch_until({"--workers", "2", "-O", "items.jsonl"}, 40);
   ASSERT_GT(launcher, 0);
-  for (auto give_up = std::chrono::steady_clock::now() + 30s;
-       site_->fetches() < 40 && std::chrono::steady_clock::now() < give_up;)
-    std::this_thread::sleep_for(10ms);
   ::kill(launcher, SIGINT);
   EXPECT_EQ(wait_for_exit(launcher), 0);
   const auto log = read_file(dir_ / ".test-stderr");
   EXPECT_NE(log.find("Received SIGINT, passing it to the workers"), std::string::npos) << log;
   expect_workers_ended(log, 2);
-  std::map<std::int64_t, int> ids;
-  std::istringstream lines(read_file(dir_ / "items.jsonl"));
-  for (std::string line; std::getline(lines, line);) ++ids[boost::json::parse(line).at("id").to_number<std::int64_t>()];
+  const auto ids = feed_ids(dir_ / "items.jsonl");
   EXPECT_LT(ids.size(), products) << "the crawl was not stopped";
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id;
   const auto [server_pid, server_folder] = private_server(log);
@@ -289,13 +297,8 @@ TEST_F(WorkersCrawl, CtrlCIsPassedToEveryWorkerAndTheCommittedItemsAreMerged) {
 TEST_F(WorkersCrawl, AWorkerKilledForGoodLeavesNoDuplicateAndTheLauncherSaysSo) {
   SKIP_WITHOUT_REDIS_SERVER();
   site_->set_delay(20ms);
-  auto args = shop_crawl({"--workers", "2", "-O", "items.jsonl", "-s", "REDIS_LEASE_TIME=1"});
-  args.insert(args.begin(), {"crawl", "catalog"});
-  const int launcher = start_program(ORBWEAVER_BINARY, args, dir_);
+  const int launcher = launch_until({"--workers", "2", "-O", "items.jsonl", "-s", "REDIS_LEASE_TIME=1"}, 100);
   ASSERT_GT(launcher, 0);
-  for (auto give_up = std::chrono::steady_clock::now() + 30s;
-       site_->fetches() < 100 && std::chrono::steady_clock::now() < give_up;)
-    std::this_thread::sleep_for(10ms);
   const auto workers = started_workers(read_file(dir_ / ".test-stderr"));
   ASSERT_EQ(workers.size(), 2u);
   const auto& [victim, victim_pid] = *workers.begin();
@@ -317,13 +320,9 @@ TEST_F(WorkersCrawl, StoppedOnASharedRedisTheSameCommandContinuesAndMergesAtTheE
   redis_server redis;
   SKIP_WITHOUT(redis);
   site_->set_delay(30ms);
-  auto args = shop_crawl({"--workers", "2", "-s", "REDIS_URL=" + redis.url(), "-O", "items.jsonl"});
-  args.insert(args.begin(), {"crawl", "catalog"});
-  const int first = start_program(ORBWEAVER_BINARY, args, dir_);
+  const std::vector<std::string> command{"--workers", "2", "-s", "REDIS_URL=" + redis.url(), "-O", "items.jsonl"};
+  const int first = launch_until(command, 100);
   ASSERT_GT(first, 0);
-  for (auto give_up = std::chrono::steady_clock::now() + 30s;
-       site_->fetches() < 100 && std::chrono::steady_clock::now() < give_up;)
-    std::this_thread::sleep_for(10ms);
   ::kill(first, SIGINT);
   EXPECT_EQ(wait_for_exit(first), 0);
   const auto stopped = read_file(dir_ / ".test-stderr");
@@ -332,7 +331,7 @@ TEST_F(WorkersCrawl, StoppedOnASharedRedisTheSameCommandContinuesAndMergesAtTheE
   EXPECT_TRUE(fs::exists(dir_ / "items.jsonl.parts")) << "the parts the next run continues";
 
   site_->set_delay(2ms);
-  const auto again = run_program(ORBWEAVER_BINARY, args, dir_);
+  const auto again = crawl(shop_crawl(command));
   ASSERT_EQ(again.status, 0) << again.err;
   ASSERT_EQ(started_workers(stopped).size(), 2u);
   for (const auto& [id, pid] : started_workers(stopped))
