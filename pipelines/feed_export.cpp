@@ -212,12 +212,12 @@ feed_writer::feed_writer(feed_options options) : options_(std::move(options)) {
   if (options_.resume_at) {
     if (existing_size < *options_.resume_at)
       throw std::runtime_error(fmt::format(
-          "feed '{}' holds {} bytes, fewer than the {} its JOBDIR recorded: it was changed outside the crawl", path,
+          "feed '{}' holds {} bytes, fewer than the {} its last checkpoint recorded (JOBDIR or Redis): it was changed outside the crawl", path,
           existing_size, *options_.resume_at));
     if (existing_size > *options_.resume_at) {
       std::filesystem::resize_file(path, *options_.resume_at, ec);
       if (ec) throw std::runtime_error(fmt::format("cannot cut feed '{}' back to its last checkpoint: {}", path, ec.message()));
-      log::info("feedexport", "Feed '{}': cut {} bytes written after the JOBDIR's last checkpoint (their requests are crawled again)",
+      log::info("feedexport", "Feed '{}': cut {} bytes written after the last checkpoint (JOBDIR or Redis commit; their requests are crawled again)",
                 path, existing_size - *options_.resume_at);
       existing_size = *options_.resume_at;
     }
@@ -368,8 +368,8 @@ bool ascii_only_encoding(const std::string& encoding) {
       fmt::format("FEED_EXPORT_ENCODING '{}' is not supported (use utf-8 or ascii)", encoding));
 }
 
-// With a JOBDIR or the Redis scheduler the feeds open in resume(), once the engine knows where the
-// last checkpoint (or this worker's last commit) left them; without, in open().
+// With a JOBDIR (or SCHEDULER=redis) the feeds open in resume(), once the engine knows where the
+// last checkpoint (commit) left them; without, in open().
 class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
  public:
   bool open(crawler& c) override {
@@ -399,10 +399,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
     }
     for (auto& options : all_options)
       if (auto earlier = stats_->get(item_count_key(options.format))) earlier_counts_[item_count_key(options.format)] = earlier;
-    const std::string& scheduler = config.get_string("SCHEDULER");
-    const bool resumed = !config.get_string("JOBDIR").empty() || scheduler == "redis" ||
-                         scheduler == "scrapy_redis.scheduler.Scheduler";
-    if (!resumed)
+    if (!sinks_are_resumed(config))
       for (auto& options : all_options) feeds_.push_back({std::make_unique<feed_writer>(std::move(options))});
     else
       deferred_ = std::move(all_options);
@@ -514,7 +511,7 @@ class feed_export_pipeline : public item_pipeline, public checkpointed_sink {
   }
 
   std::vector<feed> feeds_;
-  std::vector<feed_options> deferred_;  // with a JOBDIR, until resume()
+  std::vector<feed_options> deferred_;  // with a JOBDIR or SCHEDULER=redis, until resume()
   std::map<std::string, std::int64_t> earlier_counts_;  // item counts of earlier runs of a JOBDIR
   stats_collector* stats_ = nullptr;
   std::chrono::duration<double> flush_interval_{1.0};

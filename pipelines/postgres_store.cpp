@@ -400,7 +400,7 @@ class postgres_store_pipeline : public item_pipeline, public checkpointed_sink {
     auto last_id = last_item_of(at);
     if (!last_id) return;
     if (auto cut = store_->cut_after(*last_id, crawler_->target().name))
-      log::info("store", "PostgreSQL store ({}): removed {} items stored after the JOBDIR's last checkpoint (their "
+      log::info("store", "PostgreSQL store ({}): removed {} items stored after the last checkpoint (JOBDIR or Redis commit; their "
                 "requests are crawled again)", store_->target().describe(), cut);
   }
 

@@ -272,6 +272,44 @@ TEST_F(RedisFrontier, AnExpiredLeaseGoesBackToItsQueueAndToTheOtherWorker) {
   run(io, body());
 }
 
+TEST_F(RedisFrontier, BatchesHandedOnOutliveAnExpiredLeaseAndGoWithTheRequest) {
+  SKIP_WITHOUT(server);
+  frontier_options short_lease = options_for("w1");
+  short_lease.lease = 100ms;
+  frontier_store one(redis, short_lease);
+  frontier_store two(redis, options_for("w2"));
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await one.open();
+    co_await two.open();
+    commit_batch admit = admitting(1, {named(1, "long page")});
+    co_await one.commit(admit);
+    const take_result first = co_await one.take(1);
+    EXPECT_EQ(first.requests.size(), 1u);
+    if (first.requests.size() != 1) co_return;
+    EXPECT_EQ(first.requests[0].batches_handed, 0u);
+    // The callback handed on two batches before its worker died.
+    commit_batch progress;
+    progress.number = 2;
+    progress.progress = {{first.requests[0].id, 2}};
+    co_await one.commit(progress);
+
+    co_await sleep_for(150ms);
+    const take_result again = co_await two.take(1);
+    EXPECT_EQ(ids(again), ids(first));
+    if (again.requests.size() != 1) co_return;
+    EXPECT_EQ(again.requests[0].batches_handed, 2u) << "the worker doing it again skips them";
+    commit_batch stale;
+    stale.number = 3;
+    stale.progress = {{first.requests[0].id, 5}};
+    co_await one.commit(stale);
+    EXPECT_EQ(text({"HGET", "crawl:progress", first.requests[0].id}), "2") << "a worker that lost the lease records nothing";
+    commit_batch done = finishing(1, ids(again));
+    co_await two.commit(done);
+    EXPECT_EQ(integer({"EXISTS", "crawl:progress"}), 0);
+  };
+  run(io, body());
+}
+
 TEST_F(RedisFrontier, ACommitRunTwiceWithOneNumberIsAppliedOnce) {
   SKIP_WITHOUT(server);
   frontier_store store(redis, options_for("w1"));

@@ -11,6 +11,13 @@
 
 namespace orbweaver {
 
+class settings;
+
+// Whether the engine calls resume() before any item: with a JOBDIR, and with SCHEDULER=redis (a
+// worker's sinks continue from its last commit). Sinks that must know where to start before they
+// open a file wait for resume() then.
+bool sinks_are_resumed(const settings& s);
+
 class checkpointed_sink {
  public:
   // Called once after open(), before any request, in a crawl with a JOBDIR: `at` is what

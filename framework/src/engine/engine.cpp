@@ -47,14 +47,6 @@ void log_escaped(std::exception_ptr e) {
   }
 }
 
-// SCHEDULER: the frontier in this process (Scrapy's default scheduler) or the one on Redis.
-bool uses_redis_scheduler(const settings& s) {
-  const std::string& kind = s.get_string("SCHEDULER");
-  if (kind == "redis" || kind == "scrapy_redis.scheduler.Scheduler") return true;
-  if (kind == "memory" || kind == "scrapy.core.scheduler.Scheduler") return false;
-  throw settings_error(fmt::format("SCHEDULER must be memory or redis, got '{}'", kind));
-}
-
 // Scrapy's " ['cached']" after the Crawled line of a response with flags; empty without.
 std::string flags_suffix(const std::vector<std::string>& flags) {
   if (flags.empty()) return {};
@@ -64,6 +56,8 @@ std::string flags_suffix(const std::vector<std::string>& flags) {
 }
 
 }  // namespace
+
+bool sinks_are_resumed(const settings& s) { return !s.get_string("JOBDIR").empty() || uses_redis_scheduler(s); }
 
 engine::engine(crawler& c)
     : crawler_(c),
@@ -122,11 +116,13 @@ engine::engine(crawler& c)
     if (abandoning_) return false;
     schedule(std::move(requests));
     if (journal_) journal_->handed_batch(origin, batches);
+    if (shared_) shared_->handed_batch(origin, batches);
     pump();
     return true;
   };
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines), std::move(requests_out));
   if (journal_) scraper_->skip_batches_handed_before([this](const request& r) { return journal_->batches_handed(r); });
+  if (shared_) scraper_->skip_batches_handed_before([this](const request& r) { return shared_->batches_handed(r); });
 }
 
 engine::~engine() = default;

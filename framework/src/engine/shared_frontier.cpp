@@ -78,6 +78,13 @@ redis::new_request to_new_request(const request& r, const std::string& slot, std
 
 }  // namespace
 
+bool uses_redis_scheduler(const settings& s) {
+  const std::string& kind = s.get_string("SCHEDULER");
+  if (kind == "redis" || kind == "scrapy_redis.scheduler.Scheduler") return true;
+  if (kind == "memory" || kind == "scrapy.core.scheduler.Scheduler") return false;
+  throw settings_error(fmt::format("SCHEDULER must be memory or redis, got '{}'", kind));
+}
+
 request request_from_start_url(std::string_view entry, const spider& s) {
   auto text = std::string(entry);
   text.erase(0, text.find_first_not_of(" \t\r\n"));
@@ -248,8 +255,23 @@ void shared_frontier::transfer_ended(const request& r) {
   wake();
 }
 
+void shared_frontier::handed_batch(const request& origin, std::size_t batches) {
+  if (origin.frontier_id != 0 && held_.contains(std::to_string(origin.frontier_id)))
+    progress_[std::to_string(origin.frontier_id)] = batches;
+}
+
+std::size_t shared_frontier::batches_handed(const request& r) const {
+  auto it = handed_before_.find(r.frontier_id);
+  return it == handed_before_.end() ? 0 : it->second;
+}
+
 void shared_frontier::done(const request& r) {
-  if (r.frontier_id != 0 && held_.contains(std::to_string(r.frontier_id))) done_.push_back(std::to_string(r.frontier_id));
+  if (r.frontier_id == 0) return;
+  std::string id = std::to_string(r.frontier_id);
+  if (!held_.contains(id)) return;
+  progress_.erase(id);
+  handed_before_.erase(r.frontier_id);
+  done_.push_back(std::move(id));
 }
 
 void shared_frontier::wake() {
@@ -328,6 +350,7 @@ asio::awaitable<void> shared_frontier::fill() {
         try {
           request r = storage::decode_request(leased.record, crawler_.target());
           r.frontier_id = std::stoull(leased.id);
+          if (leased.batches_handed > 0) handed_before_[r.frontier_id] = leased.batches_handed;
           hooks_.deliver(std::move(r));
         } catch (const serialization_error& e) {
           // A request another version of the spider wrote (a callback renamed): no worker of this
@@ -338,7 +361,7 @@ asio::awaitable<void> shared_frontier::fill() {
         }
       }
       if (!taken.requests.empty() || stopped_) continue;
-      if (room > 0 && !start_urls_pending_) {
+      if (room > 0 && taken.start_urls_waiting > 0 && !start_urls_pending_) {
         std::vector<std::string> entries;
         try {
           entries = co_await store_.pop_start_urls(room);
@@ -413,6 +436,8 @@ bool shared_frontier::build_commit(redis::commit_batch& out, bool last) {
   out.done = std::exchange(done_, {});
   out.requests = std::exchange(admitted_, {});
   out.admits_start_urls = std::exchange(start_urls_pending_, false);
+  for (const auto& [id, batches] : progress_) out.progress.emplace_back(id, batches);
+  progress_.clear();
   for (const auto& [key, value] : crawler_.stats().all()) {
     // Counters add up over the workers; a maximum (request_depth_max, memusage/max) does not.
     if (!value.is_int64() || key.ends_with("max")) continue;
@@ -456,7 +481,7 @@ asio::awaitable<void> shared_frontier::commit_periodically() {
     boost::system::error_code ec;
     co_await commit_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopped_) break;
-    if (done_.empty() && admitted_.empty()) continue;
+    if (done_.empty() && admitted_.empty() && progress_.empty() && !start_urls_pending_) continue;
     // Items on their way through the pipelines belong to requests not done yet: wait until none is.
     while (!stopped_ && !hooks_.quiet()) co_await pause(std::chrono::milliseconds(5));
     if (stopped_) break;

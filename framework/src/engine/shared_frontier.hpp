@@ -36,7 +36,12 @@
 namespace orbweaver {
 
 class crawler;
+class settings;
 class spider;
+
+// SCHEDULER: false for the frontier in this process (memory, Scrapy's default scheduler), true
+// for the one on Redis (redis, scrapy-redis's name too). Throws settings_error on anything else.
+bool uses_redis_scheduler(const settings& s);
 
 // An entry of PREFIX:start_urls as scrapy-redis reads it: a URL, or a JSON object with "url" and
 // optionally "meta", "callback" (a registered name), "method", "body", "priority". Throws
@@ -78,6 +83,11 @@ class shared_frontier {
   bool admitted(const request& r, const std::string& slot);
   // The transfer of a leased request has ended (its slot may start another).
   void transfer_ended(const request& r);
+  // The callback of a leased request handed on its `batches`th batch of outputs.
+  void handed_batch(const request& origin, std::size_t batches);
+  // Batches of its outputs `r` handed on in an earlier lease (its worker died): a callback run
+  // again skips them.
+  std::size_t batches_handed(const request& r) const;
   // Every output of a leased request has been handed on.
   void done(const request& r);
   // Something the fill loop waits for may have changed (a request ended).
@@ -129,6 +139,8 @@ class shared_frontier {
   bool start_urls_pending_ = false;          // admitted_ holds start URLs taken from Redis
   std::unordered_map<std::string, std::int64_t> stats_sent_;
   std::unordered_map<std::string, double> slot_delays_raised_;
+  std::unordered_map<std::string, std::size_t> progress_;        // since the last commit, by id
+  std::unordered_map<std::uint64_t, std::size_t> handed_before_;  // from earlier leases, by id
 
   boost::asio::steady_timer fill_wait_;
   bool fill_waiting_ = false;

@@ -113,7 +113,9 @@ std::string with_prelude(const char* body) { return std::string(prelude) + body;
 
 // ARGV: P, worker, n, lease_ms, random seed, then ids of this worker's leases whose transfer has
 // ended (freed).
-// Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, id, slot, record, id, ...}.
+// Reply: {now_ms, next_ready_ms or -1, next_lease_expiry_ms or -1, entries waiting in
+// P:start_urls, id, slot, record, batches, id, ...}; batches: how many batches of its outputs the request's callback handed on in an
+// earlier lease (a worker that died mid-callback): the callback run again skips them.
 // First each freed transfer gives its slot the transfer back, and the slot's next start moves to
 // at least now + its delay: a host's next request then starts a delay after the previous one
 // ended, whatever the latency between Redis and each worker (a delay counted from the leases
@@ -155,7 +157,7 @@ for _, id in ipairs(expired) do
   end
 end
 
-local out = {now, -1, -1}
+local out = {now, -1, -1, 0}
 local taken = 0
 while taken < n do
   local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', 0, 1)
@@ -173,6 +175,7 @@ while taken < n do
     out[#out + 1] = id
     out[#out + 1] = slot
     out[#out + 1] = redis.call('HGET', P .. ':req', id)
+    out[#out + 1] = tonumber(redis.call('HGET', P .. ':progress', id)) or 0
     taken = taken + 1
   end
   refresh(P, slot)
@@ -182,6 +185,7 @@ local first_ready = redis.call('ZRANGE', P .. ':ready', 0, 0, 'WITHSCORES')
 if #first_ready > 0 then out[2] = tonumber(first_ready[2]) end
 local first_expiry = redis.call('ZRANGE', P .. ':leases', 0, 0, 'WITHSCORES')
 if #first_expiry > 0 then out[3] = tonumber(first_expiry[2]) end
+out[4] = redis.call('LLEN', P .. ':start_urls')
 return out
 )lua"));
   return s;
@@ -213,7 +217,9 @@ return lost
 // randomize (0/1), then five counted lists: done ids; new requests (fingerprint, shard, slot,
 // priority, record); stats (name, delta); sink positions (name, position); returned ids (leases
 // given back undone, at a worker's close: back to their queues at once); then 1 when the worker's
-// list of start URLs taken from P:start_urls is admitted by this commit (it is emptied).
+// list of start URLs taken from P:start_urls is admitted by this commit (it is emptied); then a
+// counted list of (id, batches): leased requests whose callback has handed on that many batches
+// of outputs (P:progress, kept across a lease's expiry, gone with the request).
 // Reply: {applied (0: this commit number of this worker was applied before, nothing done),
 // queued, duplicates, lost}. Lost counts done ids whose lease this worker no longer held: they
 // are not released (another worker has them, or had them and is done).
@@ -234,6 +240,7 @@ for i = 9, 8 + done_count do
   if slot then
     release(P, id, slot)
     redis.call('HDEL', P .. ':req', id)
+    redis.call('HDEL', P .. ':progress', id)
     refresh(P, slot)
   else
     lost = lost + 1
@@ -263,6 +270,13 @@ for i = at + 1, at + returned_count do
 end
 at = at + 1 + returned_count
 if ARGV[at] == '1' then redis.call('DEL', P .. ':start_urls:' .. worker) end
+at = at + 1
+
+local progress_count = tonumber(ARGV[at])
+for i = 0, progress_count - 1 do
+  local id = ARGV[at + 1 + i * 2]
+  if held_by(P, id, worker) then redis.call('HSET', P .. ':progress', id, ARGV[at + 2 + i * 2]) end
+end
 return {1, queued, duplicates, lost}
 )lua"));
   return s;

@@ -114,8 +114,10 @@ boost::asio::awaitable<take_result> frontier_store::take(std::size_t n, const st
   result.now_ms = integer_at(r, 0);
   result.next_ready_ms = time_at(r, 1);
   result.next_expiry_ms = time_at(r, 2);
-  for (std::size_t i = 3; i + 2 < r.elements.size(); i += 3)
-    result.requests.push_back({r.elements[i].text, r.elements[i + 1].text, r.elements[i + 2].text});
+  result.start_urls_waiting = static_cast<std::size_t>(std::max(0LL, integer_at(r, 3)));
+  for (std::size_t i = 4; i + 3 < r.elements.size(); i += 4)
+    result.requests.push_back({r.elements[i].text, r.elements[i + 1].text, r.elements[i + 2].text,
+                               static_cast<std::size_t>(std::max(0LL, r.elements[i + 3].integer))});
   co_return result;
 }
 
@@ -149,6 +151,11 @@ boost::asio::awaitable<commit_result> frontier_store::commit(const commit_batch&
   args.push_back(std::to_string(batch.returned.size()));
   args.insert(args.end(), batch.returned.begin(), batch.returned.end());
   args.push_back(batch.admits_start_urls ? "1" : "0");
+  args.push_back(std::to_string(batch.progress.size()));
+  for (const auto& [id, batches] : batch.progress) {
+    args.push_back(id);
+    args.push_back(std::to_string(batches));
+  }
   const reply r = co_await frontier_scripts::commit().run(redis_, {}, std::move(args));
   checked(r, "commit", redis_);
   co_return commit_result{integer_at(r, 0) == 1, static_cast<std::size_t>(integer_at(r, 1)),

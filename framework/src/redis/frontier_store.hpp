@@ -49,6 +49,7 @@ struct leased_request {
   std::string id;
   std::string slot;
   std::string record;
+  std::size_t batches_handed = 0;  // batches of outputs its callback handed on in an earlier lease
 };
 
 struct take_result {
@@ -56,6 +57,7 @@ struct take_result {
   long long now_ms = 0;                       // Redis's clock when the step ran
   std::optional<long long> next_ready_ms;     // when the earliest slot in the schedule may start
   std::optional<long long> next_expiry_ms;    // when the earliest lease (anyone's) may come back
+  std::size_t start_urls_waiting = 0;         // entries in PREFIX:start_urls (pop_start_urls takes them)
 };
 
 // A request to admit: dropped when its fingerprint was admitted before, by any worker, unless it
@@ -76,6 +78,8 @@ struct commit_batch {
   std::vector<std::pair<std::string, std::string>> sink_positions;
   std::vector<std::string> returned;        // leases given back undone: back to their queues now
   bool admits_start_urls = false;           // the requests hold the start URLs taken by pop_start_urls
+  // Leased requests whose callback has handed on this many batches of outputs (not done yet).
+  std::vector<std::pair<std::string, std::size_t>> progress;
 };
 
 struct commit_result {
