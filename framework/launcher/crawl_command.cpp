@@ -3,6 +3,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "crawl_options.hpp"
+#include "crawl_workers.hpp"
 #include "project.hpp"
 
 #include "feed_export.hpp"
@@ -16,6 +17,7 @@
 #include <array>
 #include <exception>
 #include <map>
+#include <optional>
 
 namespace orbweaver::launcher {
 namespace {
@@ -48,10 +50,19 @@ constexpr std::string_view crawl_help =
     "  --logfile FILE        append the log to FILE instead of standard error\n"
     "  --jobdir DIR          keep the crawl's state in DIR (-s JOBDIR=DIR): the same\n"
     "                        command resumes it after any stop, kill -9 included\n"
+    "  --workers N           crawl with N worker processes sharing one frontier on\n"
+    "                        Redis: REDIS_URL's, or a private redis-server started\n"
+    "                        for them and stopped at the end; the same command on\n"
+    "                        another machine (same REDIS_URL) joins the crawl. -o/-O\n"
+    "                        FILE: each worker writes FILE.parts/HOST-i, merged into\n"
+    "                        FILE at the end. Not with --jobdir\n"
+    "  --keep-alive          workers wait for new start URLs (-s\n"
+    "                        REDIS_KEEP_ALIVE=true) instead of closing when idle\n"
     "\n"
     "Exit status: 0 when the crawl ran to its end or was stopped by a signal, 1 when\n"
     "it could not start (a pipeline or middleware failed to open, a JOBDIR in use)\n"
-    "or its storage failed (disk full), 2 for a mistake in the command line\n";
+    "or its storage failed (disk full), 2 for a mistake in the command line; with\n"
+    "--workers, 0 when every worker exited 0, else the first failing worker's status\n";
 
 constexpr std::array crawl_options{
     option_spec{'a', "", true},
@@ -61,6 +72,8 @@ constexpr std::array crawl_options{
     option_spec{'L', "loglevel", true},
     option_spec{'\0', "logfile", true},
     option_spec{'\0', "jobdir", true},
+    option_spec{'\0', "workers", true},
+    option_spec{'\0', "keep-alive", false},
 };
 // parse_args reports which spec matched by address.
 constexpr const option_spec* spider_arg = &crawl_options[0];
@@ -70,9 +83,12 @@ constexpr const option_spec* set_setting = &crawl_options[3];
 constexpr const option_spec* log_level = &crawl_options[4];
 constexpr const option_spec* log_file = &crawl_options[5];
 constexpr const option_spec* jobdir = &crawl_options[6];
+constexpr const option_spec* workers = &crawl_options[7];
+constexpr const option_spec* keep_alive = &crawl_options[8];
 
 struct crawl_plan {
   std::string spider_name;
+  std::optional<int> workers;  // --workers N
   std::map<std::string, std::string> spider_args;
   settings config;
 };
@@ -115,12 +131,16 @@ crawl_plan plan_crawl(const parsed_args& parsed) {
     if (spec == log_level) apply_setting(plan.config, "LOG_LEVEL", value);
     if (spec == log_file) apply_setting(plan.config, "LOG_FILE", value);
     if (spec == jobdir) apply_setting(plan.config, "JOBDIR", value);
+    if (spec == workers) plan.workers = parse_worker_count(value);
+    if (spec == keep_alive) apply_setting(plan.config, "REDIS_KEEP_ALIVE", "true");
   }
   require_log_level(plan.config);
   return plan;
 }
 
 }  // namespace
+
+std::span<const option_spec> crawl_option_table() { return crawl_options; }
 
 int crawl_command(std::span<const std::string> args) {
   auto parsed = parse_args(args, crawl_options);
@@ -139,6 +159,10 @@ int crawl_command(std::span<const std::string> args) {
     throw unknown_spider(plan.spider_name);
   }
   target->args = std::move(plan.spider_args);
+  if (plan.workers)
+    return run_with_spider("crawl", "the workers could not start: ", [&] {
+      return run_workers(parsed, std::move(target), std::move(plan.config), *plan.workers);
+    });
 
   return run_with_spider("crawl", "the crawl could not start: ", [&] {
     // The crawler applies the spider's custom_settings, then LOG_LEVEL and LOG_FILE.

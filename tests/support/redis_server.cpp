@@ -3,6 +3,7 @@
 #include "crawl_runner.hpp"
 #include "free_port.hpp"
 #include "program_runner.hpp"
+#include "redis/local_server.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -14,82 +15,22 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <random>
-#include <sstream>
 #include <thread>
 
 namespace orbweaver::testing {
-namespace {
-
 namespace fs = std::filesystem;
 
-fs::path find_redis_server() {
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream folders(path);
-    for (std::string folder; std::getline(folders, folder, ':');)
-      if (!folder.empty() && ::access((fs::path(folder) / "redis-server").c_str(), X_OK) == 0)
-        return fs::path(folder) / "redis-server";
-  }
-  if (::access("/usr/bin/redis-server", X_OK) == 0) return "/usr/bin/redis-server";
-  return {};
-}
-
-std::string generated_password() {
-  std::random_device random;
-  return fmt::format("pw-{:08x}{:08x}", random(), random());
-}
-
-// A blocking connection to 127.0.0.1:port, or -1.
-int connect_loopback(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval limit{.tv_sec = 10, .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  return fd;
-}
-
-// Sends the commands and reads their replies; empty when the connection fails.
-std::vector<redis::reply> exchange(unsigned short port, const std::vector<redis::command>& commands) {
-  const int fd = connect_loopback(port);
-  if (fd < 0) return {};
-  std::string wire;
-  for (const auto& c : commands) wire += redis::encode(c);
-  std::vector<redis::reply> replies;
-  if (::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(wire.size())) {
-    redis::reply_reader reader;
-    char buffer[16384];
-    while (replies.size() < commands.size()) {
-      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      reader.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
-      while (auto r = reader.next()) replies.push_back(std::move(*r));
-    }
-  }
-  ::close(fd);
-  if (replies.size() < commands.size()) replies.clear();
-  return replies;
-}
-
-}  // namespace
-
 redis_server::redis_server(options o) {
-  server_ = find_redis_server();
+  server_ = redis::find_redis_server();
   if (server_.empty()) {
-    unavailable_ = "redis-server was not found in PATH or /usr/bin (apt-get install redis-server)";
+    unavailable_ = redis::missing_redis_server_advice;
     return;
   }
   static std::atomic<int> count{0};
   dir_ = fs::temp_directory_path() / fmt::format("orbweaver-redis-{}-{}", ::getpid(), count++);
   fs::remove_all(dir_);
   fs::create_directories(dir_);
-  password_ = generated_password();
+  password_ = redis::generated_password();
   port_ = free_port();
   std::ofstream conf(dir_ / "redis.conf");
   conf << "bind 127.0.0.1\n"
@@ -149,7 +90,7 @@ bool redis_server::wait_until_answering() {
       return false;
     }
     // LOADING while the append-only file is read back: not yet.
-    const auto replies = exchange(port_, {{"AUTH", password_}, {"PING"}});
+    const auto replies = redis::exchange_over_socket(socket_path(), {{"AUTH", password_}, {"PING"}});
     if (replies.size() == 2 && replies[1] == redis::reply::make_status("PONG")) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -172,7 +113,7 @@ void redis_server::kill() {
 }
 
 redis::reply redis_server::command(const redis::command& c) const {
-  const auto replies = exchange(port_, {{"AUTH", password_}, c});
+  const auto replies = redis::exchange_over_socket(socket_path(), {{"AUTH", password_}, c});
   if (replies.size() != 2) {
     ADD_FAILURE() << "redis-server on port " << port_ << " did not answer " << c.front();
     return {};
