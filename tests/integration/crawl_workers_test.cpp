@@ -4,6 +4,7 @@
 #include "redis/client.hpp"
 #include "redis/local_server.hpp"
 
+#include "crawl_process.hpp"
 #include "crawl_runner.hpp"
 #include "product_site.hpp"
 #include "program_runner.hpp"
@@ -11,7 +12,6 @@
 #include "run_coroutine.hpp"
 #include "test_server.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -202,19 +202,9 @@ class WorkersCrawl : public CrawlWorkers {
     return pid;
   }
 
-  // How many times each product id is in a JSON lines feed.
-  static std::map<std::int64_t, int> feed_ids(const fs::path& feed) {
-    std::map<std::int64_t, int> ids;
-    std::istringstream lines(read_file(feed));
-    for (std::string line; std::getline(lines, line);) ++ids[boost::json::parse(line).at("id").to_number<std::int64_t>()];
-    return ids;
-  }
-
   // Every product once in a JSON lines feed.
   void expect_each_product_once(const fs::path& feed) const {
-    const auto ids = feed_ids(feed);
-    EXPECT_EQ(ids.size(), products) << "products missing from " << feed;
-    for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id << " in " << feed << " " << count << " times";
+    expect_each_id_once(feed.string(), feed_ids(read_file(feed)), products);
   }
 
   // Each worker started and ended, with its id on this host.
@@ -286,7 +276,7 @@ TEST_F(WorkersCrawl, CtrlCIsPassedToEveryWorkerAndTheCommittedItemsAreMerged) {
   const auto log = read_file(dir_ / ".test-stderr");
   EXPECT_NE(log.find("Received SIGINT, passing it to the workers"), std::string::npos) << log;
   expect_workers_ended(log, 2);
-  const auto ids = feed_ids(dir_ / "items.jsonl");
+  const auto ids = feed_ids(read_file(dir_ / "items.jsonl"));
   EXPECT_LT(ids.size(), products) << "the crawl was not stopped";
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << "product " << id;
   const auto [server_pid, server_folder] = private_server(log);
