@@ -474,6 +474,23 @@ class DistributedStartUrls : public distributed_crawl {
   }
   std::string url(const char* page) const { return server_.url(fmt::format("/{}.html", page), "localhost"); }
 
+  // The echo spider as a worker of the crawl `echo`, with `more` options.
+  int start_echo_worker(const worker& w, std::vector<std::string> more) const {
+    std::vector<std::string> args{"crawl", "echo", "-O", w.part.string(), "-s", "SCHEDULER=redis",
+                                  "-s", "REDIS_URL=" + redis_->url(), "-s", "REDIS_WORKER_ID=" + w.id,
+                                  "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5", "-s", "LOG_LEVEL=INFO"};
+    args.insert(args.end(), more.begin(), more.end());
+    return start_program(ORBWEAVER_VERBS_LAUNCHER, args, w.run_dir);
+  }
+
+  // The values of `field` in the worker's items that have it.
+  static std::multiset<std::string> values_in(const worker& w, const char* field) {
+    std::multiset<std::string> values;
+    for (const auto& line : lines_of(read_file(w.part)))
+      if (const auto* value = json::parse(line).as_object().if_contains(field)) values.insert(std::string(value->as_string()));
+    return values;
+  }
+
   // Waits until the worker's part holds `n` items; false after 20 s or when the worker ended.
   bool wait_for_items(const worker& w, std::size_t n) const {
     for (auto deadline = clock_type::now() + 20s; clock_type::now() < deadline; std::this_thread::sleep_for(20ms)) {
@@ -484,6 +501,24 @@ class DistributedStartUrls : public distributed_crawl {
   }
 };
 
+// Start URLs a worker had taken from PREFIX:start_urls when it died (still in its own list, not
+// admitted) are crawled when it comes back with its id, and by no other worker.
+TEST_F(DistributedStartUrls, StartUrlsHeldByADeadWorkerAreCrawledWhenItComesBack) {
+  ASSERT_EQ(redis_->command({"RPUSH", "echo:start_urls:w1", url("a"), url("b")}).integer, 2);
+  ASSERT_EQ(redis_->command({"RPUSH", "echo:start_urls", url("c")}).integer, 1);
+  worker& w = add_worker("w1");
+  w.run_dir = dir_ / "w1-run1";
+  fs::create_directories(w.run_dir);
+  w.pid = start_echo_worker(w, {});
+  ASSERT_GT(w.pid, 0);
+  const auto status = wait_for_exit_within(w.pid, 20s);
+  w.pid = -1;
+  EXPECT_EQ(status, 0) << log_of(w);
+  EXPECT_EQ(values_in(w, "title"), (std::multiset<std::string>{"Page a", "Page b", "Page c"})) << log_of(w);
+  EXPECT_EQ(redis_->command({"LLEN", "echo:start_urls:w1"}).integer, 0);
+  EXPECT_EQ(redis_->command({"LLEN", "echo:start_urls"}).integer, 0);
+}
+
 TEST_F(DistributedStartUrls, KeepAliveWorkerCrawlsUrlsPushedAnyTimeAndEndsOnSigterm) {
   ASSERT_EQ(redis_->command({"RPUSH", "echo:start_urls", url("a"), "  " + url("b") + "\n",
                              fmt::format(R"({{"url": "{}", "meta": {{"note": "from redis"}}, "callback": "show_arguments"}})", url("c")),
@@ -493,11 +528,7 @@ TEST_F(DistributedStartUrls, KeepAliveWorkerCrawlsUrlsPushedAnyTimeAndEndsOnSigt
   worker& w = add_worker("w1");
   w.run_dir = dir_ / "w1-run1";
   fs::create_directories(w.run_dir);
-  w.pid = start_program(ORBWEAVER_VERBS_LAUNCHER,
-                        {"crawl", "echo", "-O", w.part.string(), "-s", "SCHEDULER=redis", "-s", "REDIS_URL=" + redis_->url(),
-                         "-s", "REDIS_WORKER_ID=w1", "-s", "REDIS_KEEP_ALIVE=true", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=0.5",
-                         "-s", "LOG_LEVEL=INFO"},
-                        w.run_dir);
+  w.pid = start_echo_worker(w, {"-s", "REDIS_KEEP_ALIVE=true"});
   ASSERT_GT(w.pid, 0);
   ASSERT_TRUE(wait_for_items(w, 3)) << read_file(w.part) << log_of(w);
 
@@ -514,14 +545,8 @@ TEST_F(DistributedStartUrls, KeepAliveWorkerCrawlsUrlsPushedAnyTimeAndEndsOnSigt
   EXPECT_EQ(status, 0) << log_of(w);
   EXPECT_EQ(redis_->command({"LLEN", "echo:start_urls:w1"}).integer, 0) << "start URLs held but never admitted";
 
-  std::multiset<std::string> titles, notes;
-  for (const auto& line : lines_of(read_file(w.part))) {
-    const auto item = json::parse(line).as_object();
-    if (const auto* title = item.if_contains("title")) titles.insert(std::string(title->as_string()));
-    if (const auto* note = item.if_contains("note")) notes.insert(std::string(note->as_string()));
-  }
-  EXPECT_EQ(titles, (std::multiset<std::string>{"Page a", "Page b", "Page d"}));
-  EXPECT_EQ(notes, std::multiset<std::string>{"from redis"});
+  EXPECT_EQ(values_in(w, "title"), (std::multiset<std::string>{"Page a", "Page b", "Page d"}));
+  EXPECT_EQ(values_in(w, "note"), std::multiset<std::string>{"from redis"});
   EXPECT_EQ(redis_->command({"HGET", "echo:stats", "scheduler/invalid_start_url"}).text, "1");
   EXPECT_NE(log_of(w).find("no url"), std::string::npos) << "the bad entry is not named:\n" << log_of(w);
 }
