@@ -226,6 +226,40 @@ TEST_F(RedisFrontierTwoWorkers, TwoWorkersNeverTakeTheSameRequest) {
   run(io, body());
 }
 
+TEST_F(RedisFrontierTwoWorkers, EachLiveWorkerTakesAtMostItsShareOfASlot) {
+  SKIP_WITHOUT(server);
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await open_both();
+    download::slot_policy four{.concurrency = 4, .delay = 0ms, .randomize_delay = false};
+    co_await one.set_slot_policy("one.host", four);
+    commit_batch admit = admitting(1, {});
+    for (int i = 0; i < 20; ++i) admit.requests.push_back(named(i, fmt::format("r{}", i), "one.host"));
+    co_await one.commit(admit);
+
+    // Alone, a worker may take every transfer of the slot.
+    const take_result alone = co_await one.take(10);
+    EXPECT_EQ(alone.requests.size(), 4u);
+    commit_batch done = finishing(2, ids(alone));
+    co_await one.commit(done);
+
+    // Two live workers (heartbeats): two transfers each, even for the one that asks first.
+    const std::vector<std::string> no_leases;
+    co_await one.renew(no_leases);
+    co_await two.renew(no_leases);
+    const take_result first = co_await one.take(10);
+    EXPECT_EQ(first.requests.size(), 2u);
+    const take_result again = co_await one.take(10);
+    EXPECT_TRUE(again.requests.empty()) << "its share is taken; the rest waits for the other worker";
+    const take_result second = co_await two.take(10);
+    EXPECT_EQ(second.requests.size(), 2u);
+    // A transfer of the first ends: it may take one more, not three.
+    const std::vector<std::string> freed{first.requests[0].id};
+    const take_result after_free = co_await one.take(10, freed);
+    EXPECT_EQ(after_free.requests.size(), 1u);
+  };
+  run(io, body());
+}
+
 TEST_F(RedisFrontier, AnExpiredLeaseGoesBackToItsQueueAndToTheOtherWorker) {
   SKIP_WITHOUT(server);
   frontier_options short_lease = options_for("w1");

@@ -154,6 +154,10 @@ asio::awaitable<void> shared_frontier::open() {
   try {
     co_await client_.check();
     commit_number_ = co_await store_.open();
+    // A first heartbeat: from now on the others count this worker (its share of each slot, its
+    // start URLs in the finish check).
+    const std::vector<std::string> no_leases;
+    co_await store_.renew(no_leases);
     for (auto& [name, position] : co_await store_.sink_positions()) recorded_sinks_[name] = position;
     const settings& s = crawler_.config();
     slot_policies_ = download::parse_download_slots(s.get_string("DOWNLOAD_SLOTS"), store_.options().default_policy);

@@ -88,19 +88,29 @@ local function draw_delay(slot_key)
   return math.floor(delay)
 end
 
+-- A worker's transfers in a slot (field 'w:<worker>' of the slot's hash, gone at 0): each worker
+-- takes at most its share of the slot's concurrency (see take).
+local function count_transfer(slot_key, worker, by)
+  if redis.call('HINCRBY', slot_key, 'w:' .. worker, by) <= 0 then redis.call('HDEL', slot_key, 'w:' .. worker) end
+end
+
+-- The slot gets back the transfer of a request `holder` leased.
+local function free_transfer(slot_key, holder)
+  redis.call('HINCRBY', slot_key, 'inflight', -1)
+  count_transfer(slot_key, holder, -1)
+end
+
 -- The lease on id ends: the slot gets its transfer back unless it had it back already (freed).
-local function release(P, id, slot)
+local function release(P, id, slot, holder)
   redis.call('ZREM', P .. ':leases', id)
   redis.call('HDEL', P .. ':lease', id)
-  if redis.call('SREM', P .. ':freed', id) == 0 then
-    redis.call('HINCRBY', P .. ':slot:' .. slot, 'inflight', -1)
-  end
+  if redis.call('SREM', P .. ':freed', id) == 0 then free_transfer(P .. ':slot:' .. slot, holder) end
 end
 
 -- The lease on id ends without the request being done: it goes back to its queue at its old rank.
 local function requeue(P, id, info)
-  local _, rank, slot = parse_lease(info)
-  release(P, id, slot)
+  local holder, rank, slot = parse_lease(info)
+  release(P, id, slot, holder)
   redis.call('ZADD', P .. ':q:' .. slot, rank, id)
   redis.call('INCR', P .. ':queued')
   refresh(P, slot)
@@ -141,7 +151,7 @@ for i = 7, #ARGV do
   local slot = held_by(P, id, worker)
   if slot and redis.call('SADD', P .. ':freed', id) == 1 then
     local slot_key = P .. ':slot:' .. slot
-    redis.call('HINCRBY', slot_key, 'inflight', -1)
+    free_transfer(slot_key, worker)
     local next_start = now + draw_delay(slot_key)
     if next_start > (tonumber(redis.call('HGET', slot_key, 'next')) or 0) then
       redis.call('HSET', slot_key, 'next', next_start)
@@ -177,24 +187,41 @@ else
     end
   end
 
+  -- Each worker takes at most its share of a slot's transfers, ceil(concurrency / live workers),
+  -- so that the worker whose transfer just ended does not take the slot's every transfer again
+  -- while the others wait: a single-host crawl spreads over all workers. Slots this worker holds
+  -- its share of are passed over (at most 100 a call) and stay ready for the others.
+  local live = redis.call('ZCOUNT', P .. ':workers', now, '+inf')
+  if not redis.call('ZSCORE', P .. ':workers', worker) then live = live + 1 end
   local leased = {}
-  while #leased < n do
-    local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', 0, 1)
+  -- Leases the head of the slot's queue to this worker.
+  local function lease_head(slot, slot_key)
+    local head = redis.call('ZPOPMIN', P .. ':q:' .. slot)
+    if #head == 0 then return end
+    local id, rank = head[1], head[2]
+    redis.call('DECR', P .. ':queued')
+    redis.call('ZADD', P .. ':leases', now + lease_ms, id)
+    redis.call('HSET', P .. ':lease', id, worker .. '|' .. rank .. '|' .. slot)
+    redis.call('HINCRBY', slot_key, 'inflight', 1)
+    count_transfer(slot_key, worker, 1)
+    redis.call('HSET', slot_key, 'next', now + draw_delay(slot_key))
+    give(id, slot)
+    leased[#leased + 1] = id
+  end
+  local passed = 0
+  while #leased < n and passed < 100 do
+    local ready = redis.call('ZRANGEBYSCORE', P .. ':ready', '-inf', now, 'LIMIT', passed, 1)
     if #ready == 0 then break end
     local slot = ready[1]
-    local head = redis.call('ZPOPMIN', P .. ':q:' .. slot)
-    if #head > 0 then
-      local id, rank = head[1], head[2]
-      redis.call('DECR', P .. ':queued')
-      redis.call('ZADD', P .. ':leases', now + lease_ms, id)
-      redis.call('HSET', P .. ':lease', id, worker .. '|' .. rank .. '|' .. slot)
-      local slot_key = P .. ':slot:' .. slot
-      redis.call('HINCRBY', slot_key, 'inflight', 1)
-      redis.call('HSET', slot_key, 'next', now + draw_delay(slot_key))
-      give(id, slot)
-      leased[#leased + 1] = id
+    local slot_key = P .. ':slot:' .. slot
+    local counts = redis.call('HMGET', slot_key, 'concurrency', 'w:' .. worker)
+    local share = math.ceil((tonumber(counts[1]) or 1) / math.max(1, live))
+    if (tonumber(counts[2]) or 0) >= share then
+      passed = passed + 1
+    else
+      lease_head(slot, slot_key)
+      refresh(P, slot)
     end
-    refresh(P, slot)
   end
   if attempt ~= '0' and #leased > 0 then redis.call('HSET', P .. ':takes', worker, tag .. table.concat(leased, ',')) end
 end
@@ -256,7 +283,7 @@ for i = 9, 8 + done_count do
   local id = ARGV[i]
   local slot = held_by(P, id, worker)
   if slot then
-    release(P, id, slot)
+    release(P, id, slot, worker)
     redis.call('HDEL', P .. ':req', id)
     redis.call('HDEL', P .. ':progress', id)
     refresh(P, slot)
