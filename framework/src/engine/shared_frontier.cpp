@@ -369,6 +369,11 @@ asio::awaitable<void> shared_frontier::fill() {
         }
       }
       if (!taken.requests.empty() || stopped_) continue;
+      if (room > 0 && !admitted_.empty() && !committing_) {
+        // Starving while new requests wait for the next commit: admit them now.
+        admit_soon_ = true;
+        commit_timer_.cancel();
+      }
       if (room > 0 && taken.start_urls_waiting > 0 && !start_urls_pending_) {
         std::vector<std::string> entries;
         try {
@@ -388,7 +393,8 @@ asio::awaitable<void> shared_frontier::fill() {
           }
           start_urls_pending_ = true;
           hooks_.schedule(std::move(requests));
-          commit_timer_.cancel();  // admit them now
+          admit_soon_ = true;  // admit them now
+          commit_timer_.cancel();
           continue;
         }
       }
@@ -484,11 +490,26 @@ asio::awaitable<void> shared_frontier::commit(redis::commit_batch batch) {
 }
 
 asio::awaitable<void> shared_frontier::commit_periodically() {
+  const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(commit_interval_);
+  auto next_full = std::chrono::steady_clock::now() + interval;
   while (!stopped_) {
-    commit_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(commit_interval_));
+    commit_timer_.expires_at(next_full);
     boost::system::error_code ec;
     co_await commit_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopped_) break;
+    if (std::exchange(admit_soon_, false) && std::chrono::steady_clock::now() < next_full) {
+      // Nothing is ready on Redis while this worker holds new requests: they go now, without the
+      // sinks (admitting early is safe: a request done again re-admits them as duplicates).
+      if (admitted_.empty()) continue;
+      redis::commit_batch admission;
+      admission.number = ++commit_number_;
+      admission.requests = std::exchange(admitted_, {});
+      admission.admits_start_urls = std::exchange(start_urls_pending_, false);
+      co_await commit(std::move(admission));
+      wake();
+      continue;
+    }
+    next_full = std::chrono::steady_clock::now() + interval;
     if (done_.empty() && admitted_.empty() && progress_.empty() && !start_urls_pending_) continue;
     // Items on their way through the pipelines belong to requests not done yet: wait until none is.
     while (!stopped_ && !hooks_.quiet()) co_await pause(std::chrono::milliseconds(5));

@@ -130,6 +130,7 @@ class shared_frontier {
   bool finished_ = false;   // the last commit is done: no more renewals
   bool abandoned_ = false;
   bool committing_ = false;
+  bool admit_soon_ = false;  // the fill loop found nothing to take while new requests wait
 
   std::vector<std::pair<std::string, checkpointed_sink*>> sinks_;
   std::unordered_map<std::string, std::string> recorded_sinks_;
