@@ -11,6 +11,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -55,7 +56,7 @@ monitor::monitor(asio::any_io_executor executor, const settings& s, std::functio
     server_ = std::make_unique<server>(
         executor, std::move(opts), [this] { return boost::json::serialize(current(finished_)); },
         [] { return live_page(); });
-  } catch (const std::system_error& e) {
+  } catch (const boost::system::system_error& e) {
     throw settings_error(fmt::format("Cannot serve the dashboard on {}:{} (DASHBOARD_HOST, DASHBOARD_PORT): {}", host,
                                      s.get_int("DASHBOARD_PORT"), e.code().message()));
   }

@@ -34,7 +34,7 @@ class server {
     std::size_t max_connections = 32;
     std::chrono::steady_clock::duration event_interval = std::chrono::seconds(1);
   };
-  // Binds at once; throws std::system_error when the address cannot be listened on.
+  // Binds at once; throws boost::system::system_error when the address cannot be listened on.
   // `numbers` gives the JSON text of /stats, `page` the HTML of "/".
   server(boost::asio::any_io_executor executor, options opts, std::function<std::string()> numbers,
          std::function<std::string()> page);
