@@ -63,11 +63,6 @@ monitor::monitor(asio::any_io_executor executor, const settings& s, std::functio
   url_ = fmt::format("http://{}:{}/{}", url_host(host), server_->port(), token.empty() ? "" : "?token=" + token);
 }
 
-std::optional<unsigned short> monitor::port() const {
-  if (!server_) return std::nullopt;
-  return server_->port();
-}
-
 void monitor::start() {
   started_ = std::chrono::steady_clock::now();
   errors_before_ = log::error_lines_logged();

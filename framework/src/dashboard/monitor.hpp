@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace orbweaver {
@@ -32,8 +31,6 @@ class monitor {
   void start();
   // The final numbers: sampled once more, written to REPORT_FILE, and the server closed.
   void finish();
-  // The port the dashboard listens on, when it serves.
-  std::optional<unsigned short> port() const;
 
  private:
   boost::asio::awaitable<void> sample_every_second();
