@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,7 @@ struct sink {
   bool colour = false;        // decided when the destination changes (set_file)
   bool decided = false;
   std::string status;         // the status line on screen, empty when none
+  std::deque<std::string> recent_errors;
 
   void decide() {
     auto facts = current_terminal_facts();
@@ -152,6 +154,12 @@ std::size_t terminal_width() {
 
 std::uint64_t error_lines_logged() { return error_lines.load(std::memory_order_relaxed); }
 
+std::vector<std::string> recent_error_lines() {
+  sink& s = the_sink();
+  std::lock_guard lock(s.mutex);
+  return {s.recent_errors.begin(), s.recent_errors.end()};
+}
+
 void write(level l, std::string_view component, std::string_view message) {
   std::time_t now = std::time(nullptr);
   std::tm local{};
@@ -164,6 +172,11 @@ void write(level l, std::string_view component, std::string_view message) {
   std::lock_guard lock(s.mutex);
   if (!s.decided) s.decide();
   std::string line = format_line(stamp, component, l, message, s.colour && !s.file);
+  if (l >= level::error) {
+    if (s.recent_errors.size() == recent_error_capacity) s.recent_errors.pop_front();
+    s.recent_errors.push_back(format_line(stamp, component, l, message, false));
+    s.recent_errors.back().pop_back();  // the newline
+  }
   // The status line gives way to the log line and comes back under it.
   if (!s.status.empty()) line = std::string(erase_line) + line + s.status;
   std::FILE* out = s.file ? s.file : stderr;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace orbweaver::log {
@@ -35,5 +36,9 @@ void clear_status();
 std::size_t terminal_width();
 // Lines logged at ERROR or above since the process started.
 std::uint64_t error_lines_logged();
+// The last lines logged at ERROR or above (at most recent_error_capacity, oldest first), for the
+// dashboard.
+inline constexpr std::size_t recent_error_capacity = 20;
+std::vector<std::string> recent_error_lines();
 
 }  // namespace orbweaver::log

@@ -72,6 +72,7 @@ class downloader {
   boost::asio::awaitable<std::string> slot_key(const request& r);
   // What the frontier asks before it hands a request out.
   download::slot_gate& slots() { return slots_; }
+  const download::slot_table& slot_states() const { return slots_; }
   // Called when a slot may take a request earlier than before (a transfer ended or started, a
   // reservation was given back), for the frontier's order and the engine's wake-up.
   void on_slot_ready_earlier(std::function<void(const std::string&)> listener) {

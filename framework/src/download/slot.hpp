@@ -96,6 +96,7 @@ class slot_table final : public slot_gate {
   void forget_if_idle(const std::string& key);
 
   clock::time_point ready_at(const std::string& key) override { return at(key).ready_at(); }
+  const std::unordered_map<std::string, slot>& all() const { return slots_; }
   void reserve(const std::string& key) override { at(key).reserve(); }
 
  private:

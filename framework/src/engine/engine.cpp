@@ -19,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <map>
 #include <optional>
 #include <ctime>
 
@@ -123,6 +124,8 @@ engine::engine(crawler& c)
   scraper_ = std::make_unique<scraper>(c, std::move(spider_mws), std::move(pipelines), std::move(requests_out));
   if (journal_) scraper_->skip_batches_handed_before([this](const request& r) { return journal_->batches_handed(r); });
   if (shared_) scraper_->skip_batches_handed_before([this](const request& r) { return shared_->batches_handed(r); });
+  if (dashboard::monitor::wanted(c.config()))
+    dashboard_ = std::make_unique<dashboard::monitor>(context_.get_executor(), c.config(), [this] { return dashboard_numbers(); });
 }
 
 engine::~engine() = default;
@@ -180,6 +183,7 @@ std::string engine::run(std::optional<std::vector<request>> start_requests) {
   if (shared_) shared_->run(shared_frontier_hooks());
   asio::co_spawn(context_, start(std::move(start_requests)), log_escaped);
   if (journal_) asio::co_spawn(context_, checkpoint_periodically(), log_escaped);
+  if (dashboard_) dashboard_->start();
   if (close_when_.timeout.count() > 0) {
     close_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(close_when_.timeout));
     close_timer_.async_wait([this](boost::system::error_code ec) {
@@ -400,6 +404,24 @@ asio::awaitable<bool> engine::wait_unless_closing(std::chrono::steady_clock::dur
   co_return !closing_;
 }
 
+dashboard::crawl_numbers engine::dashboard_numbers() const {
+  dashboard::crawl_numbers numbers;
+  numbers.stats = crawler_.stats().all();
+  numbers.frontier = pending();
+  numbers.in_flight = in_flight_;
+  std::map<std::string, dashboard::slot_numbers> slots;
+  for (const auto& [key, queued] : scheduler_->pending_by_slot()) slots[key].queued = queued;
+  for (const auto& [key, s] : downloader_->slot_states().all()) {
+    slots[key].in_flight = s.transferring();
+    slots[key].delay_seconds = s.delay().count();
+  }
+  for (auto& [key, s] : slots) {
+    s.key = key;
+    numbers.slots.push_back(std::move(s));
+  }
+  return numbers;
+}
+
 void engine::check_idle() {
   if (shared_) return;  // the end of the whole crawl is known on Redis: the shared frontier closes it
   if (started_ && !closing_ && in_flight_ == 0 && pending() == 0) close("finished");
@@ -455,6 +477,7 @@ asio::awaitable<void> engine::finish() {
   stats.set("elapsed_time_seconds", elapsed);
   stats.set("downloader/connections_opened", static_cast<std::int64_t>(downloader_->connections_opened()));
   stats.set("scheduler/pending_at_close", static_cast<std::int64_t>(pending()));
+  if (dashboard_) dashboard_->finish();
   if (crawler_.config().get_bool("STATS_DUMP")) log::info("engine", "Dumping orbweaver stats:\n{}", stats.dump());
   log::info("engine", "Spider closed ({})", finish_reason_);
   signals_.cancel();

@@ -2,6 +2,7 @@
 // The engine coordinates: it feeds start requests to the scheduler, pulls requests while neither
 // downloader nor scraper asks it to back off, passes downloads to the scraper and new requests
 // back to the scheduler, and closes the crawl when nothing is pending or in flight.
+#include "dashboard/monitor.hpp"
 #include "download/downloader.hpp"
 #include "engine/close_conditions.hpp"
 #include "engine/job_journal.hpp"
@@ -84,6 +85,8 @@ class engine {
   shared_frontier::engine_hooks shared_frontier_hooks();
   // The slot a request waits in on Redis: the host (or meta download_slot), known without a lookup.
   std::string shared_slot(const request& r) const;
+  // What the dashboard shows of the engine: the stats, the slots, the frontier.
+  dashboard::crawl_numbers dashboard_numbers() const;
   // Runs a step to its end before the crawl starts (the reactor is not running yet).
   void run_before_start(boost::asio::awaitable<void> step);
 
@@ -94,6 +97,7 @@ class engine {
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<downloader> downloader_;
   std::unique_ptr<scraper> scraper_;
+  std::unique_ptr<dashboard::monitor> dashboard_;  // with DASHBOARD_PORT or REPORT_FILE
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drained_;    // woken when the last request in flight ends during close
   boost::asio::steady_timer stats_timer_;

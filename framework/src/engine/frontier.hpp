@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace orbweaver {
 
@@ -39,6 +41,12 @@ class frontier {
 
   std::size_t size() const { return size_; }  // pending, not handed out
   std::size_t leased() const { return leased_; }
+  // Pending requests by slot, for the dashboard.
+  std::vector<std::pair<std::string, std::size_t>> pending_by_slot() const {
+    std::vector<std::pair<std::string, std::size_t>> counts;
+    for (const auto& [key, q] : slots_) counts.emplace_back(key, q.requests->size());
+    return counts;
+  }
 
  private:
   struct slot_queue;

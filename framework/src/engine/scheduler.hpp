@@ -48,6 +48,7 @@ class scheduler {
   }
   bool has_pending() const { return pending_->size() > 0; }
   std::size_t pending() const { return pending_->size(); }
+  std::vector<std::pair<std::string, std::size_t>> pending_by_slot() const { return pending_->pending_by_slot(); }
 
  private:
   std::unique_ptr<frontier> pending_;

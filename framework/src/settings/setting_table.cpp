@@ -145,6 +145,11 @@ constexpr std::array table{
     setting_decl{"LOG_FILE", string, "", "File the log is appended to (empty: standard error)."},
     setting_decl{"LOGSTATS_INTERVAL", number, "60", "Seconds between log lines reporting pages and items per minute (0 = off). On a terminal (and without LOG_FILE) a status line under the log, redrawn every second, takes their place."},
     setting_decl{"STATS_DUMP", boolean, "true", "Log the crawl statistics when the spider closes."},
+
+    // Dashboard
+    setting_decl{"DASHBOARD_PORT", integer, "0", "Not in Scrapy: serve a live dashboard of the crawl on this TCP port (0 = off): the page at /, its numbers as JSON at /stats and as Server-Sent Events at /events. The log gives its URL."},
+    setting_decl{"DASHBOARD_HOST", string, "127.0.0.1", "Not in Scrapy: the IP address the dashboard listens on. Any address but loopback requires a token, generated at start and given in the log line with the URL, as ?token= or an Authorization: Bearer header (403 without)."},
+    setting_decl{"REPORT_FILE", string, "", "Not in Scrapy: at the end of the crawl, write the dashboard with the final numbers to this HTML file, which opens offline (empty = none)."},
 };
 
 }  // namespace
