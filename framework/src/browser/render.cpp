@@ -104,8 +104,9 @@ struct render_job {
   }
 
   asio::awaitable<rendered_page> run(page_events& events) {
-    co_await call("Page.enable"s, {}, "Page.enable"s);
-    co_await call("Network.enable"s, {}, "Network.enable"s);
+    json::object no_params;
+    co_await call("Page.enable"s, no_params, "Page.enable"s);
+    co_await call("Network.enable"s, no_params, "Network.enable"s);
     json::object navigate{{"url", url}};
     const auto navigated = co_await call("Page.navigate"s, std::move(navigate), "the navigation"s);
     if (auto error = text_of(navigated.as_object(), "errorText"); !error.empty())
