@@ -167,7 +167,8 @@ TEST_F(browser_test, rendered_page_has_the_products_that_javascript_built) {
   EXPECT_EQ(plain.at(0).resp->css("li.product").size(), 0u);
 
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
-    const auto page = co_await render(browser.session(), server.url("/shop"), {.selector = "#loaded"});
+    const render_wait until_loaded{.selector = "#loaded"};
+    const auto page = co_await render(browser.session(), server.url("/shop"), until_loaded);
     EXPECT_EQ(page.status, 200);
     EXPECT_EQ(page.url, server.url("/shop"));
     EXPECT_EQ(count_products(page.url, page.html), static_cast<std::size_t>(product_count)) << page.html;
@@ -178,12 +179,15 @@ TEST_F(browser_test, rendered_page_has_the_products_that_javascript_built) {
 TEST_F(browser_test, network_idle_and_a_fixed_delay_wait_for_the_script) {
   serve_shop(server);
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
-    const auto idle = co_await render(browser.session(), server.url("/shop"), {.network_idle = 200ms});
+    const render_wait network_idle{.network_idle = 200ms};
+    const auto idle = co_await render(browser.session(), server.url("/shop"), network_idle);
     EXPECT_EQ(count_products(idle.url, idle.html), static_cast<std::size_t>(product_count));
-    const auto delayed = co_await render(browser.session(), server.url("/shop"), {.delay = 1500ms});
+    const render_wait fixed_delay{.delay = 1500ms};
+    const auto delayed = co_await render(browser.session(), server.url("/shop"), fixed_delay);
     EXPECT_EQ(count_products(delayed.url, delayed.html), static_cast<std::size_t>(product_count));
     // Without a wait condition the snapshot follows the load event, before the JSON arrives.
-    const auto early = co_await render(browser.session(), server.url("/shop"));
+    const render_wait load_only;
+    const auto early = co_await render(browser.session(), server.url("/shop"), load_only);
     EXPECT_EQ(count_products(early.url, early.html), 0u);
   });
 }
@@ -195,10 +199,12 @@ TEST_F(browser_test, status_and_final_url_are_the_main_documents_after_redirects
   });
   server.route("/gone", [](const test_request&) { return test_reply{.status = 404, .body = "<p>gone</p>"}; });
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
-    const auto moved = co_await render(browser.session(), server.url("/old"), {.selector = "li.product"});
+    const render_wait until_products{.selector = "li.product"};
+    const auto moved = co_await render(browser.session(), server.url("/old"), until_products);
     EXPECT_EQ(moved.url, server.url("/shop"));
     EXPECT_EQ(moved.status, 200);
-    const auto gone = co_await render(browser.session(), server.url("/gone"));
+    const render_wait load_only;
+    const auto gone = co_await render(browser.session(), server.url("/gone"), load_only);
     EXPECT_EQ(gone.status, 404);
     EXPECT_NE(gone.html.find("<p>gone</p>"), std::string::npos);
   });
@@ -219,7 +225,8 @@ TEST_F(browser_test, a_selector_that_never_appears_times_out_and_the_browser_sta
     const auto pages_before = co_await open_pages(*browser.session());
     const auto started = std::chrono::steady_clock::now();
     try {
-      co_await render(browser.session(), server.url("/shop"), {.selector = "#never", .timeout = 1500ms});
+      const render_wait never_appears{.selector = "#never", .timeout = 1500ms};
+      co_await render(browser.session(), server.url("/shop"), never_appears);
       ADD_FAILURE() << "rendered";
     } catch (const std::system_error& e) {
       EXPECT_EQ(code_of(e), errc::render_timeout) << e.what();
@@ -231,7 +238,8 @@ TEST_F(browser_test, a_selector_that_never_appears_times_out_and_the_browser_sta
     EXPECT_GE(took, 1500ms);
     EXPECT_LT(took, 5000ms);
     EXPECT_EQ(co_await open_pages(*browser.session()), pages_before);  // the tab was closed
-    const auto page = co_await render(browser.session(), server.url("/shop"), {.selector = "li.product"});
+    const render_wait until_products{.selector = "li.product"};
+    const auto page = co_await render(browser.session(), server.url("/shop"), until_products);
     EXPECT_EQ(count_products(page.url, page.html), static_cast<std::size_t>(product_count));
   });
 }
@@ -249,14 +257,16 @@ TEST_F(browser_test, browser_errors_carry_the_browsers_message) {
       EXPECT_NE(std::string(e.what()).find("wasn't found"), std::string::npos) << e.what();
     }
     try {
-      co_await render(browser.session(), server.url("/shop"), {.selector = "li[", .timeout = 5000ms});
+      const render_wait invalid_selector{.selector = "li[", .timeout = 5000ms};
+      co_await render(browser.session(), server.url("/shop"), invalid_selector);
       ADD_FAILURE() << "rendered";
     } catch (const std::system_error& e) {
       EXPECT_EQ(code_of(e), errc::browser_error);
       EXPECT_NE(std::string(e.what()).find("not a valid selector"), std::string::npos) << e.what();
     }
     try {
-      co_await render(browser.session(), "http://127.0.0.1:1/", {.timeout = 10000ms});
+      const render_wait refused{.timeout = 10000ms};
+      co_await render(browser.session(), "http://127.0.0.1:1/", refused);
       ADD_FAILURE() << "rendered";
     } catch (const std::system_error& e) {
       EXPECT_EQ(code_of(e), errc::browser_error);
@@ -293,7 +303,8 @@ TEST_F(browser_test, a_call_without_an_answer_in_time_fails_alone) {
 
 asio::awaitable<void> render_and_count(std::shared_ptr<cdp_session> browser, std::string url,
                                        std::vector<std::size_t>& products) {
-  const auto page = co_await render(std::move(browser), std::move(url), {.selector = "#loaded"});
+  const render_wait until_loaded{.selector = "#loaded"};
+  const auto page = co_await render(std::move(browser), std::move(url), until_loaded);
   products.push_back(count_products(page.url, page.html));
 }
 
@@ -331,7 +342,8 @@ TEST_F(browser_test, killing_the_browser_fails_pending_calls_with_a_clear_error)
     bool finished = false;
     auto pending = [&]() -> asio::awaitable<void> {
       try {
-        co_await render(session, server.url("/shop"), {.selector = "#never", .timeout = 20000ms});
+        const render_wait never_settles{.selector = "#never", .timeout = 20000ms};
+        co_await render(session, server.url("/shop"), never_settles);
       } catch (const std::system_error& e) {
         failure = e;
       }

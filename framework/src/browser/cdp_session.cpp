@@ -238,7 +238,15 @@ asio::awaitable<std::shared_ptr<cdp_session>> cdp_session::connect(std::string w
 }
 
 asio::awaitable<json::value> cdp_session::call(std::string method, json::object params, std::string session_id) {
-  co_return co_await call(std::move(method), std::move(params), std::move(session_id), state_->options.call_timeout);
+  return call(std::move(method), std::move(params), std::move(session_id), state_->options.call_timeout);
+}
+
+asio::awaitable<json::value> cdp_session::call(std::string method, json::object params) {
+  return call(std::move(method), std::move(params), std::string(), state_->options.call_timeout);
+}
+
+asio::awaitable<json::value> cdp_session::call(std::string method) {
+  return call(std::move(method), json::object(), std::string(), state_->options.call_timeout);
 }
 
 asio::awaitable<json::value> cdp_session::call(std::string method, json::object params, std::string session_id,

@@ -52,17 +52,19 @@ class cdp_session {
 
   // Connects to a browser endpoint, "ws://127.0.0.1:PORT/devtools/browser/ID". Throws
   // std::system_error (errc::browser_lost) when it cannot.
-  static boost::asio::awaitable<std::shared_ptr<cdp_session>> connect(std::string websocket_url,
-                                                                      cdp_options options = {});
+  static boost::asio::awaitable<std::shared_ptr<cdp_session>> connect(std::string websocket_url, cdp_options options);
   cdp_session(const cdp_session&) = delete;
   cdp_session& operator=(const cdp_session&) = delete;
   ~cdp_session();
 
-  // Sends {id, method, params[, sessionId]} and returns the reply's result.
-  boost::asio::awaitable<boost::json::value> call(std::string method, boost::json::object params = {},
-                                                  std::string session_id = {});
+  // Sends {id, method, params[, sessionId]} and returns the reply's result. The overloads are
+  // not coroutines: no default arguments, which GCC 12 would destroy twice (docs/status.md).
   boost::asio::awaitable<boost::json::value> call(std::string method, boost::json::object params,
                                                   std::string session_id, std::chrono::milliseconds timeout);
+  boost::asio::awaitable<boost::json::value> call(std::string method, boost::json::object params,
+                                                  std::string session_id);
+  boost::asio::awaitable<boost::json::value> call(std::string method, boost::json::object params);
+  boost::asio::awaitable<boost::json::value> call(std::string method);
 
   // `handler` receives the params of every event `method` of `session_id` ("" for the browser's
   // own events) until the subscription is destroyed. It runs on the reactor inside the reader:

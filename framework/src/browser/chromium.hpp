@@ -19,7 +19,8 @@ struct chromium_options {
 class chromium {
  public:
   // Starts the browser and connects to it; throws std::system_error (errc::browser_lost).
-  static boost::asio::awaitable<std::unique_ptr<chromium>> launch(chromium_options options = {});
+  static boost::asio::awaitable<std::unique_ptr<chromium>> launch(chromium_options options);
+  static boost::asio::awaitable<std::unique_ptr<chromium>> launch() { return launch(chromium_options()); }
   chromium(const chromium&) = delete;
   chromium& operator=(const chromium&) = delete;
   // Kills the browser if close() did not stop it.

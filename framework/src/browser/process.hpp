@@ -46,7 +46,9 @@ class process {
   // Starts the browser and waits on the reactor, without blocking it, for its DevTools endpoint.
   // Throws std::system_error (errc::browser_lost) naming the cause and the end of Chromium's
   // output when it is not found, exits early, or does not listen within start_timeout.
-  static boost::asio::awaitable<std::shared_ptr<process>> start(process_options options = {});
+  static boost::asio::awaitable<std::shared_ptr<process>> start(process_options options);
+  // No defaults on coroutines: GCC 12 destroys a braced default argument twice (docs/status.md).
+  static boost::asio::awaitable<std::shared_ptr<process>> start() { return start(process_options()); }
 
   process(const process&) = delete;
   process& operator=(const process&) = delete;

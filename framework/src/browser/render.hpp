@@ -30,7 +30,9 @@ struct rendered_page {
 // (a condition not met in time; the browser stays usable), errc::browser_error (the navigation
 // failed, e.g. net::ERR_CONNECTION_REFUSED, or the selector is not valid CSS),
 // errc::browser_lost (the browser or the tab crashed or went away).
+// In a coroutine, pass `wait` as a named variable: GCC 12 destroys a braced temporary inside a
+// co_await expression twice (docs/status.md).
 boost::asio::awaitable<rendered_page> render(std::shared_ptr<cdp_session> browser, std::string url,
-                                             render_wait wait = {});
+                                             render_wait wait);
 
 }  // namespace orbweaver::browser
