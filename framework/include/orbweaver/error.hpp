@@ -33,6 +33,10 @@ enum class errc {
   proxy_failed,         // the proxy did not open a CONNECT tunnel (a non-2xx answer)
   header_too_large,     // the response header exceeds its size or field-count limit
   not_cached,           // HTTPCACHE_IGNORE_MISSING: the request is not in the HTTP cache
+  render_timeout,       // a rendered page did not settle (load, selector, network idle) in time
+  browser_timeout,      // the browser did not answer a DevTools call in time
+  browser_lost,         // the browser could not start, crashed, or closed its DevTools connection
+  browser_error,        // the browser answered a DevTools call with an error
 };
 
 const std::error_category& error_category() noexcept;

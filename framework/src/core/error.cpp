@@ -31,6 +31,10 @@ constexpr std::string_view short_name(errc e) {
     case errc::proxy_failed: return "proxy_failed";
     case errc::header_too_large: return "header_too_large";
     case errc::not_cached: return "not_cached";
+    case errc::render_timeout: return "render_timeout";
+    case errc::browser_timeout: return "browser_timeout";
+    case errc::browser_lost: return "browser_lost";
+    case errc::browser_error: return "browser_error";
   }
   return "unknown";
 }
@@ -64,6 +68,10 @@ class orbweaver_category final : public std::error_category {
       case errc::proxy_failed: return "the proxy refused to open a tunnel";
       case errc::header_too_large: return "response header too large";
       case errc::not_cached: return "not in the HTTP cache (HTTPCACHE_IGNORE_MISSING)";
+      case errc::render_timeout: return "the rendered page did not settle in time";
+      case errc::browser_timeout: return "the browser did not answer in time";
+      case errc::browser_lost: return "the browser is gone";
+      case errc::browser_error: return "the browser reported an error";
     }
     return "unknown orbweaver error";
   }
