@@ -202,19 +202,7 @@ asio::awaitable<void> shared_frontier::admit_start(std::vector<std::pair<request
     }
     co_await pause(retry_pause);
   }
-  if (!held.empty()) {
-    std::vector<request> again;
-    for (const auto& entry : held) {
-      try {
-        again.push_back(request_from_start_url(entry, crawler_.target()));
-      } catch (const std::invalid_argument& e) {
-        crawler_.stats().inc("scheduler/invalid_start_url");
-        log::error("redis", "Ignoring start URL '{}' from {}:start_urls: {}", entry.substr(0, 200), store_.options().prefix, e.what());
-      }
-    }
-    start_urls_pending_ = true;
-    hooks_.schedule(std::move(again));
-  }
+  if (!held.empty()) schedule_start_urls(held);
 
   std::vector<redis::new_request> shared;
   std::vector<request> local;  // callbacks without a registered name cannot travel
@@ -243,6 +231,21 @@ asio::awaitable<void> shared_frontier::admit_start(std::vector<std::pair<request
     log::warning("redis", "{} start requests have callbacks without a registered name: this worker crawls them itself",
                  local.size());
   for (auto& r : local) hooks_.deliver(std::move(r));
+}
+
+void shared_frontier::schedule_start_urls(const std::vector<std::string>& entries) {
+  std::vector<request> requests;
+  for (const auto& entry : entries) {
+    try {
+      requests.push_back(request_from_start_url(entry, crawler_.target()));
+    } catch (const std::invalid_argument& e) {
+      crawler_.stats().inc("scheduler/invalid_start_url");
+      log::error("redis", "Ignoring start URL '{}' from {}:start_urls: {}", entry.substr(0, 200), store_.options().prefix,
+                 e.what());
+    }
+  }
+  start_urls_pending_ = true;
+  hooks_.schedule(std::move(requests));
 }
 
 bool shared_frontier::admitted(const request& r, const std::string& slot) {
@@ -381,18 +384,7 @@ asio::awaitable<void> shared_frontier::fill() {
         } catch (const redis::error&) {
         }
         if (!entries.empty()) {
-          std::vector<request> requests;
-          for (const auto& entry : entries) {
-            try {
-              requests.push_back(request_from_start_url(entry, crawler_.target()));
-            } catch (const std::invalid_argument& e) {
-              crawler_.stats().inc("scheduler/invalid_start_url");
-              log::error("redis", "Ignoring start URL '{}' from {}:start_urls: {}", entry.substr(0, 200),
-                         store_.options().prefix, e.what());
-            }
-          }
-          start_urls_pending_ = true;
-          hooks_.schedule(std::move(requests));
+          schedule_start_urls(entries);
           admit_soon_ = true;  // admit them now
           commit_timer_.cancel();
           continue;

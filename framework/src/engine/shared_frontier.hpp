@@ -116,6 +116,9 @@ class shared_frontier {
   bool build_commit(redis::commit_batch& out, bool last);
   boost::asio::awaitable<void> commit(redis::commit_batch batch);
   boost::asio::awaitable<void> pause(std::chrono::milliseconds d);
+  // Entries of PREFIX:start_urls (popped, or held from before a restart) into the engine; the
+  // next commit admits them and empties this worker's list. Bad entries are counted and logged.
+  void schedule_start_urls(const std::vector<std::string>& entries);
 
   boost::asio::any_io_executor executor_;
   crawler& crawler_;
