@@ -615,23 +615,40 @@ TEST_F(browser_test, a_proxy_carries_the_pages_requests_and_gets_its_credentials
   });
 }
 
-TEST_F(browser_test, a_proxy_without_the_credentials_it_wants_answers_407) {
+TEST_F(browser_test, a_proxy_that_refuses_the_credentials_fails_the_render_with_that_cause) {
   serve_shop(server);
   test_proxy guarded_proxy(test_proxy::options{.required_authorization = std::string(user_pass_authorization)});
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
-    const render_options wrong{.wait = {.timeout = 10000ms}, .proxy = guarded_proxy.url(), .proxy_user = "user",
-                               .proxy_password = "wrong"};
-    const auto refused = co_await render(browser.session(), server.url("/shop"), wrong);
-    EXPECT_EQ(refused.status, 407);
+    try {
+      const render_options wrong{.wait = {.timeout = 10000ms}, .proxy = guarded_proxy.url(), .proxy_user = "user",
+                                 .proxy_password = "wrong"};
+      co_await render(browser.session(), server.url("/shop"), wrong);
+      ADD_FAILURE() << "rendered";
+    } catch (const std::system_error& e) {
+      EXPECT_EQ(code_of(e), errc::browser_error) << e.what();
+      EXPECT_TRUE(contains_text(e.what(), fmt::format("(the proxy {} refused the credentials of 'user')",
+                                                      guarded_proxy.url()))) << e.what();
+    }
+    // Given once, not again and again.
+    EXPECT_EQ(std::ranges::count_if(guarded_proxy.requests(),
+                                    [](const auto& r) { return r.authorization == "Basic dXNlcjp3cm9uZw=="; }), 1);
+    try {
+      const render_options none{.wait = {.timeout = 10000ms}, .proxy = guarded_proxy.url()};
+      co_await render(browser.session(), server.url("/shop"), none);
+      ADD_FAILURE() << "rendered";
+    } catch (const std::system_error& e) {
+      EXPECT_EQ(code_of(e), errc::browser_error) << e.what();
+      EXPECT_TRUE(contains_text(e.what(), "ERR_INVALID_AUTH_CREDENTIALS")) << e.what();
+    }
   });
 }
 
-// What a browser context per render costs: a tab in the default context against a tab in a new
-// context, created and closed one after the other (the figure is printed for the report).
-constexpr int context_rounds = 10;
-
+// What a browser context per render costs: a tab in the default context against a tab in a
+// context of its own (created and disposed of), beside a whole render of a small page; the
+// figures are printed for docs/architecture.md. The bound only catches a context gone very slow.
 TEST_F(browser_test, a_browser_context_per_render_costs_little) {
-  constexpr int rounds = context_rounds;
+  constexpr int rounds = 10;
+  server.route("/small", [](const test_request&) { return test_reply{.body = "<p>small</p>"}; });
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     auto& session = *browser.session();
     const auto tab = [&](std::string context) -> asio::awaitable<void> {
@@ -641,28 +658,29 @@ TEST_F(browser_test, a_browser_context_per_render_costs_little) {
       json::object close{{"targetId", created.at("targetId")}};
       co_await session.call("Target.closeTarget", close);
     };
+    const auto per_round = [](std::chrono::steady_clock::time_point started) {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() / rounds;
+    };
     auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < rounds; ++i) co_await tab("");
-    const auto plain = std::chrono::steady_clock::now() - started;
+    const auto plain_tab = per_round(started);
     started = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::duration creating{}, disposing{};
     for (int i = 0; i < rounds; ++i) {
       json::object no_params;
-      auto t0 = std::chrono::steady_clock::now();
       const auto context = co_await session.call("Target.createBrowserContext", no_params);
-      creating += std::chrono::steady_clock::now() - t0;
       const std::string id(context.at("browserContextId").as_string());
       co_await tab(id);
       json::object dispose{{"browserContextId", id}};
-      t0 = std::chrono::steady_clock::now();
       co_await session.call("Target.disposeBrowserContext", dispose);
-      disposing += std::chrono::steady_clock::now() - t0;
     }
-    fmt::print("create {:.1f} dispose {:.1f}\n", std::chrono::duration<double, std::milli>(creating).count() / rounds, std::chrono::duration<double, std::milli>(disposing).count() / rounds);
-    const auto in_contexts = std::chrono::steady_clock::now() - started;
-    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count() / context_rounds; };
-    fmt::print("a tab: {:.1f} ms; a tab in a context of its own: {:.1f} ms\n", ms(plain), ms(in_contexts));
-    EXPECT_LT(in_contexts, plain + context_rounds * 500ms);
+    const auto context_tab = per_round(started);
+    started = std::chrono::steady_clock::now();
+    const render_options load_only;
+    for (int i = 0; i < rounds; ++i) co_await render(browser.session(), server.url("/small"), load_only);
+    const auto small_render = per_round(started);
+    fmt::print("a tab: {:.0f} ms; a tab in a context of its own: {:.0f} ms; a render of a small page: {:.0f} ms\n",
+               plain_tab, context_tab, small_render);
+    EXPECT_LT(context_tab, plain_tab + 2000);
   });
 }
 

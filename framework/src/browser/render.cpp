@@ -65,6 +65,7 @@ struct render_job {
   clock::time_point deadline;
   std::string context_id, target_id, session_id;
   asio::any_io_executor browser_executor;  // where answers to events are sent from
+  bool proxy_refused_credentials = false;
 
   [[noreturn]] void timed_out(const std::string& waiting_for) const {
     raise(errc::render_timeout,
@@ -120,8 +121,12 @@ struct render_job {
     co_await prepare();
     json::object navigate{{"url", url}};
     const auto navigated = co_await call("Page.navigate"s, std::move(navigate), "the navigation"s);
-    if (auto error = text_of(navigated.as_object(), "errorText"); !error.empty())
+    if (auto error = text_of(navigated.as_object(), "errorText"); !error.empty()) {
+      // Chromium's words for it (ERR_HTTP_RESPONSE_CODE_FAILURE) do not say it was the proxy.
+      if (proxy_refused_credentials)
+        error += fmt::format(" (the proxy {} refused the credentials of '{}')", options.proxy, options.proxy_user);
       raise(errc::browser_error, fmt::format("rendering {}: the navigation failed: {}", url, error));
+    }
 
     while (!events.loaded) {
       check(events, "no load event");
@@ -309,6 +314,8 @@ asio::awaitable<rendered_page> render(std::shared_ptr<cdp_session> browser, std:
         response = {{"response", "ProvideCredentials"},
                     {"username", job.options.proxy_user},
                     {"password", job.options.proxy_password}};
+      else if (from_proxy)
+        job.proxy_refused_credentials = true;
       json::object params{{"requestId", std::move(request_id)}, {"authChallengeResponse", std::move(response)}};
       job.answer("Fetch.continueWithAuth"s, std::move(params));
     });
