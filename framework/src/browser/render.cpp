@@ -74,7 +74,8 @@ struct render_job {
 
   // A call on the tab's session that gives up at the render's deadline.
   asio::awaitable<json::value> call(std::string method, json::object params, const std::string& waiting_for) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+    // Rounded up: the call must not give up before the deadline, or its timeout would be its own.
+    const auto left = std::chrono::ceil<milliseconds>(deadline - clock::now());
     if (left <= 0ms) timed_out(waiting_for);
     try {
       co_return co_await browser->call(std::move(method), std::move(params), session_id, left);
