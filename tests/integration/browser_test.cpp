@@ -508,7 +508,7 @@ TEST_F(browser_test, cookies_go_in_with_the_request_and_come_back_as_set_cookie)
     const auto fetched = seen.at("/api/me");
     EXPECT_EQ(fetched.size(), 1u);
     for (const auto* cookie : {"session=abc", "lang=en", "server=1", "script=2"})
-      EXPECT_TRUE(!fetched.empty() && contains_text(fetched[0], cookie)) << fmt::format("{}", fmt::join(fetched, " | "));
+      EXPECT_TRUE(!fetched.empty() && contains_text(fetched[0], cookie)) << fmt::format("{}", fmt::join(fetched, "|"));
 
     const auto all_set = fmt::format("{}", fmt::join(page.set_cookies, " | "));
     const auto from_server = [](const std::string& c) { return c.starts_with("server=1; Path=/; Expires="); };
@@ -541,7 +541,8 @@ TEST(browser_cookies, a_cdp_cookie_becomes_a_set_cookie_value) {
                           {"path", "/cart"},      {"expires", 1796566591.25}, {"session", false},
                           {"secure", true},       {"httpOnly", true},  {"sameSite", "Strict"}};
   EXPECT_EQ(set_cookie_value(full),
-            "id=7; Domain=.shop.test; Path=/cart; Expires=Sun, 06 Dec 2026 14:16:31 GMT; Secure; HttpOnly; SameSite=Strict");
+            "id=7; Domain=.shop.test; Path=/cart; Expires=Sun, 06 Dec 2026 14:16:31 GMT; Secure; HttpOnly; "
+            "SameSite=Strict");
   const json::object host_only_session{{"name", "s"}, {"value", ""}, {"domain", "shop.test"}, {"path", "/"},
                                        {"expires", -1}, {"session", true}, {"secure", false}, {"httpOnly", false}};
   EXPECT_EQ(set_cookie_value(host_only_session), "s=; Path=/");

@@ -60,7 +60,6 @@ std::string text_of(const json::object& o, std::string_view key) {
 struct render_job {
   std::shared_ptr<cdp_session> browser;
   std::string url;
-  render_wait wait;
   render_options options;
   clock::time_point deadline;
   std::string context_id, target_id, session_id;
@@ -69,7 +68,7 @@ struct render_job {
 
   [[noreturn]] void timed_out(const std::string& waiting_for) const {
     raise(errc::render_timeout,
-          fmt::format("rendering {}: {} within {} ms", url, waiting_for, wait.timeout.count()));
+          fmt::format("rendering {}: {} within {} ms", url, waiting_for, options.wait.timeout.count()));
   }
 
   // A call on the tab's session that gives up at the render's deadline.
@@ -116,6 +115,7 @@ struct render_job {
   }
 
   asio::awaitable<rendered_page> run(page_events& events) {
+    const auto& wait = options.wait;
     json::object no_params;
     co_await call("Page.enable"s, no_params, "Page.enable"s);
     co_await call("Network.enable"s, no_params, "Network.enable"s);
@@ -242,7 +242,7 @@ struct render_job {
 asio::awaitable<rendered_page> render(std::shared_ptr<cdp_session> browser, std::string url, render_options options) {
   const auto deadline = clock::now() + options.wait.timeout;
   const auto executor = co_await asio::this_coro::executor;  // not inside the braces: GCC 12
-  render_job job{.browser = browser, .url = std::move(url), .wait = options.wait, .options = std::move(options),
+  render_job job{.browser = browser, .url = std::move(url), .options = std::move(options),
                  .deadline = deadline, .context_id = {}, .target_id = {}, .session_id = {},
                  .browser_executor = executor};
   // A context of its own: the page's cookies and cache are its alone, and so is its proxy.
@@ -309,7 +309,8 @@ asio::awaitable<rendered_page> render(std::shared_ptr<cdp_session> browser, std:
     on("Fetch.authRequired", [&](const json::object& e) {
       auto request_id = text_of(e, "requestId");
       const auto* challenge = e.if_contains("authChallenge");
-      const bool from_proxy = challenge && challenge->is_object() && text_of(challenge->as_object(), "source") == "Proxy";
+      const bool from_proxy =
+          challenge && challenge->is_object() && text_of(challenge->as_object(), "source") == "Proxy";
       json::object response{{"response", "CancelAuth"}};
       if (from_proxy && credentials_given.insert(request_id).second)
         response = {{"response", "ProvideCredentials"},
