@@ -9,10 +9,10 @@
 // close at the end, so the numbers stand still; the test reads /stats once they do, then waits
 // for the page to show an update sent after that read.
 #include "browser/cdp_session.hpp"
-#include "browser/chromium.hpp"
 #include "browser/process.hpp"
 #include "dashboard/numbers.hpp"
 
+#include "browser_session.hpp"
 #include "crawl_runner.hpp"
 #include "free_port.hpp"
 #include "run_coroutine.hpp"
@@ -21,9 +21,6 @@
 #include <orbweaver/orbweaver.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -36,7 +33,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -48,7 +44,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using testing::run;
 using testing::sleep_for;
 using testing::test_reply;
 using testing::test_request;
@@ -411,23 +406,6 @@ class dashboard_browser_test : public ::testing::Test {
     if (browser::find_chromium().empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps installs it)";
   }
 
-  // Runs `body` with a fresh browser, closed at the end.
-  template <class Body>
-  void with_browser(Body body) {
-    auto session = [&]() -> asio::awaitable<void> {
-      auto browser = co_await browser::chromium::launch();
-      std::exception_ptr failure;
-      try {
-        co_await body(*browser);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      co_await browser->close();
-      if (failure) std::rethrow_exception(failure);
-    };
-    run(io, session());
-  }
-
   asio::io_context io;
   test_server site;
 };
@@ -440,7 +418,7 @@ TEST_F(dashboard_browser_test, page_shows_what_stats_says_during_the_crawl_and_t
   config.set("ITEM_PIPELINES", "dashboard_browser_slow_close=100", setting_priority::command_line);
   std::optional<crawl_in_background> crawl;
 
-  with_browser([&](browser::chromium& browser) -> asio::awaitable<void> {
+  testing::run_with_browser(io, [&](browser::chromium& browser) -> asio::awaitable<void> {
     auto page = co_await tab::open(browser.session());
     crawl.emplace(std::move(config), site.url("/list/0"));
     const auto url = co_await logged_dashboard_url(files.log);
@@ -515,7 +493,7 @@ TEST_F(dashboard_browser_test, off_loopback_the_page_and_its_data_need_the_token
   auto config = crawl_settings(files, address.empty() ? "0.0.0.0" : address);
   std::optional<crawl_in_background> crawl;
 
-  with_browser([&](browser::chromium& browser) -> asio::awaitable<void> {
+  testing::run_with_browser(io, [&](browser::chromium& browser) -> asio::awaitable<void> {
     auto page = co_await tab::open(browser.session());
     crawl.emplace(std::move(config), site.url("/list/0"));
     const auto logged = co_await logged_dashboard_url(files.log);
