@@ -6,6 +6,7 @@
 #include "browser/process.hpp"
 #include "browser/render.hpp"
 
+#include "browser_session.hpp"
 #include "free_port.hpp"
 #include "run_coroutine.hpp"
 #include "test_proxy.hpp"
@@ -96,18 +97,7 @@ class browser_test : public ::testing::Test {
   // Runs `body` with a fresh browser, closed at the end.
   template <class Body>
   void with_browser(Body body) {
-    auto session = [&]() -> asio::awaitable<void> {
-      auto browser = co_await chromium::launch();
-      std::exception_ptr failure;
-      try {
-        co_await body(*browser);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      co_await browser->close();
-      if (failure) std::rethrow_exception(failure);
-    };
-    run(io, session());
+    testing::run_with_browser(io, std::move(body));
   }
 
   asio::io_context io;
