@@ -11,6 +11,7 @@
 #include <orbweaver/orbweaver.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -43,6 +44,7 @@ class render_spider : public spider {
   std::mutex mutex;  // callbacks run on the parse pool
   std::map<std::string, page_seen> pages;
   std::map<std::string, std::error_code> failures;
+  std::vector<std::string> failure_messages;
   std::vector<std::string> parse_order;
 
   std::vector<request> start_requests() override { return starts; }
@@ -57,6 +59,7 @@ class render_spider : public spider {
   void failed(const failure& f, output&) {
     std::lock_guard lock(mutex);
     failures[f.req.url] = f.error;
+    failure_messages.push_back(f.message);
   }
 };
 
@@ -164,7 +167,8 @@ TEST_F(RenderCrawl, ARenderedServerErrorIsRetriedByTheRetryMiddleware) {
   auto s = std::make_unique<render_spider>();
   auto* spy = s.get();
   const auto flaky = server.url("/flaky");
-  spy->starts = {rendered(flaky, {.wait_for = "#loaded"})};
+  // Network idle, not a selector: the 503 page has no products to wait for.
+  spy->starts = {rendered(flaky, {.network_idle_ms = 200})};
   auto result = run_finished_crawl(std::move(s));
   EXPECT_EQ(calls.load(), 2);
   EXPECT_EQ(result.stats.get("retry/count"), 1);
@@ -191,7 +195,7 @@ TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
   constexpr int pages = 8;
   for (int i = 0; i < pages; ++i) spy->starts.push_back(rendered(server.url(fmt::format("/shop?copy={}", i)), {.wait_for = "#loaded"}));
   auto result = run_finished_crawl(std::move(s), {{"RENDER_CONCURRENCY", "3"}});
-  EXPECT_TRUE(spy->failures.empty());
+  EXPECT_TRUE(spy->failures.empty()) << fmt::format("{}", fmt::join(spy->failure_messages, "\n"));
   ASSERT_EQ(spy->pages.size(), static_cast<std::size_t>(pages));
   for (const auto& [url, seen] : spy->pages) EXPECT_EQ(seen.products, static_cast<std::size_t>(js_shop_products)) << url;
   EXPECT_EQ(result.stats.get("item_scraped_count"), pages * js_shop_products);
@@ -206,8 +210,8 @@ TEST_F(RenderCrawl, AHungBrowserIsReplacedAndItsRendersRetried) {
   auto* spy = s.get();
   constexpr int pages = 3;
   for (int i = 0; i < pages; ++i) spy->starts.push_back(rendered(server.url(fmt::format("/shop?copy={}", i)), {.wait_for = "#loaded"}));
-  auto result = run_finished_crawl(std::move(s), {{"RENDER_TIMEOUT", "3"}});
-  EXPECT_TRUE(spy->failures.empty());
+  auto result = run_finished_crawl(std::move(s), {{"RENDER_TIMEOUT", "8"}});
+  EXPECT_TRUE(spy->failures.empty()) << fmt::format("{}", fmt::join(spy->failure_messages, "\n"));
   ASSERT_EQ(spy->pages.size(), static_cast<std::size_t>(pages));
   for (const auto& [url, seen] : spy->pages) EXPECT_EQ(seen.products, static_cast<std::size_t>(js_shop_products)) << url;
   EXPECT_EQ(result.stats.get("render/browser_restarts"), 1);
