@@ -231,7 +231,9 @@ TEST_F(RenderCrawl, AFailingBrowserGivesUpAfterRetryTimes) {
   auto s = std::make_unique<render_spider>();
   auto* spy = s.get();
   const auto url = server.url("/shop");
-  spy->starts = {rendered(url, {.wait_for = "#loaded"})};
+  // A render waiting for the load event between two DevTools calls learns of the browser's end
+  // only at its timeout (browser::render wakes on events and calls, not on the session's close).
+  spy->starts = {rendered(url, {.wait_for = "#loaded", .timeout = 5})};
   auto result = run_finished_crawl(std::move(s), {{"RETRY_TIMES", "1"}});
   ASSERT_TRUE(spy->failures.contains(url));
   EXPECT_EQ(spy->failures[url], errc::browser_lost);
