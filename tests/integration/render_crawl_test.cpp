@@ -188,17 +188,24 @@ void serve_shop_that_hurts_the_browser(test_server& server, int at, int signal) 
   });
 }
 
-TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
-  serve_shop_that_hurts_the_browser(server, 3, SIGKILL);
+// Renders `pages` copies of the shop; the test fails unless every copy gave all its products.
+crawl_result crawl_shop_copies(test_server& server, int pages, const setting_overrides& overrides) {
   auto s = std::make_unique<render_spider>();
   auto* spy = s.get();
-  constexpr int pages = 8;
-  for (int i = 0; i < pages; ++i) spy->starts.push_back(rendered(server.url(fmt::format("/shop?copy={}", i)), {.wait_for = "#loaded"}));
-  auto result = run_finished_crawl(std::move(s), {{"RENDER_CONCURRENCY", "3"}});
+  for (int i = 0; i < pages; ++i)
+    spy->starts.push_back(rendered(server.url(fmt::format("/shop?copy={}", i)), {.wait_for = "#loaded"}));
+  auto result = run_finished_crawl(std::move(s), overrides);
   EXPECT_TRUE(spy->failures.empty()) << fmt::format("{}", fmt::join(spy->failure_messages, "\n"));
-  ASSERT_EQ(spy->pages.size(), static_cast<std::size_t>(pages));
+  EXPECT_EQ(spy->pages.size(), static_cast<std::size_t>(pages));
   for (const auto& [url, seen] : spy->pages) EXPECT_EQ(seen.products, static_cast<std::size_t>(js_shop_products)) << url;
   EXPECT_EQ(result.stats.get("item_scraped_count"), pages * js_shop_products);
+  return result;
+}
+
+TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
+  serve_shop_that_hurts_the_browser(server, 3, SIGKILL);
+  constexpr int pages = 8;
+  auto result = crawl_shop_copies(server, pages, {{"RENDER_CONCURRENCY", "3"}});
   EXPECT_GE(result.stats.get("render/browser_restarts"), 1);
   EXPECT_GE(result.stats.get("render/retried"), 1);
   EXPECT_EQ(result.stats.get("render/responses"), pages);
@@ -206,14 +213,7 @@ TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
 
 TEST_F(RenderCrawl, AHungBrowserIsReplacedAndItsRendersRetried) {
   serve_shop_that_hurts_the_browser(server, 1, SIGSTOP);
-  auto s = std::make_unique<render_spider>();
-  auto* spy = s.get();
-  constexpr int pages = 3;
-  for (int i = 0; i < pages; ++i) spy->starts.push_back(rendered(server.url(fmt::format("/shop?copy={}", i)), {.wait_for = "#loaded"}));
-  auto result = run_finished_crawl(std::move(s), {{"RENDER_TIMEOUT", "8"}});
-  EXPECT_TRUE(spy->failures.empty()) << fmt::format("{}", fmt::join(spy->failure_messages, "\n"));
-  ASSERT_EQ(spy->pages.size(), static_cast<std::size_t>(pages));
-  for (const auto& [url, seen] : spy->pages) EXPECT_EQ(seen.products, static_cast<std::size_t>(js_shop_products)) << url;
+  auto result = crawl_shop_copies(server, 3, {{"RENDER_TIMEOUT", "8"}});
   EXPECT_EQ(result.stats.get("render/browser_restarts"), 1);
   EXPECT_GE(result.stats.get("render/retried"), 1);
   EXPECT_EQ(result.stats.get("render/timeouts"), 0) << "the browser's fault, not the pages'";
