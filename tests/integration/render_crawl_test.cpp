@@ -6,6 +6,8 @@
 
 #include "crawl_runner.hpp"
 #include "js_shop.hpp"
+#include "private_tmpdir.hpp"
+#include "test_proxy.hpp"
 #include "test_server.hpp"
 
 #include <orbweaver/orbweaver.hpp>
@@ -21,6 +23,8 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -265,6 +269,137 @@ TEST_F(RenderCrawl, RenderConcurrencyBoundsTabsAndPlainRequestsDoNotWait) {
   ASSERT_EQ(plain_loads.size(), static_cast<std::size_t>(renders));
   EXPECT_LT(*std::max_element(plain_loads.begin(), plain_loads.end()),
             *std::min_element(rendered_loads.begin(), rendered_loads.end()) + 600ms);
+}
+
+// The items of a JSON lines feed.
+std::vector<json::object> feed_items(const std::filesystem::path& feed) {
+  std::vector<json::object> items;
+  std::istringstream lines(read_file(feed));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) items.push_back(json::parse(line).as_object());
+  return items;
+}
+
+// Width and height from a PNG's IHDR chunk (big-endian, after the 8-byte signature and the
+// chunk's length and type); nullopt when the bytes are not a PNG.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> png_size(const std::string& bytes) {
+  if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || bytes.compare(12, 4, "IHDR") != 0)
+    return std::nullopt;
+  auto number = [&](std::size_t at) {
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < 4; ++i) n = n << 8 | static_cast<unsigned char>(bytes[at + i]);
+    return n;
+  };
+  return std::pair{number(16), number(20)};
+}
+
+TEST_F(RenderCrawl, AScreenshotIsAPngOfTheViewportAndItsPathIsInTheItems) {
+  serve_js_shop(server);
+  private_tmpdir tmp("orbweaver-render-screenshot");
+  const auto feed = tmp.path() / "items.jsonl", shots = tmp.path() / "shots";
+  auto s = std::make_unique<render_spider>();
+  auto* spy = s.get();
+  const auto shot_url = server.url("/shop?shot"), plain_url = server.url("/shop?no-shot");
+  spy->starts = {rendered(shot_url, {.wait_for = "#loaded", .screenshot = true}), rendered(plain_url, {.wait_for = "#loaded"})};
+  auto result = run_finished_crawl(std::move(s), {{"SCREENSHOT_DIR", shots.string()}, {"RENDER_VIEWPORT", "800x600"},
+                                                  {"FEEDS", feed.string()}});
+  EXPECT_EQ(result.stats.get("render/screenshots"), 1);
+  const auto items = feed_items(feed);
+  ASSERT_EQ(items.size(), 2u * js_shop_products);
+  std::set<std::string> paths;
+  for (const auto& it : items) {
+    if (it.at("page").as_string() == plain_url) {
+      EXPECT_FALSE(it.contains("screenshot")) << json::serialize(it);
+      continue;
+    }
+    ASSERT_TRUE(it.contains("screenshot")) << json::serialize(it);
+    paths.insert(std::string(it.at("screenshot").as_string()));
+  }
+  ASSERT_EQ(paths.size(), 1u) << "one screenshot for the page, in each of its items";
+  const std::filesystem::path path = *paths.begin();
+  EXPECT_EQ(path.parent_path(), shots);
+  EXPECT_EQ(path.extension(), ".png");
+  EXPECT_EQ(path.stem().string().size(), 40u) << "named by the request's fingerprint";
+  const auto size = png_size(read_file(path));
+  ASSERT_TRUE(size) << path << " is not a PNG";
+  EXPECT_EQ(*size, (std::pair<std::uint32_t, std::uint32_t>{800, 600}));
+}
+
+TEST_F(RenderCrawl, CookiesGoBothWaysBetweenTheCrawlsJarAndTheBrowser) {
+  std::mutex mutex;
+  std::map<std::string, std::string> cookies_at;  // the Cookie header each path received
+  auto record = [&](const test_request& r) {
+    std::lock_guard lock(mutex);
+    cookies_at[r.path] = r.headers.get("Cookie").value_or("");
+  };
+  server.route("/login", [&](const test_request& r) {
+    record(r);
+    return test_reply{.headers = {{"Set-Cookie", "session=alice; Path=/"}}, .body = "<p>in</p>"};
+  });
+  server.route("/app", [&](const test_request& r) {
+    record(r);
+    return test_reply{.body = "<html><head><link rel='icon' href='data:,'></head><body><script>"
+                              "document.cookie = 'seen=yes; path=/';"
+                              "document.body.insertAdjacentHTML('beforeend', '<li class=product>' + document.cookie + '</li>');"
+                              "</script></body></html>"};
+  });
+  server.route("/whoami", [&](const test_request& r) {
+    record(r);
+    return test_reply{.body = "<p>you</p>"};
+  });
+  auto s = std::make_unique<render_spider>();
+  auto* spy = s.get();
+  const auto app_url = server.url("/app"), whoami_url = server.url("/whoami");
+  auto then_whoami = [whoami_url](spider& target, const response& r, output& out) {
+    static_cast<render_spider&>(target).parse_products(r, out);
+    out.emit(request(whoami_url));
+  };
+  auto then_app = [app_url, then_whoami](spider&, const response&, output& out) {
+    out.emit(render_request(app_url, then_whoami, {.wait_for = "li.product"}));
+  };
+  spy->starts = {request(server.url("/login"), then_app)};
+  auto result = run_finished_crawl(std::move(s));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(cookies_at["/app"], "session=alice") << "the crawl's cookie went to the browser";
+  EXPECT_EQ(spy->pages[server.url("/app")].products, 1u);
+  const auto& whoami = cookies_at["/whoami"];
+  EXPECT_NE(whoami.find("session=alice"), std::string::npos) << whoami;
+  EXPECT_NE(whoami.find("seen=yes"), std::string::npos) << whoami << ": the page's cookie came back into the jar";
+}
+
+TEST_F(RenderCrawl, RenderBlockResourcesKeepsImagesFromLoading) {
+  server.route("/gallery", [](const test_request&) {
+    return test_reply{.body = "<html><head><link rel='icon' href='data:,'></head><body>"
+                              "<img src='/photo.png'><li class='product'>photo</li></body></html>"};
+  });
+  server.route("/photo.png", [](const test_request&) {
+    return test_reply{.headers = {{"Content-Type", "image/png"}}, .body = "not really a png"};
+  });
+  for (const auto& blocked : {std::string(), std::string("image,font")}) {
+    auto s = std::make_unique<render_spider>();
+    s->starts = {rendered(server.url(fmt::format("/gallery?blocked={}", blocked)), {})};
+    auto result = run_finished_crawl(std::move(s), {{"RENDER_BLOCK_RESOURCES", blocked}});
+    EXPECT_EQ(result.stats.get("item_scraped_count"), 1);
+  }
+  EXPECT_EQ(server.arrivals("/gallery").size(), 2u);
+  EXPECT_EQ(server.arrivals("/photo.png").size(), 1u) << "loaded without the setting only";
+}
+
+TEST_F(RenderCrawl, ARenderedRequestGoesThroughItsProxyWithItsCredentials) {
+  serve_js_shop(server);
+  test_proxy proxy(test_proxy::options{.required_authorization = "Basic dXNlcjpwYXNz"});  // user:pass
+  auto s = std::make_unique<render_spider>();
+  auto* spy = s.get();
+  auto r = rendered(server.url("/shop?proxied"), {.wait_for = "#loaded"});
+  r.meta["proxy"] = proxy.url("user:pass");
+  spy->starts = {std::move(r)};
+  auto result = run_finished_crawl(std::move(s));
+  EXPECT_EQ(spy->pages[server.url("/shop?proxied")].products, static_cast<std::size_t>(js_shop_products));
+  std::set<std::string> through_proxy;
+  for (const auto& seen : proxy.requests())
+    if (seen.authorization == "Basic dXNlcjpwYXNz") through_proxy.insert(seen.target);
+  EXPECT_TRUE(through_proxy.contains(server.url("/shop?proxied"))) << proxy.requests().size();
+  EXPECT_TRUE(through_proxy.contains(server.url("/api/products.json")));
 }
 
 }  // namespace

@@ -102,5 +102,35 @@ TEST(RenderRequest, MetaBecomesTheWaitConditions) {
   EXPECT_EQ(lenient.timeout, 7000ms);
 }
 
+TEST(RenderRequest, OptionsCarryWhatTheMiddlewaresLeftOnTheRequest) {
+  settings s;
+  s.set("RENDER_VIEWPORT", "800x600");
+  s.set("RENDER_BLOCK_RESOURCES", "image,font");
+  request r = render_request("https://example.com/", {.wait_for = "#done", .script = "window.scrollTo(0, 1e6)",
+                                                      .screenshot = true});
+  r.headers.set("Cookie", "session=abc; theme=dark");
+  r.meta["proxy"] = "http://127.0.0.1:3128";
+  r.headers.set("Proxy-Authorization", "Basic dXNlcjpwYTpzcw==");  // user:pa:ss
+  const auto o = render_options_for(r, render_settings_from(s));
+  EXPECT_EQ(o.wait.selector, "#done");
+  EXPECT_EQ(o.script, "window.scrollTo(0, 1e6)");
+  EXPECT_TRUE(o.screenshot);
+  EXPECT_EQ(o.viewport_width, 800);
+  EXPECT_EQ(o.viewport_height, 600);
+  EXPECT_EQ(o.blocked_resource_types, (std::vector<std::string>{"Image", "Font"}));
+  EXPECT_EQ(o.cookie_header, "session=abc; theme=dark");
+  EXPECT_EQ(o.proxy, "http://127.0.0.1:3128");
+  EXPECT_EQ(o.proxy_user, "user");
+  EXPECT_EQ(o.proxy_password, "pa:ss");
+
+  request bare = render_request("https://example.com/");
+  bare.headers.set("Proxy-Authorization", "Basic dXNlcjpwYXNz");  // no proxy: not for the browser
+  const auto none = render_options_for(bare, render_settings_from(settings()));
+  EXPECT_FALSE(none.screenshot);
+  EXPECT_EQ(none.cookie_header, "");
+  EXPECT_EQ(none.proxy, "");
+  EXPECT_EQ(none.proxy_user, "");
+}
+
 }  // namespace
 }  // namespace orbweaver::download

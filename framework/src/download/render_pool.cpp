@@ -1,4 +1,6 @@
 #include "download/render_pool.hpp"
+#include "core/base64.hpp"
+#include "engine/fingerprint.hpp"
 
 #include <orbweaver/error.hpp>
 #include <orbweaver/log.hpp>
@@ -14,6 +16,7 @@
 #include <cctype>
 #include <charconv>
 #include <exception>
+#include <fstream>
 #include <utility>
 
 namespace orbweaver {
@@ -87,6 +90,30 @@ browser::render_wait render_wait_from(const json::object& meta, std::chrono::mil
   wait.timeout = default_timeout;
   if (auto timeout = meta_number(meta, "render_timeout"); timeout && *timeout > 0) wait.timeout = seconds_to_ms(*timeout);
   return wait;
+}
+
+browser::render_options render_options_for(const request& r, const render_settings& settings) {
+  browser::render_options o;
+  o.wait = render_wait_from(r.meta, settings.timeout);
+  if (const auto* script = r.meta.if_contains("render_script"); script && script->is_string())
+    o.script = std::string(script->get_string());
+  o.screenshot = meta_flag(r.meta, "screenshot");
+  o.viewport_width = settings.viewport_width;
+  o.viewport_height = settings.viewport_height;
+  o.blocked_resource_types = settings.blocked_resource_types;
+  o.cookie_header = std::string(r.headers.get("Cookie").value_or(""));
+  if (const auto* proxy = r.meta.if_contains("proxy"); proxy && proxy->is_string())
+    o.proxy = std::string(proxy->get_string());
+  // The http_proxy middleware turned the proxy URL's user and password into this header.
+  constexpr std::string_view basic = "Basic ";
+  const auto authorization = r.headers.get("Proxy-Authorization").value_or("");
+  if (!o.proxy.empty() && authorization.starts_with(basic))
+    if (auto credentials = base64_decode(authorization.substr(basic.size()))) {
+      const auto colon = credentials->find(':');
+      o.proxy_user = credentials->substr(0, colon);
+      if (colon != std::string::npos) o.proxy_password = credentials->substr(colon + 1);
+    }
+  return o;
 }
 
 struct render_pool::tab_waiter {
@@ -204,17 +231,38 @@ asio::awaitable<bool> render_pool::browser_unusable(std::uint64_t generation) {
   co_return true;
 }
 
+std::string render_pool::save_screenshot(const request& r, const std::string& png) {
+  const auto path = options_.screenshot_dir / (to_hex(request_fingerprint(r)) + ".png");
+  std::error_code ec;
+  std::filesystem::create_directories(options_.screenshot_dir, ec);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(png.data(), static_cast<std::streamsize>(png.size()));
+  out.close();
+  if (!out) {
+    log::error("browser", "Cannot write the screenshot of <{} {}> to {}: {}", r.method, r.url, path.string(),
+               ec ? ec.message() : std::string("the write failed"));
+    return {};
+  }
+  stats_.inc("render/screenshots");
+  return path.string();
+}
+
 response_ptr render_pool::make_response(const request& r, browser::rendered_page page) {
   http_headers headers{{"Content-Type", "text/html; charset=utf-8"}};
+  // The browser's cookies go into the crawl's jar through the cookies middleware, as a server's.
+  for (auto& cookie : page.set_cookies) headers.add("Set-Cookie", std::move(cookie));
   // about: and data: pages have no HTTP status; what the browser shows of them is a page.
   const int status = page.status > 0 ? page.status : 200;
   auto url = page.url.empty() ? r.url : std::move(page.url);
-  return std::make_shared<response>(r, std::move(url), status, std::move(headers), std::move(page.html));
+  auto resp = std::make_shared<response>(r, std::move(url), status, std::move(headers), std::move(page.html));
+  if (!page.png.empty())
+    if (auto path = save_screenshot(r, page.png); !path.empty()) resp->req().meta["screenshot_path"] = std::move(path);
+  return resp;
 }
 
 asio::awaitable<render_result> render_pool::render(const request& r) {
   stats_.inc("render/requests");
-  const auto wait = render_wait_from(r.meta, options_.timeout);
+  const auto options = render_options_for(r, options_);
   const long long max_retries = meta_int(r.meta, "max_retry_times").value_or(options_.retry_times);
   for (long long attempt = 1;; ++attempt) {
     std::uint64_t generation = 0;
@@ -222,7 +270,7 @@ asio::awaitable<render_result> render_pool::render(const request& r) {
     std::string detail;
     try {
       auto session = co_await current_browser(generation);
-      auto page = co_await browser::render(session, r.url, wait);
+      auto page = co_await browser::render(session, r.url, options);
       stats_.inc("render/responses");
       co_return render_result{make_response(r, std::move(page)), {}, {}};
     } catch (const std::system_error& e) {

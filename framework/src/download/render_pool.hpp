@@ -51,6 +51,10 @@ std::string cdp_resource_type(std::string_view name);
 // The wait conditions meta asks for (see render_request.hpp); keys of another JSON type are
 // ignored, as other meta keys are.
 browser::render_wait render_wait_from(const json::object& meta, std::chrono::milliseconds default_timeout);
+// What the browser is asked for r: its meta's waits, script and screenshot, the settings'
+// viewport and blocked types, and what the downloader middlewares left on r: its Cookie header
+// (the crawl's jar), meta "proxy" and the credentials of its Proxy-Authorization (Basic).
+browser::render_options render_options_for(const request& r, const render_settings& settings);
 
 // The rendered page as a response, or why there is none.
 struct render_result {
@@ -88,6 +92,9 @@ class render_pool {
   // closed, so that the next render starts another one).
   boost::asio::awaitable<bool> browser_unusable(std::uint64_t generation);
   response_ptr make_response(const request& r, browser::rendered_page page);
+  // Writes the PNG under SCREENSHOT_DIR, named by r's fingerprint; its path, or empty when it
+  // cannot be written (logged).
+  std::string save_screenshot(const request& r, const std::string& png);
 
   boost::asio::any_io_executor executor_;
   render_settings options_;
