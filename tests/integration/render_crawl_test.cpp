@@ -209,7 +209,8 @@ crawl_result crawl_shop_copies(test_server& server, int pages, const setting_ove
 TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
   serve_shop_that_hurts_the_browser(server, 3, SIGKILL);
   constexpr int pages = 8;
-  auto result = crawl_shop_copies(server, pages, {{"RENDER_CONCURRENCY", "3"}});
+  // 15 s: a render waiting for its load event sees the browser's end only at its timeout.
+  auto result = crawl_shop_copies(server, pages, {{"RENDER_CONCURRENCY", "3"}, {"RENDER_TIMEOUT", "15"}});
   EXPECT_GE(result.stats.get("render/browser_restarts"), 1);
   EXPECT_GE(result.stats.get("render/retried"), 1);
   EXPECT_EQ(result.stats.get("render/responses"), pages);
@@ -352,7 +353,7 @@ TEST_F(RenderCrawl, CookiesGoBothWaysBetweenTheCrawlsJarAndTheBrowser) {
   const auto app_url = server.url("/app"), whoami_url = server.url("/whoami");
   auto then_whoami = [whoami_url](spider& target, const response& r, output& out) {
     static_cast<render_spider&>(target).parse_products(r, out);
-    out.emit(request(whoami_url));
+    out.emit(plain(whoami_url));
   };
   auto then_app = [app_url, then_whoami](spider&, const response&, output& out) {
     out.emit(render_request(app_url, then_whoami, {.wait_for = "li.product"}));
