@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -89,6 +90,17 @@ http_answer get(unsigned short port, const std::string& target, const std::strin
   answer.body = text.substr(end_of_head + 4);
   std::sscanf(answer.head.c_str(), "HTTP/1.1 %d", &answer.status);
   return answer;
+}
+
+// The JSON of every whole Server-Sent Event in `body`.
+std::vector<boost::json::object> events_in(const std::string& body) {
+  std::vector<boost::json::object> sent;
+  for (auto at = body.find("data: "); at != std::string::npos; at = body.find("data: ", at + 1)) {
+    auto end = body.find("\n\n", at);
+    if (end == std::string::npos) break;
+    sent.push_back(boost::json::parse(body.substr(at + 6, end - at - 6)).as_object());
+  }
+  return sent;
 }
 
 // The crawl runs on its own thread; the test asks the dashboard meanwhile.
@@ -169,12 +181,7 @@ TEST(Dashboard, StatsAndEventsDuringACrawlAndTheReportAfter) {
   auto events = get(port, "/events", "", 2);
   ASSERT_EQ(events.status, 200) << events.head;
   EXPECT_NE(events.head.find("text/event-stream"), std::string::npos);
-  std::vector<boost::json::object> sent;
-  for (auto at = events.body.find("data: "); at != std::string::npos; at = events.body.find("data: ", at + 1)) {
-    auto end = events.body.find("\n\n", at);
-    if (end == std::string::npos) break;
-    sent.push_back(boost::json::parse(events.body.substr(at + 6, end - at - 6)).as_object());
-  }
+  auto sent = events_in(events.body);
   ASSERT_GE(sent.size(), 2u) << events.body;
   EXPECT_LE(sent[0].at("pages").as_int64(), sent[1].at("pages").as_int64());
 
@@ -207,6 +214,31 @@ TEST(Dashboard, StatsAndEventsDuringACrawlAndTheReportAfter) {
   EXPECT_EQ(html.find("<link"), std::string::npos) << "the report must open offline";
   EXPECT_NE(read_file(log).find("Report written to " + report.string()), std::string::npos);
   std::filesystem::remove(report);
+  std::filesystem::remove(log);
+}
+
+TEST(Dashboard, AnEventsClientGetsTheFinalNumbersAsItsLastEvent) {
+  test_server site;
+  route_slow_site(site);
+  const auto port = free_port();
+  const auto log = temporary("events.log");
+  auto config = quiet_settings(log);
+  config.set("DASHBOARD_PORT", std::to_string(port), setting_priority::command_line);
+  background_crawl crawl(std::move(config), site);
+  ASSERT_FALSE(logged_url(log).empty());
+  // Read until the server closes the stream, which it does when the crawl ends.
+  auto events = std::async(std::launch::async, [port] { return get(port, "/events"); });
+  ASSERT_EQ(crawl.finish(), "finished");
+  auto answer = events.get();
+  ASSERT_EQ(answer.status, 200) << answer.head;
+  auto sent = events_in(answer.body);
+  ASSERT_GE(sent.size(), 2u) << answer.body;
+  const auto& last = sent.back();
+  EXPECT_TRUE(last.at("finished").as_bool()) << "the last event tells the page the crawl is over";
+  EXPECT_EQ(last.at("items").as_int64(), crawl.stats().get("item_scraped_count"));
+  EXPECT_EQ(last.at("pages").as_int64(), crawl.stats().get("downloader/response_count"));
+  EXPECT_EQ(last.at("stats").as_object().at("finish_reason").as_string(), "finished");
+  for (std::size_t i = 0; i + 1 < sent.size(); ++i) EXPECT_FALSE(sent[i].at("finished").as_bool()) << "event " << i;
   std::filesystem::remove(log);
 }
 

@@ -104,13 +104,13 @@ boost::json::object monitor::current(bool finished) {
   return stats_json(n, series_, resident_bytes());
 }
 
-void monitor::finish() {
-  if (finished_) return;
+asio::awaitable<void> monitor::finish() {
+  if (finished_) co_return;
   sample();
   finished_ = true;
   sample_timer_.cancel();
   if (!report_file_.empty()) write_report();
-  if (server_) server_->stop();
+  if (server_) co_await server_->stop();
 }
 
 void monitor::write_report() {

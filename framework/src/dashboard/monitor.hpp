@@ -29,8 +29,9 @@ class monitor {
 
   // Logs the URL and starts serving and sampling.
   void start();
-  // The final numbers: sampled once more, written to REPORT_FILE, and the server closed.
-  void finish();
+  // The final numbers: sampled once more, written to REPORT_FILE, sent to the open pages, and the
+  // server closed.
+  boost::asio::awaitable<void> finish();
 
  private:
   boost::asio::awaitable<void> sample_every_second();

@@ -25,7 +25,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct server_state {
-  server_state(asio::any_io_executor executor, server::options o) : acceptor(executor), opts(std::move(o)) {}
+  server_state(asio::any_io_executor executor, server::options o)
+      : acceptor(executor), opts(std::move(o)), last_events_sent(executor) {}
   tcp::acceptor acceptor;
   server::options opts;
   std::function<std::string()> numbers;
@@ -33,7 +34,15 @@ struct server_state {
   unsigned short port = 0;
   std::size_t connections = 0;
   bool stopped = false;
-  std::vector<std::weak_ptr<beast::tcp_stream>> streams;  // the open connections, closed by stop()
+  std::string last_numbers;  // taken by stop(): the event each /events client gets last
+  std::size_t sending_events = 0;
+  asio::steady_timer last_events_sent;  // stop() waits on it; cancelled when sending_events drops to 0
+  // The open connections: stop() closes them, or wakes the ones sending events for their last.
+  struct connection {
+    std::weak_ptr<beast::tcp_stream> stream;
+    std::weak_ptr<asio::steady_timer> events;
+  };
+  std::vector<connection> connections_open;
 };
 
 namespace {
@@ -48,6 +57,18 @@ bool same_secret(std::string_view given, std::string_view token) {
   for (std::size_t i = 0; i < token.size(); ++i) difference |= static_cast<unsigned char>(given[i] ^ token[i]);
   return difference == 0;
 }
+
+// Counts an /events client for as long as it is served; the last one gone after a stop ends
+// stop()'s wait.
+struct events_count {
+  explicit events_count(state_ptr s) : state(std::move(s)) { ++state->sending_events; }
+  ~events_count() {
+    if (--state->sending_events == 0 && state->stopped) state->last_events_sent.cancel();
+  }
+  events_count(const events_count&) = delete;
+  events_count& operator=(const events_count&) = delete;
+  state_ptr state;
+};
 
 // Counts a connection for as long as its coroutine lives.
 struct connection_count {
@@ -69,28 +90,36 @@ http::response<http::string_body> reply(const http::request<http::string_body>& 
   return res;
 }
 
-// The same JSON as /stats every interval, as Server-Sent Events, until the server stops or the
-// client goes away.
-asio::awaitable<void> send_events(state_ptr state, beast::tcp_stream& stream) {
+// The same JSON as /stats every interval, as Server-Sent Events, until the client goes away or
+// the server stops; then the numbers stop() took (the crawl's final ones) as the last event, so a
+// page open until the end shows how the crawl finished.
+asio::awaitable<void> send_events(state_ptr state, std::shared_ptr<beast::tcp_stream> stream) {
+  // A client that stops reading is dropped rather than holding its connection.
+  constexpr auto write_timeout = std::chrono::seconds(10);
+  events_count counted(state);
+  auto timer = std::make_shared<asio::steady_timer>(stream->get_executor());
+  for (auto& open : state->connections_open)
+    if (open.stream.lock() == stream) open.events = timer;
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-  auto [head_error, head_sent] = co_await asio::async_write(stream.socket(), asio::buffer(head), use_tuple);
+  stream->expires_after(write_timeout);
+  auto [head_error, head_sent] = co_await asio::async_write(*stream, asio::buffer(head), use_tuple);
   if (head_error) co_return;
-  asio::steady_timer timer(stream.get_executor());
-  while (!state->stopped) {
-    std::string event = "data: " + state->numbers() + "\n\n";
-    auto [error, sent] = co_await asio::async_write(stream.socket(), asio::buffer(event), use_tuple);
-    if (error) co_return;
-    timer.expires_after(state->opts.event_interval);
-    auto [waited] = co_await timer.async_wait(use_tuple);
-    if (waited) co_return;
+  while (true) {
+    const bool last = state->stopped;
+    std::string event = "data: " + (last ? state->last_numbers : state->numbers()) + "\n\n";
+    stream->expires_after(write_timeout);
+    auto [error, sent] = co_await asio::async_write(*stream, asio::buffer(event), use_tuple);
+    if (error || last) co_return;
+    timer->expires_after(state->opts.event_interval);
+    co_await timer->async_wait(use_tuple);  // cut short by stop()
   }
 }
 
 asio::awaitable<void> serve(state_ptr state, tcp::socket socket) {
   connection_count counted(state);
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  state->streams.push_back(stream);
+  state->connections_open.push_back({stream, {}});
   beast::flat_buffer buffer;
   while (!state->stopped) {
     http::request<http::string_body> req;
@@ -106,7 +135,7 @@ asio::awaitable<void> serve(state_ptr state, tcp::socket socket) {
                   "This dashboard needs its token: ?token=TOKEN or an Authorization: Bearer TOKEN header "
                   "(the crawl's log gives the URL with it).\n");
     } else if (path == "/events" && req.method() == http::verb::get) {
-      co_await send_events(state, *stream);
+      co_await send_events(state, stream);
       break;
     } else if (path == "/stats" && req.method() == http::verb::get) {
       res = reply(req, http::status::ok, "application/json", state->numbers());
@@ -137,13 +166,29 @@ asio::awaitable<void> accept(state_ptr state) {
       if (state->stopped || error == asio::error::operation_aborted) co_return;
       continue;  // a connection reset before it was accepted, out of descriptors for a moment
     }
-    std::erase_if(state->streams, [](const auto& s) { return s.expired(); });
+    std::erase_if(state->connections_open, [](const auto& open) { return open.stream.expired(); });
     auto executor = state->acceptor.get_executor();
     if (state->connections >= state->opts.max_connections)
       asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
     else
       asio::co_spawn(executor, serve(state, std::move(socket)), asio::detached);
   }
+}
+
+// Stops accepting and closes every connection, but with `last_event` those sending events are
+// woken instead, to send state->last_numbers and close.
+void close(const state_ptr& state, bool last_event) {
+  state->stopped = true;
+  boost::system::error_code ignored;
+  state->acceptor.close(ignored);
+  for (auto& open : state->connections_open) {
+    auto events = open.events.lock();
+    if (last_event && events)
+      events->cancel();
+    else if (auto stream = open.stream.lock())
+      stream->socket().close(ignored);
+  }
+  state->connections_open.clear();
 }
 
 }  // namespace
@@ -180,20 +225,24 @@ server::server(asio::any_io_executor executor, options opts, std::function<std::
   state_->port = acceptor.local_endpoint().port();
 }
 
-server::~server() { stop(); }
+server::~server() {
+  // Without the numbers' source, which may be gone: every connection is closed, none gets a last event.
+  if (!state_->stopped) close(state_, false);
+}
 
 unsigned short server::port() const { return state_->port; }
 
 void server::start() { asio::co_spawn(state_->acceptor.get_executor(), accept(state_), asio::detached); }
 
-void server::stop() {
-  if (state_->stopped) return;
-  state_->stopped = true;
-  boost::system::error_code ignored;
-  state_->acceptor.close(ignored);
-  for (auto& weak : state_->streams)
-    if (auto stream = weak.lock()) stream->socket().close(ignored);
-  state_->streams.clear();
+asio::awaitable<void> server::stop() {
+  if (state_->stopped) co_return;
+  // Taken now: the function may not outlive the server, the connections' coroutines may.
+  state_->last_numbers = state_->numbers();
+  close(state_, true);
+  if (state_->sending_events == 0) co_return;
+  // A client that does not read its last event in time is not waited for.
+  state_->last_events_sent.expires_after(std::chrono::seconds(2));
+  co_await state_->last_events_sent.async_wait(use_tuple);
 }
 
 }  // namespace orbweaver::dashboard

@@ -2,7 +2,7 @@
 // The dashboard's HTTP server, on the crawl's reactor: "/" (the page), "/stats" (JSON) and
 // "/events" (the same JSON as Server-Sent Events, every second), a bounded number of connections
 // at once, every request checked against the token when there is one. stop() closes the listening
-// socket and every connection.
+// socket and every connection; an /events client first gets the numbers once more, the last event.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -44,7 +44,8 @@ class server {
 
   unsigned short port() const;
   void start();
-  void stop();
+  // Returns when every /events client has its last event, or after 2 seconds.
+  boost::asio::awaitable<void> stop();
 
  private:
   std::shared_ptr<server_state> state_;  // shared with the connections' coroutines, which may outlive a stop

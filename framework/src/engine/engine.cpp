@@ -478,7 +478,7 @@ asio::awaitable<void> engine::finish() {
   stats.set("elapsed_time_seconds", elapsed);
   stats.set("downloader/connections_opened", static_cast<std::int64_t>(downloader_->connections_opened()));
   stats.set("scheduler/pending_at_close", static_cast<std::int64_t>(pending()));
-  if (dashboard_) dashboard_->finish();
+  if (dashboard_) co_await dashboard_->finish();
   if (crawler_.config().get_bool("STATS_DUMP")) log::info("engine", "Dumping orbweaver stats:\n{}", stats.dump());
   log::info("engine", "Spider closed ({})", finish_reason_);
   signals_.cancel();
