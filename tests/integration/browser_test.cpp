@@ -8,6 +8,7 @@
 
 #include "browser_session.hpp"
 #include "free_port.hpp"
+#include "js_shop.hpp"
 #include "run_coroutine.hpp"
 #include "test_proxy.hpp"
 #include "test_server.hpp"
@@ -38,46 +39,15 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using testing::run;
+using testing::serve_js_shop;
 using testing::sleep_for;
 using testing::test_proxy;
 using testing::test_reply;
 using testing::test_request;
 using testing::test_server;
 
-constexpr int product_count = 7;
-
-// A shop whose product list is built in the browser from /api/products.json.
-constexpr std::string_view shop_page = R"(<!doctype html>
-<html><head><title>Shop</title></head>
-<body><h1>Products</h1><ul id="products"></ul>
-<script>
-fetch('/api/products.json').then(r => r.json()).then(products => {
-  const list = document.getElementById('products');
-  for (const p of products) {
-    const li = document.createElement('li');
-    li.className = 'product';
-    li.textContent = p.name + ' ' + p.price;
-    list.appendChild(li);
-  }
-  const done = document.createElement('p');
-  done.id = 'loaded';
-  list.after(done);
-});
-</script></body></html>)";
-
-std::string products_json() {
-  json::array products;
-  for (int i = 1; i <= product_count; ++i) products.push_back(json::object{{"name", fmt::format("Widget {}", i)}, {"price", i * 3}});
-  return json::serialize(products);
-}
-
-// The shop; its JSON comes after `api_delay`, so the products appear after the load event.
-void serve_shop(test_server& server, std::chrono::milliseconds api_delay = 300ms) {
-  server.route("/shop", [](const test_request&) { return test_reply{.body = std::string(shop_page)}; });
-  server.route("/api/products.json", [api_delay](const test_request&) {
-    return test_reply{.headers = {{"Content-Type", "application/json"}}, .body = products_json(), .delay = api_delay};
-  });
-}
+// The shop of tests/support/js_shop.hpp: its product list is built in the browser.
+constexpr int product_count = testing::js_shop_products;
 
 std::size_t count_products(const std::string& url, const std::string& html) {
   request r{url};
@@ -155,7 +125,7 @@ TEST_F(browser_test, a_program_that_is_not_a_browser_fails_to_start_with_its_cau
 }
 
 TEST_F(browser_test, rendered_page_has_the_products_that_javascript_built) {
-  serve_shop(server);
+  serve_js_shop(server);
   const auto plain = fetch_all({server.url("/shop")});
   ASSERT_TRUE(plain.at(0).resp) << plain.at(0).message;
   EXPECT_EQ(plain.at(0).resp->css("li.product").size(), 0u);
@@ -171,7 +141,7 @@ TEST_F(browser_test, rendered_page_has_the_products_that_javascript_built) {
 }
 
 TEST_F(browser_test, network_idle_and_a_fixed_delay_wait_for_the_script) {
-  serve_shop(server);
+  serve_js_shop(server);
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     const render_options network_idle{.wait = {.network_idle = 200ms}};
     const auto idle = co_await render(browser.session(), server.url("/shop"), network_idle);
@@ -187,7 +157,7 @@ TEST_F(browser_test, network_idle_and_a_fixed_delay_wait_for_the_script) {
 }
 
 TEST_F(browser_test, status_and_final_url_are_the_main_documents_after_redirects) {
-  serve_shop(server);
+  serve_js_shop(server);
   server.route("/old", [&](const test_request&) {
     return test_reply{.status = 302, .headers = {{"Location", "/shop"}}, .body = {}};
   });
@@ -214,7 +184,7 @@ asio::awaitable<std::size_t> open_pages(cdp_session& session) {
 }
 
 TEST_F(browser_test, a_selector_that_never_appears_times_out_and_the_browser_stays_usable) {
-  serve_shop(server);
+  serve_js_shop(server);
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     const auto pages_before = co_await open_pages(*browser.session());
     const auto started = std::chrono::steady_clock::now();
@@ -245,7 +215,7 @@ TEST_F(browser_test, a_selector_that_never_appears_times_out_and_the_browser_sta
 }
 
 TEST_F(browser_test, browser_errors_carry_the_browsers_message) {
-  serve_shop(server);
+  serve_js_shop(server);
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     auto& session = *browser.session();
     try {
@@ -309,7 +279,7 @@ asio::awaitable<void> render_and_count(std::shared_ptr<cdp_session> browser, std
 }
 
 TEST_F(browser_test, several_renders_at_once_on_one_browser) {
-  serve_shop(server, 500ms);
+  serve_js_shop(server, 500ms);
   constexpr int renders = 6;
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     std::vector<std::size_t> products;
@@ -332,7 +302,7 @@ TEST_F(browser_test, several_renders_at_once_on_one_browser) {
 }
 
 TEST_F(browser_test, killing_the_browser_fails_pending_calls_with_a_clear_error) {
-  serve_shop(server);
+  serve_js_shop(server);
   auto body = [&]() -> asio::awaitable<void> {
     auto browser = co_await chromium::launch();
     auto session = browser->session();
@@ -451,7 +421,7 @@ std::uint32_t big_endian(std::string_view bytes) {
 }
 
 TEST_F(browser_test, a_screenshot_is_a_png_of_the_viewport) {
-  serve_shop(server);
+  serve_js_shop(server);
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     const render_options shot{.wait = {.selector = "#loaded"}, .screenshot = true, .viewport_width = 640,
                               .viewport_height = 480};
@@ -580,7 +550,7 @@ bool proxy_saw(const test_proxy& proxy, const std::string& url, std::string_view
 }
 
 TEST_F(browser_test, a_proxy_carries_the_pages_requests_and_gets_its_credentials) {
-  serve_shop(server);
+  serve_js_shop(server);
   test_proxy open_proxy;
   test_proxy guarded_proxy(test_proxy::options{.required_authorization = std::string(user_pass_authorization)});
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
@@ -607,7 +577,7 @@ TEST_F(browser_test, a_proxy_carries_the_pages_requests_and_gets_its_credentials
 }
 
 TEST_F(browser_test, a_proxy_that_refuses_the_credentials_fails_the_render_with_that_cause) {
-  serve_shop(server);
+  serve_js_shop(server);
   test_proxy guarded_proxy(test_proxy::options{.required_authorization = std::string(user_pass_authorization)});
   with_browser([&](chromium& browser) -> asio::awaitable<void> {
     try {

@@ -18,6 +18,7 @@
 #include <orbweaver/output.hpp>
 #include <orbweaver/pipeline.hpp>
 #include <orbweaver/request.hpp>
+#include <orbweaver/render_request.hpp>
 #include <orbweaver/request_json.hpp>
 #include <orbweaver/response.hpp>
 #include <orbweaver/selector.hpp>

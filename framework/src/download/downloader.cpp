@@ -101,7 +101,8 @@ downloader::downloader(asio::any_io_executor executor, crawler& c, component_lis
       crawler_(c),
       middlewares_(std::move(middlewares)),
       client_(executor, client_options_from(c.config())),
-      slots_(make_slots(c.config(), delays_granted_by_scheduler)) {
+      slots_(make_slots(c.config(), delays_granted_by_scheduler)),
+      renders_(executor, download::render_settings_from(c.config()), c.stats()) {
   const auto& s = c.config();
   per_ip_concurrency_ = static_cast<std::size_t>(std::max<long long>(0, s.get_int("CONCURRENT_REQUESTS_PER_IP")));
   total_concurrency_ = static_cast<std::size_t>(std::max<long long>(1, s.get_int("CONCURRENT_REQUESTS")));
@@ -299,6 +300,7 @@ void downloader::end_unused_reservation(const std::string& key) {
 }
 
 void downloader::cancel_queued() {
+  renders_.cancel_waiting();
   for (auto& [key, room] : waiting_) {
     for (waiter* w : room->queue) w->wake.cancel();
     room->queue.clear();
@@ -323,9 +325,22 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r, reserva
     key = co_await slot_key(r);
   if (auto minimum = minimum_delays_.find(host); minimum != minimum_delays_.end())
     slots_.at(key).raise_minimum_delay(minimum->second);
+  // A rendered request waits for a browser tab before its slot, so that the slot's delay counts
+  // from the page load; requests that are not rendered never look at the tabs.
+  const bool rendered = meta_flag(r.meta, "render");
+  bool tab_granted = false;
+  if (rendered) tab_granted = co_await renders_.acquire_tab();
+  if (rendered && !tab_granted) co_return download_failure{errc::cancelled, "crawl is shutting down"};
+  struct tab_release {
+    download::render_pool* pool;
+    ~tab_release() {
+      if (pool) pool->release_tab();
+    }
+  } tab{rendered ? &renders_ : nullptr};
   bool granted = co_await acquire(key, held.slot != nullptr);
   if (!granted) co_return download_failure{errc::cancelled, "crawl is shutting down"};
   held.used = held.slot != nullptr;
+  if (rendered) co_return co_await render_transfer(r, key);
 
   download::fetch_limits limits = default_limits_;
   if (auto t = meta_number(r.meta, "download_timeout"); t && *t > 0) limits.timeout = seconds_to_ms(*t);
@@ -360,6 +375,17 @@ asio::awaitable<download_outcome> downloader::transfer(const request& r, reserva
     log::warning("downloader", "Received {} bytes from <{} {}>, above the warning size {}", result.body.size(),
                  r.method, r.url, warnsize);
   co_return std::make_shared<response>(r, r.url, result.status, std::move(result.headers), std::move(result.body));
+}
+
+asio::awaitable<download_outcome> downloader::render_transfer(const request& r, const std::string& key) {
+  auto& stats = crawler_.stats();
+  stats.inc("downloader/request_count");
+  stats.inc("downloader/request_method_count/" + r.method);
+  auto rendered = co_await renders_.render(r);
+  release(key);
+  if (!rendered.resp) co_return download_failure{rendered.error, std::move(rendered.detail)};
+  stats.inc("downloader/response_bytes", static_cast<std::int64_t>(rendered.resp->body().size()));
+  co_return std::move(rendered.resp);
 }
 
 }  // namespace orbweaver

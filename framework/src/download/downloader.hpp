@@ -6,6 +6,7 @@
 // middleware to the last, and the engine backs off while CONCURRENT_REQUESTS requests are inside.
 #include "download/autothrottle.hpp"
 #include "download/http_client.hpp"
+#include "download/render_pool.hpp"
 #include "download/slot.hpp"
 #include "engine/components.hpp"
 
@@ -59,8 +60,13 @@ class downloader {
   bool needs_backout() const { return active_ >= total_concurrency_; }
   // Fail every request still waiting for a slot (never sent) with errc::cancelled.
   void cancel_queued();
-  // Abort the transfers in progress and close pooled connections.
-  void abort_transfers() { client_.close_all(); }
+  // Abort the transfers and renders in progress and close pooled connections.
+  void abort_transfers() {
+    client_.close_all();
+    renders_.abort();
+  }
+  // Stops the browser, if a rendered request started one.
+  boost::asio::awaitable<void> close_browser() { return renders_.close(); }
   std::uint64_t connections_opened() const { return client_.connections_opened(); }
   // See crawler::raise_minimum_delay.
   void raise_minimum_delay(const std::string& host, std::chrono::duration<double> delay);
@@ -88,6 +94,8 @@ class downloader {
   boost::asio::awaitable<download_outcome> on_response(const request& r, response_ptr resp);
   boost::asio::awaitable<download_outcome> on_exception(const request& r, download_failure failure);
   boost::asio::awaitable<download_outcome> transfer(const request& r, reservation& held);
+  // The transfer of a request with meta "render", in the slot `key` already acquired.
+  boost::asio::awaitable<download_outcome> render_transfer(const request& r, const std::string& key);
   // Wait for a transfer in the slot; false when cancelled.
   boost::asio::awaitable<bool> acquire(const std::string& key, bool reserved);
   void release(const std::string& key);
@@ -109,6 +117,7 @@ class downloader {
   std::optional<download::autothrottle_params> autothrottle_;  // set when AUTOTHROTTLE_ENABLED
   bool autothrottle_debug_ = false;
   download::slot_table slots_;
+  download::render_pool renders_;
   std::unordered_map<std::string, std::unique_ptr<waiting_room>> waiting_;  // by slot key
   std::function<void(const std::string&)> on_slot_ready_earlier_;
   // With CONCURRENT_REQUESTS_PER_IP: the address each host resolved to, for slot_key_now.

@@ -451,6 +451,7 @@ asio::awaitable<void> engine::finish() {
   log::clear_status();  // the closing lines and the stats dump scroll without it
   close_timer_.cancel();
   downloader_->abort_transfers();  // nothing is in flight now: this closes idle pooled connections
+  co_await downloader_->close_browser();
   // The last checkpoint, with every request done. Not when requests were abandoned: their items
   // may be in the sinks without their new requests, so the previous checkpoint stands.
   if (journal_ && !abandoning_ && !journal_failed_ && !scheduler_->storage_failed() && checkpoint()) {

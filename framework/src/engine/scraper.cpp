@@ -286,6 +286,10 @@ asio::awaitable<std::vector<request>> scraper::handle_output(const response* sou
                origin.url, referer ? *referer : "None", target.name, result.handler, result.exception_type,
                result.exception_message);
   }
+  // The items of a page rendered with a screenshot carry its path (orbweaver/render_request.hpp).
+  if (const auto* shot = source ? source->meta().if_contains("screenshot_path") : nullptr)
+    for (auto& it : result.items)
+      if (!it.contains("screenshot")) it["screenshot"] = *shot;
   for (auto mw = spider_middlewares_.rbegin(); mw != spider_middlewares_.rend(); ++mw) {
     try {
       co_await mw->instance->process_spider_output(source, result.requests, result.items, target);

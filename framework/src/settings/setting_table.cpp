@@ -150,6 +150,12 @@ constexpr std::array table{
     setting_decl{"DASHBOARD_PORT", integer, "0", "Not in Scrapy: serve a live dashboard of the crawl on this TCP port (0 = off): the page at /, its numbers as JSON at /stats and as Server-Sent Events at /events. The log gives its URL."},
     setting_decl{"DASHBOARD_HOST", string, "127.0.0.1", "Not in Scrapy: the IP address the dashboard listens on. Any address but loopback requires a token, generated at start and given in the log line with the URL, as ?token= or an Authorization: Bearer header (403 without)."},
     setting_decl{"REPORT_FILE", string, "", "Not in Scrapy: at the end of the crawl, write the dashboard with the final numbers to this HTML file, which opens offline (empty = none)."},
+    setting_decl{"RENDER_CONCURRENCY", integer, "4", "Not in Scrapy: pages rendered in headless Chromium at once (browser tabs), for requests with meta \"render\"; the others wait for a tab, and requests that are not rendered never do."},
+    setting_decl{"RENDER_TIMEOUT", number, "30", "Not in Scrapy: seconds a rendered page may take to load and meet its wait conditions before it fails with render_timeout; request meta \"render_timeout\" overrides."},
+    setting_decl{"RENDER_VIEWPORT", string, "1280x800", "Not in Scrapy: the browser's viewport, WIDTHxHEIGHT in pixels, for rendered pages and their screenshots."},
+    setting_decl{"RENDER_BLOCK_RESOURCES", list, "", "Not in Scrapy: resource types rendered pages do not load, such as image,font,media (also stylesheet, script, xhr, fetch, texttrack, eventsource, websocket, manifest, other)."},
+    setting_decl{"SCREENSHOT_DIR", string, "screenshots", "Not in Scrapy: the folder where the screenshots of rendered requests with meta \"screenshot\" are written, named by the request's fingerprint."},
+    setting_decl{"CHROMIUM_PATH", string, "", "Not in Scrapy: the Chromium program that renders pages (empty: chromium, chromium-browser or google-chrome from PATH)."},
 };
 
 }  // namespace
