@@ -171,13 +171,14 @@ TEST_F(RenderCrawl, ARenderedServerErrorIsRetriedByTheRetryMiddleware) {
   auto s = std::make_unique<render_spider>();
   auto* spy = s.get();
   const auto flaky = server.url("/flaky");
-  // Network idle, not a selector: the 503 page has no products to wait for.
-  spy->starts = {rendered(flaky, {.network_idle_ms = 200})};
+  // The 503 page has no products: it is taken at its load event, not held until the timeout.
+  spy->starts = {rendered(flaky, {.wait_for = "li.product", .timeout = 20})};
   auto result = run_finished_crawl(std::move(s));
   EXPECT_EQ(calls.load(), 2);
   EXPECT_EQ(result.stats.get("retry/count"), 1);
   EXPECT_EQ(spy->pages[flaky].products, static_cast<std::size_t>(js_shop_products));
   EXPECT_EQ(result.stats.get("render/requests"), 2);
+  EXPECT_EQ(result.stats.get("render/timeouts"), 0);
 }
 
 // Kills (or stops) the crawl's browser when the shop's JSON is asked for the `at`-th time: the
@@ -209,8 +210,7 @@ crawl_result crawl_shop_copies(test_server& server, int pages, const setting_ove
 TEST_F(RenderCrawl, AKilledBrowserIsReplacedAndItsRendersRetried) {
   serve_shop_that_hurts_the_browser(server, 3, SIGKILL);
   constexpr int pages = 8;
-  // 15 s: a render waiting for its load event sees the browser's end only at its timeout.
-  auto result = crawl_shop_copies(server, pages, {{"RENDER_CONCURRENCY", "3"}, {"RENDER_TIMEOUT", "15"}});
+  auto result = crawl_shop_copies(server, pages, {{"RENDER_CONCURRENCY", "3"}});
   EXPECT_GE(result.stats.get("render/browser_restarts"), 1);
   EXPECT_GE(result.stats.get("render/retried"), 1);
   EXPECT_EQ(result.stats.get("render/responses"), pages);
@@ -236,9 +236,7 @@ TEST_F(RenderCrawl, AFailingBrowserGivesUpAfterRetryTimes) {
   auto s = std::make_unique<render_spider>();
   auto* spy = s.get();
   const auto url = server.url("/shop");
-  // A render waiting for the load event between two DevTools calls learns of the browser's end
-  // only at its timeout (browser::render wakes on events and calls, not on the session's close).
-  spy->starts = {rendered(url, {.wait_for = "#loaded", .timeout = 5})};
+  spy->starts = {rendered(url, {.wait_for = "#loaded"})};
   auto result = run_finished_crawl(std::move(s), {{"RETRY_TIMES", "1"}});
   ASSERT_TRUE(spy->failures.contains(url));
   EXPECT_EQ(spy->failures[url], errc::browser_lost);

@@ -32,6 +32,8 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr milliseconds selector_poll = 50ms;
+// A browser that dies sends no event: waits look at the session at least this often.
+constexpr milliseconds liveness_poll = 100ms;
 constexpr milliseconds close_timeout = 5000ms;
 
 // What the tab's events say so far; `changed` is cancelled on each, waking the renderer.
@@ -103,14 +105,16 @@ struct render_job {
     co_return value ? *value : json::value();
   }
 
-  // Sleeps until `until` or the deadline, or until an event comes.
+  // Sleeps until `until` or the deadline, or until an event comes, or for liveness_poll.
   static asio::awaitable<void> pause(page_events& events, clock::time_point until) {
-    events.changed.expires_at(until);
+    events.changed.expires_at(std::min(until, clock::now() + liveness_poll));
     co_await events.changed.async_wait(nothrow);
   }
 
   void check(const page_events& events, const std::string& waiting_for) const {
     if (events.crashed) raise(errc::browser_lost, fmt::format("rendering {}: the tab crashed", url));
+    if (!browser->is_open())
+      raise(errc::browser_lost, fmt::format("rendering {}: the browser went away ({})", url, browser->closed_because()));
     if (clock::now() >= deadline) timed_out(waiting_for);
   }
 
@@ -133,7 +137,10 @@ struct render_job {
       check(events, "no load event");
       co_await pause(events, deadline);
     }
-    if (!wait.selector.empty()) {
+    // An error page (404, 503...) is what it is: waiting for the content page's selector would only
+    // hold it until the timeout, and the retry and HTTP error middlewares want it now.
+    const bool error_page = events.status >= 400;
+    if (!error_page && !wait.selector.empty()) {
       const auto waiting_for = fmt::format("the selector '{}' did not appear", wait.selector);
       const auto probe = fmt::format("document.querySelector({}) !== null", json::serialize(json::string(wait.selector)));
       for (;;) {
@@ -143,7 +150,7 @@ struct render_job {
         co_await pause(events, std::min(deadline, clock::now() + selector_poll));
       }
     }
-    if (wait.network_idle > 0ms) {
+    if (!error_page && wait.network_idle > 0ms) {
       const auto waiting_for = fmt::format("the network was not idle for {} ms", wait.network_idle.count());
       while (!events.in_flight.empty() || clock::now() - events.last_network < wait.network_idle) {
         check(events, waiting_for);
@@ -151,7 +158,7 @@ struct render_job {
                                                         : deadline);
       }
     }
-    if (wait.delay > 0ms) {
+    if (!error_page && wait.delay > 0ms) {
       const auto until = clock::now() + wait.delay;
       const auto waiting_for = fmt::format("the delay of {} ms did not end", wait.delay.count());
       while (clock::now() < until) {
@@ -159,7 +166,7 @@ struct render_job {
         co_await pause(events, std::min(deadline, until));
       }
     }
-    if (!options.script.empty()) co_await evaluate(options.script, "the script"s, false);
+    if (!error_page && !options.script.empty()) co_await evaluate(options.script, "the script"s, false);
     const auto snapshot = co_await evaluate("({url: location.href, html: document.documentElement.outerHTML})"s,
                                             "reading the page"s, true);
     rendered_page page;

@@ -18,7 +18,8 @@
 namespace orbweaver::browser {
 
 // When a page counts as rendered: after its load event, each condition that is set, in this
-// order (selector, network idle, delay), all within `timeout` from the start.
+// order (selector, network idle, delay), all within `timeout` from the start. A page whose main
+// document has an error status (400 and up) is taken after its load event: no wait, no script.
 struct render_wait {
   std::string selector{};                     // a CSS selector that must match an element
   std::chrono::milliseconds network_idle{0};  // no request in flight for this long
