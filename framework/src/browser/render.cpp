@@ -1,5 +1,6 @@
 #include "browser/render.hpp"
 
+#include "core/base64.hpp"
 #include "core/http_date.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/detail/base64.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
@@ -211,11 +211,9 @@ struct render_job {
   asio::awaitable<std::string> screenshot() {
     json::object png{{"format", "png"}};
     const auto shot = co_await call("Page.captureScreenshot"s, std::move(png), "the screenshot"s);
-    const auto data = text_of(shot.as_object(), "data");
-    namespace base64 = boost::beast::detail::base64;
-    std::string bytes(base64::decoded_size(data.size()), '\0');
-    bytes.resize(base64::decode(bytes.data(), data.data(), data.size()).first);
-    co_return bytes;
+    auto bytes = base64_decode(text_of(shot.as_object(), "data"));
+    if (!bytes) raise(errc::browser_error, fmt::format("rendering {}: the screenshot is not base64", url));
+    co_return std::move(*bytes);
   }
 
   asio::awaitable<std::vector<std::string>> cookies_for(const std::string& final_url) {
