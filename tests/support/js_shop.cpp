@@ -1,30 +1,19 @@
 #include "js_shop.hpp"
 
+#include "crawl_runner.hpp"
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <filesystem>
 
 namespace orbweaver::testing {
 
 namespace json = boost::json;
 
 std::string js_shop_page() {
-  return R"(<!doctype html>
-<html><head><title>Shop</title><link rel="icon" href="data:,"></head>
-<body><h1>Products</h1><ul id="products"></ul>
-<script>
-fetch('/api/products.json').then(r => r.json()).then(products => {
-  const list = document.getElementById('products');
-  for (const p of products) {
-    const li = document.createElement('li');
-    li.className = 'product';
-    li.textContent = p.name + ' ' + p.price;
-    list.appendChild(li);
-  }
-  const done = document.createElement('p');
-  done.id = 'loaded';
-  list.after(done);
-});
-</script></body></html>)";
+  // The page of docs/examples/render_shop, so that the example is the page the tests render.
+  return read_file(std::filesystem::path(ORBWEAVER_SOURCE_DIR) / "docs/examples/render_shop/site/shop.html");
 }
 
 std::string js_shop_products_json() {

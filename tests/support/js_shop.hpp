@@ -15,7 +15,8 @@ constexpr int js_shop_products = 7;
 // products appear after the page's load event.
 void serve_js_shop(test_server& server, std::chrono::milliseconds api_delay = std::chrono::milliseconds(300));
 
-// The page's HTML (its links to icons are data: URLs, so that a browser asks for nothing else).
+// The page's HTML, docs/examples/render_shop/site/shop.html (its icon is a data: URL, so that a
+// browser asks for nothing else).
 std::string js_shop_page();
 // What /api/products.json answers: js_shop_products products, named "Widget N".
 std::string js_shop_products_json();
