@@ -344,6 +344,7 @@ asio::awaitable<void> shared_frontier::fill() {
       bool took = false;
       // Kept until the take succeeds: a take whose reply was lost is asked again with it.
       if (take_attempt_ == 0) take_attempt_ = take_attempts_() | 1;
+      taking_ = true;
       try {
         taken = co_await store_.take(room, freed, take_attempt_);
         took = true;
@@ -351,6 +352,7 @@ asio::awaitable<void> shared_frontier::fill() {
       } catch (const redis::error&) {
         freed_.insert(freed_.end(), freed.begin(), freed.end());
       }
+      taking_ = false;
       if (!took) {
         co_await pause(retry_pause);
         continue;
@@ -541,7 +543,9 @@ void shared_frontier::abandon() { abandoned_ = true; }
 
 asio::awaitable<bool> shared_frontier::finish(bool abandoned) {
   stop();
-  while (committing_) co_await pause(std::chrono::milliseconds(5));
+  // A take answered after the last commit would leave its leases to expire: wait for its reply,
+  // which fill() adds to held_ for the last commit to hand back.
+  while (committing_ || (taking_ && !abandoned && !abandoned_)) co_await pause(std::chrono::milliseconds(5));
   bool ok = true;
   if (!abandoned && !abandoned_) {
     redis::commit_batch batch;

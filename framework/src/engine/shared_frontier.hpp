@@ -133,6 +133,7 @@ class shared_frontier {
   bool finished_ = false;   // the last commit is done: no more renewals
   bool abandoned_ = false;
   bool committing_ = false;
+  bool taking_ = false;     // a take is on its way: its reply may lease more to this worker
   bool admit_soon_ = false;  // the fill loop found nothing to take while new requests wait
 
   std::vector<std::pair<std::string, checkpointed_sink*>> sinks_;
