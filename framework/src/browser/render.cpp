@@ -119,7 +119,6 @@ struct render_job {
   }
 
   asio::awaitable<rendered_page> run(page_events& events) {
-    const auto& wait = options.wait;
     json::object no_params;
     co_await call("Page.enable"s, no_params, "Page.enable"s);
     co_await call("Network.enable"s, no_params, "Network.enable"s);
@@ -139,34 +138,7 @@ struct render_job {
     }
     // An error page (404, 503...) is what it is: waiting for the content page's selector would only
     // hold it until the timeout, and the retry and HTTP error middlewares want it now.
-    const bool error_page = events.status >= 400;
-    if (!error_page && !wait.selector.empty()) {
-      const auto waiting_for = fmt::format("the selector '{}' did not appear", wait.selector);
-      const auto probe = fmt::format("document.querySelector({}) !== null", json::serialize(json::string(wait.selector)));
-      for (;;) {
-        const auto found = co_await evaluate(probe, waiting_for, true);
-        if (found.is_bool() && found.as_bool()) break;
-        check(events, waiting_for);
-        co_await pause(events, std::min(deadline, clock::now() + selector_poll));
-      }
-    }
-    if (!error_page && wait.network_idle > 0ms) {
-      const auto waiting_for = fmt::format("the network was not idle for {} ms", wait.network_idle.count());
-      while (!events.in_flight.empty() || clock::now() - events.last_network < wait.network_idle) {
-        check(events, waiting_for);
-        co_await pause(events, events.in_flight.empty() ? std::min(deadline, events.last_network + wait.network_idle)
-                                                        : deadline);
-      }
-    }
-    if (!error_page && wait.delay > 0ms) {
-      const auto until = clock::now() + wait.delay;
-      const auto waiting_for = fmt::format("the delay of {} ms did not end", wait.delay.count());
-      while (clock::now() < until) {
-        check(events, waiting_for);
-        co_await pause(events, std::min(deadline, until));
-      }
-    }
-    if (!error_page && !options.script.empty()) co_await evaluate(options.script, "the script"s, false);
+    if (events.status < 400) co_await settle(events);
     const auto snapshot = co_await evaluate("({url: location.href, html: document.documentElement.outerHTML})"s,
                                             "reading the page"s, true);
     rendered_page page;
@@ -178,6 +150,38 @@ struct render_job {
     if (options.screenshot) page.png = co_await screenshot();
     page.set_cookies = co_await cookies_for(page.url);
     co_return page;
+  }
+
+  // After the load event: the wait conditions that are set, in order, then the script.
+  asio::awaitable<void> settle(page_events& events) {
+    const auto& wait = options.wait;
+    if (!wait.selector.empty()) {
+      const auto waiting_for = fmt::format("the selector '{}' did not appear", wait.selector);
+      const auto probe = fmt::format("document.querySelector({}) !== null", json::serialize(json::string(wait.selector)));
+      for (;;) {
+        const auto found = co_await evaluate(probe, waiting_for, true);
+        if (found.is_bool() && found.as_bool()) break;
+        check(events, waiting_for);
+        co_await pause(events, std::min(deadline, clock::now() + selector_poll));
+      }
+    }
+    if (wait.network_idle > 0ms) {
+      const auto waiting_for = fmt::format("the network was not idle for {} ms", wait.network_idle.count());
+      while (!events.in_flight.empty() || clock::now() - events.last_network < wait.network_idle) {
+        check(events, waiting_for);
+        co_await pause(events, events.in_flight.empty() ? std::min(deadline, events.last_network + wait.network_idle)
+                                                        : deadline);
+      }
+    }
+    if (wait.delay > 0ms) {
+      const auto until = clock::now() + wait.delay;
+      const auto waiting_for = fmt::format("the delay of {} ms did not end", wait.delay.count());
+      while (clock::now() < until) {
+        check(events, waiting_for);
+        co_await pause(events, std::min(deadline, until));
+      }
+    }
+    if (!options.script.empty()) co_await evaluate(options.script, "the script"s, false);
   }
 
   // Before the navigation: the viewport, the request's cookies, and the Fetch domain when
